@@ -1,0 +1,82 @@
+//! "Did you mean" suggestions from edit distance.
+
+/// The candidate closest to `name`, if it is close enough to be a likely typo.
+pub fn closest<'a, I, S>(name: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a S>,
+    S: AsRef<str> + ?Sized + 'a,
+{
+    let lower = name.to_lowercase();
+    let mut best: Option<(f64, &'a str)> = None;
+    for c in candidates {
+        let c = c.as_ref();
+        if c == name {
+            continue;
+        }
+        let cl = c.to_lowercase();
+        // A case-only difference is always a typo worth naming.
+        let score = if cl == lower {
+            1.0
+        } else {
+            strsim::jaro_winkler(&lower, &cl)
+        };
+        let distance = strsim::damerau_levenshtein(&lower, &cl);
+        let close = score >= 0.85 || distance <= (name.chars().count().max(3) / 3).max(1);
+        if close && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// A help line "did you mean `x`?" when a close candidate exists.
+pub fn did_you_mean<'a, I, S>(name: &str, candidates: I) -> Option<String>
+where
+    I: IntoIterator<Item = &'a S>,
+    S: AsRef<str> + ?Sized + 'a,
+{
+    closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
+/// Lists names for a help line: "`a`, `b` or `c`", at most `max` of them.
+pub fn list_names<S: AsRef<str>>(names: &[S], max: usize) -> String {
+    let shown: Vec<String> = names
+        .iter()
+        .take(max)
+        .map(|n| format!("`{}`", n.as_ref()))
+        .collect();
+    let more = names.len().saturating_sub(max);
+    match (shown.len(), more) {
+        (0, _) => "none".to_string(),
+        (1, 0) => shown[0].clone(),
+        (_, 0) => {
+            let (last, rest) = shown
+                .split_last()
+                .map(|(l, r)| (l.clone(), r.join(", ")))
+                .unwrap_or_default();
+            format!("{rest} or {last}")
+        }
+        _ => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_typos() {
+        let names = ["script_name", "source_directory", "arguments"];
+        assert_eq!(closest("scrpt_name", &names), Some("script_name"));
+        assert_eq!(closest("argments", &names), Some("arguments"));
+        assert_eq!(closest("Arguments", &names), Some("arguments"));
+        assert_eq!(closest("zzz", &names), None);
+    }
+
+    #[test]
+    fn lists_names() {
+        assert_eq!(list_names(&["a"], 5), "`a`");
+        assert_eq!(list_names(&["a", "b", "c"], 5), "`a`, `b` or `c`");
+        assert_eq!(list_names(&["a", "b", "c"], 2), "`a`, `b` and 1 more");
+    }
+}

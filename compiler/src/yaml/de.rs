@@ -1,0 +1,852 @@
+//! A serde deserializer over [`Node`] trees.
+//!
+//! Why not deserialize straight from the text: this one keeps a span for every `Spanned<T>`
+//! (also inside enums), reports every unknown key of a file instead of the first, points
+//! "missing key" errors at the key that owns the mapping, and reads externally tagged Rust enums
+//! from mappings tagged by a `type` key, so step and job kinds keep their own fields and spans.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, EnumAccess, IntoDeserializer, MapAccess, SeqAccess,
+    VariantAccess, Visitor,
+};
+
+use super::node::{Node, Value};
+use super::spanned::SPANNED_MARKER;
+use crate::source::Span;
+
+/// The key that selects an enum variant in a mapping.
+const TAG: &str = "type";
+
+/// What went wrong while reading a node into a typed structure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeErrorKind {
+    /// Any other message.
+    Custom(String),
+    /// The node has the wrong kind (a list where a string belongs, ...).
+    InvalidType {
+        /// What the node is.
+        found: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// The node has the right kind but a value that is not allowed.
+    InvalidValue {
+        /// What the node holds.
+        found: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// A list of the wrong length.
+    InvalidLength {
+        /// Length found.
+        len: usize,
+        /// What was expected.
+        expected: String,
+    },
+    /// A name that is not one of the allowed values (enum variant, `type`).
+    UnknownVariant {
+        /// The name found.
+        variant: String,
+        /// The allowed names.
+        expected: &'static [&'static str],
+    },
+    /// A key that the mapping does not take.
+    UnknownField {
+        /// The key found.
+        field: String,
+        /// The keys the mapping takes.
+        expected: &'static [&'static str],
+    },
+    /// A required key is absent.
+    MissingField {
+        /// The absent key.
+        field: &'static str,
+    },
+    /// A key given twice.
+    DuplicateField {
+        /// The repeated key.
+        field: &'static str,
+    },
+    /// Stands for an error already recorded, so that a `Map` can skip the entry and go on.
+    Recovered,
+}
+
+/// The text of a [`DeErrorKind::Recovered`] error; `Map` recognises it through `Display`, the only
+/// thing a generic serde error offers.
+pub(crate) const RECOVERED: &str = "$sluice::recovered";
+
+/// A deserialization error with the span it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.message())]
+pub struct DeError {
+    /// What went wrong.
+    pub kind: DeErrorKind,
+    /// Where, once known.
+    pub span: Option<Span>,
+}
+
+impl DeError {
+    fn new(kind: DeErrorKind) -> Self {
+        DeError { kind, span: None }
+    }
+
+    /// Sets the span unless a deeper one is already set.
+    fn at(mut self, span: Span, owner: Option<Span>) -> Self {
+        if self.span.is_none() {
+            self.span = Some(match (&self.kind, owner) {
+                (DeErrorKind::MissingField { .. }, Some(owner)) => owner,
+                _ => span,
+            });
+        }
+        self
+    }
+
+    /// One-sentence message without location.
+    pub fn message(&self) -> String {
+        match &self.kind {
+            DeErrorKind::Custom(m) => m.clone(),
+            DeErrorKind::InvalidType { found, expected } => {
+                format!("expected {expected}, found {found}")
+            }
+            DeErrorKind::InvalidValue { found, expected } => {
+                format!("invalid value {found}: expected {expected}")
+            }
+            DeErrorKind::InvalidLength { len, expected } => {
+                format!("{len} items given: expected {expected}")
+            }
+            DeErrorKind::UnknownVariant { variant, .. } => format!("unknown value `{variant}`"),
+            DeErrorKind::UnknownField { field, .. } => format!("unknown key `{field}`"),
+            DeErrorKind::MissingField { field } => format!("missing required key `{field}`"),
+            DeErrorKind::DuplicateField { field } => format!("duplicate key `{field}`"),
+            DeErrorKind::Recovered => RECOVERED.to_string(),
+        }
+    }
+}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError::new(DeErrorKind::Custom(msg.to_string()))
+    }
+    fn invalid_type(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
+        DeError::new(DeErrorKind::InvalidType {
+            found: unexpected(unexp),
+            expected: exp.to_string(),
+        })
+    }
+    fn invalid_value(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
+        DeError::new(DeErrorKind::InvalidValue {
+            found: unexpected(unexp),
+            expected: exp.to_string(),
+        })
+    }
+    fn invalid_length(len: usize, exp: &dyn de::Expected) -> Self {
+        DeError::new(DeErrorKind::InvalidLength {
+            len,
+            expected: exp.to_string(),
+        })
+    }
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
+        DeError::new(DeErrorKind::UnknownVariant {
+            variant: variant.to_string(),
+            expected,
+        })
+    }
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        DeError::new(DeErrorKind::UnknownField {
+            field: field.to_string(),
+            expected,
+        })
+    }
+    fn missing_field(field: &'static str) -> Self {
+        DeError::new(DeErrorKind::MissingField { field })
+    }
+    fn duplicate_field(field: &'static str) -> Self {
+        DeError::new(DeErrorKind::DuplicateField { field })
+    }
+}
+
+fn unexpected(u: de::Unexpected) -> String {
+    match u {
+        de::Unexpected::Str(s) => format!("the string `{s}`"),
+        de::Unexpected::Signed(i) => format!("the integer `{i}`"),
+        de::Unexpected::Unsigned(i) => format!("the integer `{i}`"),
+        de::Unexpected::Float(f) => format!("the number `{f}`"),
+        de::Unexpected::Bool(b) => format!("the boolean `{b}`"),
+        de::Unexpected::Unit | de::Unexpected::Option => "nothing (null)".to_string(),
+        de::Unexpected::Seq => "a list".to_string(),
+        de::Unexpected::Map => "a mapping".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads a node into `T`. All unknown keys are reported; any other error stops at the first.
+pub fn from_node<T: DeserializeOwned + Send>(node: &Node, text: &str) -> Result<T, Vec<DeError>> {
+    super::on_big_stack(|| read(node, text))
+}
+
+fn read<T: DeserializeOwned>(node: &Node, text: &str) -> Result<T, Vec<DeError>> {
+    let ctx = Ctx {
+        text,
+        recovered: RefCell::new(Vec::new()),
+    };
+    let result = T::deserialize(NodeDe {
+        node,
+        ctx: &ctx,
+        owner: None,
+        skip_tag: false,
+    });
+    let mut errors = ctx.recovered.into_inner();
+    match result {
+        Ok(v) if errors.is_empty() => Ok(v),
+        Ok(_) => Err(errors),
+        Err(e) => {
+            if e.kind != DeErrorKind::Recovered {
+                errors.push(e.at(node.span, None));
+            }
+            Err(errors)
+        }
+    }
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    /// Errors reported without stopping (unknown keys).
+    recovered: RefCell<Vec<DeError>>,
+}
+
+#[derive(Clone, Copy)]
+struct NodeDe<'a> {
+    node: &'a Node,
+    ctx: &'a Ctx<'a>,
+    /// Span of the key whose value this node is.
+    owner: Option<Span>,
+    /// Hide the `type` key (the node is the body of a tagged enum variant).
+    skip_tag: bool,
+}
+
+impl<'a> NodeDe<'a> {
+    fn child(&self, node: &'a Node, owner: Option<Span>) -> NodeDe<'a> {
+        NodeDe {
+            node,
+            ctx: self.ctx,
+            owner,
+            skip_tag: false,
+        }
+    }
+
+    fn wrong(&self, expected: &str) -> DeError {
+        let found = match &self.node.value {
+            Value::Str(s) => format!("the string `{}`", shorten(s)),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                format!("{} `{}`", self.node.value.kind_name(), self.raw())
+            }
+            other => other.kind_name().to_string(),
+        };
+        DeError {
+            kind: DeErrorKind::InvalidType {
+                found,
+                expected: expected.to_string(),
+            },
+            span: Some(self.node.span),
+        }
+    }
+
+    /// The source text of a scalar (so `1.10` stays `1.10` when a string is wanted).
+    fn raw(&self) -> &'a str {
+        let s = self.node.span;
+        self.ctx
+            .text
+            .get(s.start as usize..s.end as usize)
+            .unwrap_or("")
+    }
+
+    fn fix<T>(&self, r: Result<T, DeError>) -> Result<T, DeError> {
+        r.map_err(|e| e.at(self.node.span, self.owner))
+    }
+
+    fn entries(&self) -> impl Iterator<Item = &'a (Node, Node)> + 'a {
+        let skip_tag = self.skip_tag;
+        let entries: &'a [(Node, Node)] = match &self.node.value {
+            Value::Map(e) => e,
+            _ => &[],
+        };
+        entries
+            .iter()
+            .filter(move |(k, _)| !(skip_tag && k.as_str() == Some(TAG)))
+    }
+
+    fn int(&self) -> Result<i64, DeError> {
+        match self.node.value {
+            Value::Int(i) => Ok(i),
+            _ => Err(self.wrong("an integer")),
+        }
+    }
+}
+
+fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out.replace('\n', "⏎")
+}
+
+macro_rules! int_method {
+    ($method:ident, $visit:ident, $ty:ty) => {
+        fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+            let i = self.int()?;
+            let n = <$ty>::try_from(i).map_err(|_| DeError {
+                kind: DeErrorKind::InvalidValue {
+                    found: format!("`{i}`"),
+                    expected: format!("an integer between {} and {}", <$ty>::MIN, <$ty>::MAX),
+                },
+                span: Some(self.node.span),
+            })?;
+            self.fix(v.$visit(n))
+        }
+    };
+}
+
+impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        let r = match &self.node.value {
+            Value::Null => v.visit_unit(),
+            Value::Bool(b) => v.visit_bool(*b),
+            Value::Int(i) => v.visit_i64(*i),
+            Value::Float(f) => v.visit_f64(*f),
+            Value::Str(s) => v.visit_str(s),
+            Value::Seq(items) => v.visit_seq(SeqDe {
+                de: self,
+                iter: items.iter(),
+            }),
+            Value::Map(_) => v.visit_map(MapDe::new(self, None)),
+        };
+        self.fix(r)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.node.value {
+            Value::Bool(b) => self.fix(v.visit_bool(b)),
+            _ => Err(self.wrong("`true` or `false`")),
+        }
+    }
+
+    int_method!(deserialize_i8, visit_i8, i8);
+    int_method!(deserialize_i16, visit_i16, i16);
+    int_method!(deserialize_i32, visit_i32, i32);
+    int_method!(deserialize_i64, visit_i64, i64);
+    int_method!(deserialize_u8, visit_u8, u8);
+    int_method!(deserialize_u16, visit_u16, u16);
+    int_method!(deserialize_u32, visit_u32, u32);
+    int_method!(deserialize_u64, visit_u64, u64);
+
+    fn deserialize_f32<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        self.deserialize_f64(v)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.node.value {
+            Value::Int(i) => self.fix(v.visit_f64(i as f64)),
+            Value::Float(f) => self.fix(v.visit_f64(f)),
+            _ => Err(self.wrong("a number")),
+        }
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match &self.node.value {
+            Value::Str(s) => self.fix(v.visit_str(s)),
+            // A plain scalar that YAML reads as a number or boolean is text where text is wanted
+            // (`version: 1`), as the Azure ML SDK reads it.
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => self.fix(v.visit_str(self.raw())),
+            _ => Err(self.wrong("a string")),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.node.value {
+            Value::Null => self.fix(v.visit_none()),
+            _ => self.fix(v.visit_some(self)),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match self.node.value {
+            Value::Null => self.fix(v.visit_unit()),
+            _ => Err(self.wrong("nothing (null)")),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_unit(v)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        if name == SPANNED_MARKER {
+            let r = v.visit_seq(SpannedSeq { de: self, state: 0 });
+            return self.fix(r);
+        }
+        self.fix(v.visit_newtype_struct(self))
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match &self.node.value {
+            Value::Seq(items) => self.fix(v.visit_seq(SeqDe {
+                de: self,
+                iter: items.iter(),
+            })),
+            Value::Null => self.fix(v.visit_seq(SeqDe {
+                de: self,
+                iter: [].iter(),
+            })),
+            _ => Err(self.wrong("a list")),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value, DeError> {
+        self.deserialize_seq(v)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_seq(v)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        match &self.node.value {
+            Value::Map(_) | Value::Null => self.fix(v.visit_map(MapDe::new(self, None))),
+            _ => Err(self.wrong("a mapping")),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        match &self.node.value {
+            Value::Map(_) | Value::Null => {
+                // Report every unknown key now and hide it from the visitor, so one typo does
+                // not hide the next.
+                for (k, _) in self.entries() {
+                    let name = k.key_string();
+                    if !fields.contains(&name.as_str()) {
+                        self.ctx.recovered.borrow_mut().push(DeError {
+                            kind: DeErrorKind::UnknownField {
+                                field: name,
+                                expected: fields,
+                            },
+                            span: Some(k.span),
+                        });
+                    }
+                }
+                self.fix(v.visit_map(MapDe::new(self, Some(fields))))
+            }
+            _ => Err(self.wrong("a mapping")),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        match &self.node.value {
+            Value::Str(_) | Value::Int(_) | Value::Bool(_) | Value::Float(_) => {
+                self.fix(v.visit_enum(UnitEnum { de: self }))
+            }
+            Value::Map(_) => {
+                let Some((tag_key, tag)) = self.node.entry(TAG) else {
+                    return Err(DeError::new(DeErrorKind::MissingField { field: TAG })
+                        .at(self.node.span, self.owner));
+                };
+                let _ = tag_key;
+                self.fix(v.visit_enum(TaggedEnum { de: self, tag }))
+            }
+            _ => Err(self.wrong("a name or a mapping with `type`")),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+        self.fix(v.visit_unit())
+    }
+}
+
+/// Hands `(start, end, value)` to `Spanned<T>`.
+struct SpannedSeq<'a> {
+    de: NodeDe<'a>,
+    state: u8,
+}
+
+impl<'de, 'a> SeqAccess<'de> for SpannedSeq<'a> {
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        let span = self.de.node.span;
+        self.state += 1;
+        match self.state {
+            1 => seed.deserialize(span.start.into_deserializer()).map(Some),
+            2 => seed.deserialize(span.end.into_deserializer()).map(Some),
+            3 => seed.deserialize(self.de).map(Some),
+            _ => Ok(None),
+        }
+    }
+}
+
+struct SeqDe<'a> {
+    de: NodeDe<'a>,
+    iter: std::slice::Iter<'a, Node>,
+}
+
+impl<'de, 'a> SeqAccess<'de> for SeqDe<'a> {
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        match self.iter.next() {
+            Some(node) => seed.deserialize(self.de.child(node, None)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.iter.len())
+    }
+}
+
+struct MapDe<'a> {
+    de: NodeDe<'a>,
+    fields: Option<&'static [&'static str]>,
+    entries: Vec<&'a (Node, Node)>,
+    next: usize,
+}
+
+impl<'a> MapDe<'a> {
+    /// With `fields`, keys outside it are skipped (they were reported already).
+    fn new(de: NodeDe<'a>, fields: Option<&'static [&'static str]>) -> Self {
+        let entries = de
+            .entries()
+            .filter(|(k, _)| fields.is_none_or(|f| f.contains(&k.key_string().as_str())))
+            .collect();
+        MapDe {
+            de,
+            fields,
+            entries,
+            next: 0,
+        }
+    }
+}
+
+impl<'de, 'a> MapAccess<'de> for MapDe<'a> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        match self.entries.get(self.next) {
+            Some((k, _)) => seed.deserialize(self.de.child(k, None)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
+        let Some((k, v)) = self.entries.get(self.next) else {
+            return Err(de::Error::custom("value requested before key"));
+        };
+        self.next += 1;
+        let r = seed.deserialize(self.de.child(v, Some(k.span)));
+        if self.fields.is_some() {
+            return r;
+        }
+        // A value of a plain mapping (steps, jobs, inputs) failed: record the error and let a
+        // `Map` skip this entry, so each entry's first mistake is reported.
+        r.map_err(|e| {
+            if e.kind != DeErrorKind::Recovered {
+                self.de
+                    .ctx
+                    .recovered
+                    .borrow_mut()
+                    .push(e.at(v.span, Some(k.span)));
+            }
+            DeError::new(DeErrorKind::Recovered)
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len() - self.next)
+    }
+}
+
+/// An enum written as a bare name: `bind_mode: mount`.
+struct UnitEnum<'a> {
+    de: NodeDe<'a>,
+}
+
+impl<'de, 'a> EnumAccess<'de> for UnitEnum<'a> {
+    type Error = DeError;
+    type Variant = Self;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), DeError> {
+        let v = seed.deserialize(self.de)?;
+        Ok((v, self))
+    }
+}
+
+impl<'de, 'a> VariantAccess<'de> for UnitEnum<'a> {
+    type Error = DeError;
+
+    fn unit_variant(self) -> Result<(), DeError> {
+        Ok(())
+    }
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, _seed: T) -> Result<T::Value, DeError> {
+        Err(self.de.wrong("a mapping with `type`"))
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, _v: V) -> Result<V::Value, DeError> {
+        Err(self.de.wrong("a mapping with `type`"))
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _f: &'static [&'static str],
+        _v: V,
+    ) -> Result<V::Value, DeError> {
+        Err(self.de.wrong("a mapping with `type`"))
+    }
+}
+
+/// An enum written as a mapping whose `type` key names the variant; the other keys are its body.
+struct TaggedEnum<'a> {
+    de: NodeDe<'a>,
+    tag: &'a Node,
+}
+
+impl<'de, 'a> EnumAccess<'de> for TaggedEnum<'a> {
+    type Error = DeError;
+    type Variant = Self;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), DeError> {
+        let tag = self.de.child(self.tag, None);
+        let v = seed
+            .deserialize(tag)
+            .map_err(|e| e.at(self.tag.span, None))?;
+        Ok((v, self))
+    }
+}
+
+impl<'de, 'a> TaggedEnum<'a> {
+    fn body(&self) -> NodeDe<'a> {
+        NodeDe {
+            skip_tag: true,
+            ..self.de
+        }
+    }
+}
+
+impl<'de, 'a> VariantAccess<'de> for TaggedEnum<'a> {
+    type Error = DeError;
+
+    fn unit_variant(self) -> Result<(), DeError> {
+        for (k, _) in self.body().entries() {
+            self.de.ctx.recovered.borrow_mut().push(DeError {
+                kind: DeErrorKind::UnknownField {
+                    field: k.key_string(),
+                    expected: &[TAG],
+                },
+                span: Some(k.span),
+            });
+        }
+        Ok(())
+    }
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, DeError> {
+        seed.deserialize(self.body())
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, _v: V) -> Result<V::Value, DeError> {
+        Err(self.de.wrong("a name"))
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, DeError> {
+        de::Deserializer::deserialize_struct(self.body(), "", fields, v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{Limits, Map, Spanned, parse};
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Step {
+        script_name: Spanned<String>,
+        #[serde(default)]
+        arguments: Vec<Spanned<String>>,
+        allow_reuse: Option<bool>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Doc {
+        steps: Map<Step>,
+        kind: Option<Kind>,
+        mode: Option<Mode>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    enum Kind {
+        Script(Script),
+        Notebook { path: Spanned<String> },
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Script {
+        name: String,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "snake_case")]
+    enum Mode {
+        Mount,
+        Download,
+    }
+
+    fn read<T: DeserializeOwned + Send>(text: &str) -> Result<T, Vec<DeError>> {
+        let (node, errors) = parse(text, &Limits::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        from_node(&node.unwrap(), text)
+    }
+
+    fn at(text: &str, e: &DeError) -> String {
+        let s = e.span.unwrap();
+        text[s.start as usize..s.end as usize].to_string()
+    }
+
+    #[test]
+    fn reads_spans_and_numbers_as_text() {
+        let text = "steps:\n  a:\n    script_name: 1.10\n    arguments: [x, 'y']\n";
+        let doc: Doc = read(text).unwrap();
+        let (key, step) = &doc.steps.entries[0];
+        assert_eq!(key.value, "a");
+        assert_eq!(step.script_name.value, "1.10");
+        assert_eq!(
+            &text[step.arguments[1].span.start as usize..step.arguments[1].span.end as usize],
+            "'y'"
+        );
+    }
+
+    #[test]
+    fn reports_every_unknown_key() {
+        let text = "steps:\n  a:\n    scrpt_name: x\n    argments: []\n  b:\n    script_name: y\n    allow_reus: true\n";
+        let errors = read::<Doc>(text).unwrap_err();
+        let keys: Vec<String> = errors.iter().map(|e| at(text, e)).collect();
+        assert!(keys.contains(&"scrpt_name".to_string()), "{errors:?}");
+        assert!(keys.contains(&"argments".to_string()));
+        assert!(keys.contains(&"allow_reus".to_string()));
+    }
+
+    #[test]
+    fn missing_keys_point_at_the_owner() {
+        let text = "steps:\n  a:\n    arguments: []\n";
+        let errors = read::<Doc>(text).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(matches!(
+            errors[0].kind,
+            DeErrorKind::MissingField {
+                field: "script_name"
+            }
+        ));
+        assert_eq!(at(text, &errors[0]), "a");
+    }
+
+    #[test]
+    fn wrong_types_point_at_the_value() {
+        let text = "steps:\n  a:\n    script_name: x\n    allow_reuse: yes\n";
+        let errors = read::<Doc>(text).unwrap_err();
+        assert_eq!(at(text, &errors[0]), "yes");
+        assert!(
+            errors[0].message().contains("`true` or `false`"),
+            "{}",
+            errors[0].message()
+        );
+    }
+
+    #[test]
+    fn enums_tagged_by_type() {
+        let text = "steps: {}\nkind:\n  type: Notebook\n  path: nb.ipynb\nmode: mount\n";
+        let doc: Doc = read(text).unwrap();
+        let Some(Kind::Notebook { path }) = doc.kind else {
+            panic!()
+        };
+        assert_eq!(
+            at(
+                text,
+                &DeError {
+                    kind: DeErrorKind::Custom(String::new()),
+                    span: Some(path.span)
+                }
+            ),
+            "nb.ipynb"
+        );
+        assert_eq!(doc.mode, Some(Mode::Mount));
+
+        let text = "steps: {}\nkind:\n  type: Notebok\n";
+        let errors = read::<Doc>(text).unwrap_err();
+        assert!(matches!(errors[0].kind, DeErrorKind::UnknownVariant { .. }));
+        assert_eq!(at(text, &errors[0]), "Notebok");
+
+        let text = "steps: {}\nkind:\n  type: Script\n  name: a\n  nme: b\n";
+        let errors = read::<Doc>(text).unwrap_err();
+        assert_eq!(at(text, &errors[0]), "nme");
+
+        let text = "steps: {}\nmode: mont\n";
+        let errors = read::<Doc>(text).unwrap_err();
+        assert_eq!(at(text, &errors[0]), "mont");
+    }
+}

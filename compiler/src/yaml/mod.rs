@@ -1,0 +1,36 @@
+//! The YAML layer: text to a tree of spanned nodes (serde-saphyr), and a serde deserializer over
+//! that tree that keeps spans, reports every unknown key at once and reads enums tagged by `type`.
+
+mod de;
+mod node;
+mod spanned;
+
+pub use de::{DeError, DeErrorKind, from_node};
+pub use node::{Limits, Node, ParseError, ParseErrorKind, Value, parse};
+pub use spanned::{Map, Spanned};
+
+/// Stack for reading one file: serde recursion takes tens of KiB a level in debug builds, and
+/// the depth limit allows 64 levels. Only touched pages are committed.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// Runs `f` on a thread with a stack deep enough for any input the limits allow; runs it here
+/// when no thread can be made.
+pub(crate) fn on_big_stack<T: Send, F: FnOnce() -> T + Send>(f: F) -> T {
+    let mut slot = Some(f);
+    let spawned = std::thread::scope(|s| {
+        let slot = &mut slot;
+        std::thread::Builder::new()
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(s, move || slot.take().map(|f| f()))
+            .map(|handle| handle.join())
+    });
+    match spawned {
+        Ok(Ok(Some(v))) => v,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        // The thread could not be made, so the closure is still in its slot.
+        _ => match slot.take() {
+            Some(f) => f(),
+            None => unreachable!("a spawned thread either ran the closure or left it"),
+        },
+    }
+}
