@@ -35,20 +35,12 @@ pub struct Label {
 impl Label {
     /// A label without a note.
     pub fn new(file: FileId, span: Span) -> Self {
-        Label {
-            file,
-            span,
-            message: None,
-        }
+        Label { file, span, message: None }
     }
 
     /// A label with a note.
     pub fn with_message(file: FileId, span: Span, message: impl Into<String>) -> Self {
-        Label {
-            file,
-            span,
-            message: Some(message.into()),
-        }
+        Label { file, span, message: Some(message.into()) }
     }
 }
 
@@ -67,9 +59,17 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// How to fix it, when a fix can be guessed.
     pub help: Option<String>,
+    /// The primary span holds a secret: renderers must not show its text.
+    pub conceal: bool,
 }
 
 impl Diagnostic {
+    /// Marks the primary span as secret so no output shows its text.
+    pub fn concealed(mut self) -> Self {
+        self.conceal = true;
+        self
+    }
+
     /// Adds a secondary label.
     pub fn with_label(mut self, label: Label) -> Self {
         self.secondary.push(label);
@@ -123,6 +123,7 @@ impl Rule {
             primary: Label::new(file, span),
             secondary: Vec::new(),
             help: None,
+            conceal: false,
         }
     }
 }

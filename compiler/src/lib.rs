@@ -1,7 +1,15 @@
 //! sluice's compiler: pipeline files -> syntax -> IR (a typed DAG) -> checks -> fingerprints ->
 //! emitters.
 
+pub mod check;
 pub mod diagnostic;
+pub mod emit;
+pub mod ir;
+pub mod lower;
+pub mod report;
+pub mod schema;
+pub mod session;
 pub mod source;
 pub mod suggest;
+pub mod syntax;
 pub mod yaml;

@@ -15,18 +15,12 @@ pub struct Span {
 impl Span {
     /// A span from `start` to `end` (clamped so that `end >= start`).
     pub fn new(start: u32, end: u32) -> Self {
-        Span {
-            start,
-            end: end.max(start),
-        }
+        Span { start, end: end.max(start) }
     }
 
     /// An empty span at `offset`.
     pub fn point(offset: u32) -> Self {
-        Span {
-            start: offset,
-            end: offset,
-        }
+        Span { start: offset, end: offset }
     }
 
     /// Length in bytes.
@@ -79,17 +73,8 @@ impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0u32];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
-        SourceFile {
-            path: path.into(),
-            text,
-            line_starts,
-        }
+        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1));
+        SourceFile { path: path.into(), text, line_starts }
     }
 
     /// Line and column (1-based, column in characters) of a byte offset.
@@ -105,25 +90,17 @@ impl SourceFile {
             end -= 1;
         }
         let column = self.text[start..end].chars().count() + 1;
-        LineCol {
-            line: line + 1,
-            column,
-        }
+        LineCol { line: line + 1, column }
     }
 
     /// Byte offset of the start of a 1-based line (the end of the text past the last line).
     pub fn line_start(&self, line: usize) -> u32 {
-        self.line_starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(self.text.len() as u32)
+        self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len() as u32)
     }
 
     /// The text covered by a span (empty when the span is out of range).
     pub fn slice(&self, span: Span) -> &str {
-        self.text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
+        self.text.get(span.start as usize..span.end as usize).unwrap_or("")
     }
 
     /// The folder holding this file, against which its relative paths resolve.
@@ -157,18 +134,12 @@ impl SourceMap {
 
     /// The id of an already loaded file with this path, if any.
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
+        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
     }
 
     /// All files with their ids.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
 }
 

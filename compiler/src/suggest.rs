@@ -15,11 +15,7 @@ where
         }
         let cl = c.to_lowercase();
         // A case-only difference is always a typo worth naming.
-        let score = if cl == lower {
-            1.0
-        } else {
-            strsim::jaro_winkler(&lower, &cl)
-        };
+        let score = if cl == lower { 1.0 } else { strsim::jaro_winkler(&lower, &cl) };
         let distance = strsim::damerau_levenshtein(&lower, &cl);
         let close = score >= 0.85 || distance <= (name.chars().count().max(3) / 3).max(1);
         if close && best.is_none_or(|(s, _)| score > s) {
@@ -38,22 +34,23 @@ where
     closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
+/// "a" or "an" for a word, by its first letter.
+pub fn article(word: &str) -> &'static str {
+    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
+    }
+}
+
 /// Lists names for a help line: "`a`, `b` or `c`", at most `max` of them.
 pub fn list_names<S: AsRef<str>>(names: &[S], max: usize) -> String {
-    let shown: Vec<String> = names
-        .iter()
-        .take(max)
-        .map(|n| format!("`{}`", n.as_ref()))
-        .collect();
+    let shown: Vec<String> = names.iter().take(max).map(|n| format!("`{}`", n.as_ref())).collect();
     let more = names.len().saturating_sub(max);
     match (shown.len(), more) {
         (0, _) => "none".to_string(),
         (1, 0) => shown[0].clone(),
         (_, 0) => {
-            let (last, rest) = shown
-                .split_last()
-                .map(|(l, r)| (l.clone(), r.join(", ")))
-                .unwrap_or_default();
+            let (last, rest) = shown.split_last().map(|(l, r)| (l.clone(), r.join(", "))).unwrap_or_default();
             format!("{rest} or {last}")
         }
         _ => format!("{} and {more} more", shown.join(", ")),

@@ -131,34 +131,19 @@ impl de::Error for DeError {
         DeError::new(DeErrorKind::Custom(msg.to_string()))
     }
     fn invalid_type(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
-        DeError::new(DeErrorKind::InvalidType {
-            found: unexpected(unexp),
-            expected: exp.to_string(),
-        })
+        DeError::new(DeErrorKind::InvalidType { found: unexpected(unexp), expected: exp.to_string() })
     }
     fn invalid_value(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
-        DeError::new(DeErrorKind::InvalidValue {
-            found: unexpected(unexp),
-            expected: exp.to_string(),
-        })
+        DeError::new(DeErrorKind::InvalidValue { found: unexpected(unexp), expected: exp.to_string() })
     }
     fn invalid_length(len: usize, exp: &dyn de::Expected) -> Self {
-        DeError::new(DeErrorKind::InvalidLength {
-            len,
-            expected: exp.to_string(),
-        })
+        DeError::new(DeErrorKind::InvalidLength { len, expected: exp.to_string() })
     }
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        DeError::new(DeErrorKind::UnknownVariant {
-            variant: variant.to_string(),
-            expected,
-        })
+        DeError::new(DeErrorKind::UnknownVariant { variant: variant.to_string(), expected })
     }
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        DeError::new(DeErrorKind::UnknownField {
-            field: field.to_string(),
-            expected,
-        })
+        DeError::new(DeErrorKind::UnknownField { field: field.to_string(), expected })
     }
     fn missing_field(field: &'static str) -> Self {
         DeError::new(DeErrorKind::MissingField { field })
@@ -188,16 +173,8 @@ pub fn from_node<T: DeserializeOwned + Send>(node: &Node, text: &str) -> Result<
 }
 
 fn read<T: DeserializeOwned>(node: &Node, text: &str) -> Result<T, Vec<DeError>> {
-    let ctx = Ctx {
-        text,
-        recovered: RefCell::new(Vec::new()),
-    };
-    let result = T::deserialize(NodeDe {
-        node,
-        ctx: &ctx,
-        owner: None,
-        skip_tag: false,
-    });
+    let ctx = Ctx { text, recovered: RefCell::new(Vec::new()) };
+    let result = T::deserialize(NodeDe { node, ctx: &ctx, owner: None, skip_tag: false });
     let mut errors = ctx.recovered.into_inner();
     match result {
         Ok(v) if errors.is_empty() => Ok(v),
@@ -229,12 +206,7 @@ struct NodeDe<'a> {
 
 impl<'a> NodeDe<'a> {
     fn child(&self, node: &'a Node, owner: Option<Span>) -> NodeDe<'a> {
-        NodeDe {
-            node,
-            ctx: self.ctx,
-            owner,
-            skip_tag: false,
-        }
+        NodeDe { node, ctx: self.ctx, owner, skip_tag: false }
     }
 
     fn wrong(&self, expected: &str) -> DeError {
@@ -246,10 +218,7 @@ impl<'a> NodeDe<'a> {
             other => other.kind_name().to_string(),
         };
         DeError {
-            kind: DeErrorKind::InvalidType {
-                found,
-                expected: expected.to_string(),
-            },
+            kind: DeErrorKind::InvalidType { found, expected: expected.to_string() },
             span: Some(self.node.span),
         }
     }
@@ -257,10 +226,7 @@ impl<'a> NodeDe<'a> {
     /// The source text of a scalar (so `1.10` stays `1.10` when a string is wanted).
     fn raw(&self) -> &'a str {
         let s = self.node.span;
-        self.ctx
-            .text
-            .get(s.start as usize..s.end as usize)
-            .unwrap_or("")
+        self.ctx.text.get(s.start as usize..s.end as usize).unwrap_or("")
     }
 
     fn fix<T>(&self, r: Result<T, DeError>) -> Result<T, DeError> {
@@ -273,9 +239,7 @@ impl<'a> NodeDe<'a> {
             Value::Map(e) => e,
             _ => &[],
         };
-        entries
-            .iter()
-            .filter(move |(k, _)| !(skip_tag && k.as_str() == Some(TAG)))
+        entries.iter().filter(move |(k, _)| !(skip_tag && k.as_str() == Some(TAG)))
     }
 
     fn int(&self) -> Result<i64, DeError> {
@@ -320,10 +284,7 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
             Value::Int(i) => v.visit_i64(*i),
             Value::Float(f) => v.visit_f64(*f),
             Value::Str(s) => v.visit_str(s),
-            Value::Seq(items) => v.visit_seq(SeqDe {
-                de: self,
-                iter: items.iter(),
-            }),
+            Value::Seq(items) => v.visit_seq(SeqDe { de: self, iter: items.iter() }),
             Value::Map(_) => v.visit_map(MapDe::new(self, None)),
         };
         self.fix(r)
@@ -419,14 +380,8 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         match &self.node.value {
-            Value::Seq(items) => self.fix(v.visit_seq(SeqDe {
-                de: self,
-                iter: items.iter(),
-            })),
-            Value::Null => self.fix(v.visit_seq(SeqDe {
-                de: self,
-                iter: [].iter(),
-            })),
+            Value::Seq(items) => self.fix(v.visit_seq(SeqDe { de: self, iter: items.iter() })),
+            Value::Null => self.fix(v.visit_seq(SeqDe { de: self, iter: [].iter() })),
             _ => Err(self.wrong("a list")),
         }
     }
@@ -465,10 +420,7 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                     let name = k.key_string();
                     if !fields.contains(&name.as_str()) {
                         self.ctx.recovered.borrow_mut().push(DeError {
-                            kind: DeErrorKind::UnknownField {
-                                field: name,
-                                expected: fields,
-                            },
+                            kind: DeErrorKind::UnknownField { field: name, expected: fields },
                             span: Some(k.span),
                         });
                     }
@@ -491,8 +443,9 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
             }
             Value::Map(_) => {
                 let Some((tag_key, tag)) = self.node.entry(TAG) else {
-                    return Err(DeError::new(DeErrorKind::MissingField { field: TAG })
-                        .at(self.node.span, self.owner));
+                    return Err(
+                        DeError::new(DeErrorKind::MissingField { field: TAG }).at(self.node.span, self.owner)
+                    );
                 };
                 let _ = tag_key;
                 self.fix(v.visit_enum(TaggedEnum { de: self, tag }))
@@ -519,10 +472,7 @@ struct SpannedSeq<'a> {
 impl<'de, 'a> SeqAccess<'de> for SpannedSeq<'a> {
     type Error = DeError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
         let span = self.de.node.span;
         self.state += 1;
         match self.state {
@@ -542,10 +492,7 @@ struct SeqDe<'a> {
 impl<'de, 'a> SeqAccess<'de> for SeqDe<'a> {
     type Error = DeError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
         match self.iter.next() {
             Some(node) => seed.deserialize(self.de.child(node, None)).map(Some),
             None => Ok(None),
@@ -571,22 +518,14 @@ impl<'a> MapDe<'a> {
             .entries()
             .filter(|(k, _)| fields.is_none_or(|f| f.contains(&k.key_string().as_str())))
             .collect();
-        MapDe {
-            de,
-            fields,
-            entries,
-            next: 0,
-        }
+        MapDe { de, fields, entries, next: 0 }
     }
 }
 
 impl<'de, 'a> MapAccess<'de> for MapDe<'a> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
         match self.entries.get(self.next) {
             Some((k, _)) => seed.deserialize(self.de.child(k, None)).map(Some),
             None => Ok(None),
@@ -606,11 +545,7 @@ impl<'de, 'a> MapAccess<'de> for MapDe<'a> {
         // `Map` skip this entry, so each entry's first mistake is reported.
         r.map_err(|e| {
             if e.kind != DeErrorKind::Recovered {
-                self.de
-                    .ctx
-                    .recovered
-                    .borrow_mut()
-                    .push(e.at(v.span, Some(k.span)));
+                self.de.ctx.recovered.borrow_mut().push(e.at(v.span, Some(k.span)));
             }
             DeError::new(DeErrorKind::Recovered)
         })
@@ -669,19 +604,14 @@ impl<'de, 'a> EnumAccess<'de> for TaggedEnum<'a> {
 
     fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), DeError> {
         let tag = self.de.child(self.tag, None);
-        let v = seed
-            .deserialize(tag)
-            .map_err(|e| e.at(self.tag.span, None))?;
+        let v = seed.deserialize(tag).map_err(|e| e.at(self.tag.span, None))?;
         Ok((v, self))
     }
 }
 
-impl<'de, 'a> TaggedEnum<'a> {
+impl<'a> TaggedEnum<'a> {
     fn body(&self) -> NodeDe<'a> {
-        NodeDe {
-            skip_tag: true,
-            ..self.de
-        }
+        NodeDe { skip_tag: true, ..self.de }
     }
 }
 
@@ -691,10 +621,7 @@ impl<'de, 'a> VariantAccess<'de> for TaggedEnum<'a> {
     fn unit_variant(self) -> Result<(), DeError> {
         for (k, _) in self.body().entries() {
             self.de.ctx.recovered.borrow_mut().push(DeError {
-                kind: DeErrorKind::UnknownField {
-                    field: k.key_string(),
-                    expected: &[TAG],
-                },
+                kind: DeErrorKind::UnknownField { field: k.key_string(), expected: &[TAG] },
                 span: Some(k.span),
             });
         }
@@ -775,10 +702,7 @@ mod tests {
         let (key, step) = &doc.steps.entries[0];
         assert_eq!(key.value, "a");
         assert_eq!(step.script_name.value, "1.10");
-        assert_eq!(
-            &text[step.arguments[1].span.start as usize..step.arguments[1].span.end as usize],
-            "'y'"
-        );
+        assert_eq!(&text[step.arguments[1].span.start as usize..step.arguments[1].span.end as usize], "'y'");
     }
 
     #[test]
@@ -796,12 +720,7 @@ mod tests {
         let text = "steps:\n  a:\n    arguments: []\n";
         let errors = read::<Doc>(text).unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert!(matches!(
-            errors[0].kind,
-            DeErrorKind::MissingField {
-                field: "script_name"
-            }
-        ));
+        assert!(matches!(errors[0].kind, DeErrorKind::MissingField { field: "script_name" }));
         assert_eq!(at(text, &errors[0]), "a");
     }
 
@@ -810,28 +729,16 @@ mod tests {
         let text = "steps:\n  a:\n    script_name: x\n    allow_reuse: yes\n";
         let errors = read::<Doc>(text).unwrap_err();
         assert_eq!(at(text, &errors[0]), "yes");
-        assert!(
-            errors[0].message().contains("`true` or `false`"),
-            "{}",
-            errors[0].message()
-        );
+        assert!(errors[0].message().contains("`true` or `false`"), "{}", errors[0].message());
     }
 
     #[test]
     fn enums_tagged_by_type() {
         let text = "steps: {}\nkind:\n  type: Notebook\n  path: nb.ipynb\nmode: mount\n";
         let doc: Doc = read(text).unwrap();
-        let Some(Kind::Notebook { path }) = doc.kind else {
-            panic!()
-        };
+        let Some(Kind::Notebook { path }) = doc.kind else { panic!() };
         assert_eq!(
-            at(
-                text,
-                &DeError {
-                    kind: DeErrorKind::Custom(String::new()),
-                    span: Some(path.span)
-                }
-            ),
+            at(text, &DeError { kind: DeErrorKind::Custom(String::new()), span: Some(path.span) }),
             "nb.ipynb"
         );
         assert_eq!(doc.mode, Some(Mode::Mount));

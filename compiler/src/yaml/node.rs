@@ -62,10 +62,7 @@ impl Node {
 
     /// The value at `key`, if this is a mapping holding it.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entries()
-            .iter()
-            .find(|(k, _)| k.as_str() == Some(key))
-            .map(|(_, v)| v)
+        self.entries().iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
     }
 
     /// The entries of a mapping (empty for anything else).
@@ -78,10 +75,7 @@ impl Node {
 
     /// The key node and value node at `key`.
     pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
-        self.entries()
-            .iter()
-            .find(|(k, _)| k.as_str() == Some(key))
-            .map(|(k, v)| (k, v))
+        self.entries().iter().find(|(k, _)| k.as_str() == Some(key)).map(|(k, v)| (k, v))
     }
 
     /// Converts to JSON (numbers stay numbers; keys become strings).
@@ -131,12 +125,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_bytes: 16 * 1024 * 1024,
-            max_depth: 64,
-            max_nodes: 8_000_000,
-            max_alias_events: 100_000,
-        }
+        Limits { max_bytes: 16 * 1024 * 1024, max_depth: 64, max_nodes: 8_000_000, max_alias_events: 100_000 }
     }
 }
 
@@ -177,27 +166,14 @@ pub fn parse(text: &str, limits: &Limits) -> (Option<Node>, Vec<ParseError>) {
             None,
             vec![ParseError {
                 kind: ParseErrorKind::Limit,
-                message: format!(
-                    "file is {} bytes; the limit is {} bytes",
-                    text.len(),
-                    limits.max_bytes
-                ),
+                message: format!("file is {} bytes; the limit is {} bytes", text.len(), limits.max_bytes),
                 span: Span::point(0),
             }],
         );
     }
-    if text.trim().is_empty()
-        || text
-            .lines()
-            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
     {
-        return (
-            Some(Node {
-                span: Span::point(0),
-                value: Value::Null,
-            }),
-            Vec::new(),
-        );
+        return (Some(Node { span: Span::point(0), value: Value::Null }), Vec::new());
     }
     super::on_big_stack(|| {
         let mut options = serde_saphyr::options! {
@@ -226,20 +202,15 @@ pub fn parse(text: &str, limits: &Limits) -> (Option<Node>, Vec<ParseError>) {
 }
 
 fn parse_error(e: &SaphyrError, text: &str) -> ParseError {
-    let span = e
-        .location()
-        .map(|l| location_span(&l, text))
-        .unwrap_or_else(|| Span::point(text.len() as u32));
+    let span =
+        e.location().map(|l| location_span(&l, text)).unwrap_or_else(|| Span::point(text.len() as u32));
     let mut inner = e.without_snippet();
     while let SaphyrError::AliasError { error, .. } = inner {
         inner = error.without_snippet();
     }
     let (kind, message) = match inner {
         SaphyrError::Budget { breach, .. } => (ParseErrorKind::Limit, budget_message(breach)),
-        SaphyrError::AliasReplayLimitExceeded {
-            max_total_replayed_events,
-            ..
-        } => (
+        SaphyrError::AliasReplayLimitExceeded { max_total_replayed_events, .. } => (
             ParseErrorKind::Limit,
             format!(
                 "aliases expand to more than {max_total_replayed_events} YAML events; \
@@ -248,10 +219,9 @@ fn parse_error(e: &SaphyrError, text: &str) -> ParseError {
         ),
         SaphyrError::AliasExpansionLimitExceeded { .. }
         | SaphyrError::AliasReplayStackDepthExceeded { .. }
-        | SaphyrError::AliasReplayCounterOverflow { .. } => (
-            ParseErrorKind::Limit,
-            "aliases expand too much; this looks like an alias bomb".to_string(),
-        ),
+        | SaphyrError::AliasReplayCounterOverflow { .. } => {
+            (ParseErrorKind::Limit, "aliases expand too much; this looks like an alias bomb".to_string())
+        }
         SaphyrError::MultipleDocuments { .. } => (
             ParseErrorKind::Syntax,
             "a pipeline file holds one YAML document; remove the `---` separator".to_string(),
@@ -264,11 +234,7 @@ fn parse_error(e: &SaphyrError, text: &str) -> ParseError {
             (ParseErrorKind::Syntax, message)
         }
     };
-    ParseError {
-        kind,
-        message,
-        span,
-    }
+    ParseError { kind, message, span }
 }
 
 fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
@@ -337,19 +303,13 @@ impl<'de> Visitor<'de> for RawVisitor {
         Ok(Raw::Int(v))
     }
     fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
-        Ok(i64::try_from(v)
-            .map(Raw::Int)
-            .unwrap_or(Raw::Float(v as f64)))
+        Ok(i64::try_from(v).map(Raw::Int).unwrap_or(Raw::Float(v as f64)))
     }
     fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
-        Ok(i64::try_from(v)
-            .map(Raw::Int)
-            .unwrap_or(Raw::Float(v as f64)))
+        Ok(i64::try_from(v).map(Raw::Int).unwrap_or(Raw::Float(v as f64)))
     }
     fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
-        Ok(i64::try_from(v)
-            .map(Raw::Int)
-            .unwrap_or(Raw::Float(v as f64)))
+        Ok(i64::try_from(v).map(Raw::Int).unwrap_or(Raw::Float(v as f64)))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
         Ok(Raw::Float(v))
@@ -390,10 +350,7 @@ fn convert(raw: SSpanned<Raw>, text: &str, errors: &mut Vec<ParseError>) -> Node
         Raw::Float(f) => Value::Float(f),
         Raw::Str(s) => Value::Str(s),
         Raw::Seq(items) => {
-            let items: Vec<Node> = items
-                .into_iter()
-                .map(|i| convert(i, text, errors))
-                .collect();
+            let items: Vec<Node> = items.into_iter().map(|i| convert(i, text, errors)).collect();
             if let Some(last) = items.last() {
                 span = span.join(last.span);
             }
@@ -409,8 +366,7 @@ fn convert(raw: SSpanned<Raw>, text: &str, errors: &mut Vec<ParseError>) -> Node
                 if matches!(key.value, Value::Seq(_) | Value::Map(_)) {
                     errors.push(ParseError {
                         kind: ParseErrorKind::ComplexKey,
-                        message: "a mapping key must be a plain scalar, not a list or mapping"
-                            .to_string(),
+                        message: "a mapping key must be a plain scalar, not a list or mapping".to_string(),
                         span: key.span,
                     });
                     continue;
@@ -418,10 +374,7 @@ fn convert(raw: SSpanned<Raw>, text: &str, errors: &mut Vec<ParseError>) -> Node
                 let name = key.key_string();
                 if let Some(&first) = seen.get(&name) {
                     errors.push(ParseError {
-                        kind: ParseErrorKind::DuplicateKey {
-                            key: name.clone(),
-                            first,
-                        },
+                        kind: ParseErrorKind::DuplicateKey { key: name.clone(), first },
                         message: format!("duplicate key `{name}`"),
                         span: key.span,
                     });
@@ -451,13 +404,8 @@ mod tests {
         let text = "a: héllo\nb: [1, 2.5, 'x']\n";
         let node = ok(text);
         let b = node.get("b").unwrap();
-        let Value::Seq(items) = &b.value else {
-            panic!()
-        };
-        assert_eq!(
-            &text[items[2].span.start as usize..items[2].span.end as usize],
-            "'x'"
-        );
+        let Value::Seq(items) = &b.value else { panic!() };
+        assert_eq!(&text[items[2].span.start as usize..items[2].span.end as usize], "'x'");
         assert_eq!(items[0].value, Value::Int(1));
         assert_eq!(items[1].value, Value::Float(2.5));
         let a = node.get("a").unwrap();
@@ -478,9 +426,7 @@ mod tests {
         assert_eq!(node.unwrap().get("a").unwrap().value, Value::Int(1));
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].span.start, 10);
-        assert!(
-            matches!(errors[0].kind, ParseErrorKind::DuplicateKey { first, .. } if first.start == 0)
-        );
+        assert!(matches!(errors[0].kind, ParseErrorKind::DuplicateKey { first, .. } if first.start == 0));
     }
 
     #[test]

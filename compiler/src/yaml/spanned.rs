@@ -33,18 +33,12 @@ impl<T> Spanned<T> {
 
     /// Applies `f` to the value, keeping the span.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Spanned<U> {
-        Spanned {
-            span: self.span,
-            value: f(self.value),
-        }
+        Spanned { span: self.span, value: f(self.value) }
     }
 
     /// A spanned reference to the value.
     pub fn as_ref(&self) -> Spanned<&T> {
-        Spanned {
-            span: self.span,
-            value: &self.value,
-        }
+        Spanned { span: self.span, value: &self.value }
     }
 }
 
@@ -71,29 +65,14 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
             }
             // The node deserializer hands (start, end, value).
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Spanned<T>, A::Error> {
-                let start: u32 = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let end: u32 = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
-                let value: T = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(2, &self))?;
-                Ok(Spanned {
-                    span: Span::new(start, end),
-                    value,
-                })
+                let start: u32 = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let end: u32 = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                let value: T = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(2, &self))?;
+                Ok(Spanned { span: Span::new(start, end), value })
             }
             // Other deserializers (JSON, tests) give the plain value.
-            fn visit_newtype_struct<D: Deserializer<'de>>(
-                self,
-                d: D,
-            ) -> Result<Spanned<T>, D::Error> {
-                T::deserialize(d).map(|value| Spanned {
-                    span: Span::default(),
-                    value,
-                })
+            fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Spanned<T>, D::Error> {
+                T::deserialize(d).map(|value| Spanned { span: Span::default(), value })
             }
         }
         d.deserialize_newtype_struct(SPANNED_MARKER, V(PhantomData))
@@ -130,27 +109,19 @@ pub struct Map<V> {
 
 impl<V> Default for Map<V> {
     fn default() -> Self {
-        Map {
-            entries: Vec::new(),
-        }
+        Map { entries: Vec::new() }
     }
 }
 
 impl<V> Map<V> {
     /// The value under `key`.
     pub fn get(&self, key: &str) -> Option<&V> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.value == key)
-            .map(|(_, v)| v)
+        self.entries.iter().find(|(k, _)| k.value == key).map(|(_, v)| v)
     }
 
     /// The spanned key and value under `key`.
     pub fn get_entry(&self, key: &str) -> Option<(&Spanned<String>, &V)> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.value == key)
-            .map(|(k, v)| (k, v))
+        self.entries.iter().find(|(k, _)| k.value == key).map(|(k, v)| (k, v))
     }
 
     /// True when `key` is present.

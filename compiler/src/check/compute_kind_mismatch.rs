@@ -1,0 +1,57 @@
+//! `compute-kind-mismatch`: a step runs on a compute of a kind it cannot use.
+
+use super::Context;
+use crate::diagnostic::{Diagnostics, Label, Rule, Severity};
+use crate::suggest::list_names;
+
+/// A step's compute is of a kind the step cannot run on (a DatabricksStep on an amlcompute).
+pub const RULE: Rule = Rule {
+    code: "compute-kind-mismatch",
+    severity: Severity::Error,
+    summary: "A step runs on a compute of a kind it cannot use (e.g. a DatabricksStep on an amlcompute cluster).",
+};
+
+/// Checks each step's compute kind.
+pub fn check(cx: &Context, out: &mut Diagnostics) {
+    for step in &cx.pipeline.steps {
+        let Some(kinds) = step.kind.compute_kinds() else { continue };
+        let Some(name) = step.compute.as_ref().or(cx.pipeline.default_compute.as_ref()) else { continue };
+        let Some(compute) = cx.workspace.compute(&name.value) else { continue };
+        if kinds.contains(&compute.kind) {
+            continue;
+        }
+        let wanted: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        let fitting: Vec<&str> = cx
+            .workspace
+            .computes
+            .iter()
+            .filter(|c| kinds.contains(&c.kind))
+            .map(|c| c.name.as_str())
+            .collect();
+        let help = if fitting.is_empty() {
+            format!("declare a {} compute in the workspace file", wanted.join(" or "))
+        } else {
+            format!("use {}", list_names(&fitting, 5))
+        };
+        // Point at the step's own `compute` if it has one, else at the step key.
+        let at = step.compute.as_ref().unwrap_or(&step.key);
+        let mut d = RULE
+            .at(
+                at.file,
+                at.span,
+                format!(
+                    "{} step `{}` cannot run on `{}`, a {} compute; it needs {}",
+                    step.kind.name(),
+                    step.key.value,
+                    compute.name,
+                    compute.kind.as_str(),
+                    wanted.join(" or ")
+                ),
+            )
+            .with_help(help);
+        if let Some((file, span)) = compute.defined_at {
+            d = d.with_label(Label::with_message(file, span, "compute declared here"));
+        }
+        out.push(d);
+    }
+}

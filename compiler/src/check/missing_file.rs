@@ -1,0 +1,57 @@
+//! `missing-file`: a source directory, script, run configuration or hash path that does not
+//! exist.
+
+use super::Context;
+use super::path_escapes_root::{is_absolute, step_paths};
+use crate::diagnostic::{Diagnostics, Rule, Severity};
+use crate::suggest::did_you_mean;
+
+/// A file or folder the pipeline names does not exist.
+pub const RULE: Rule = Rule {
+    code: "missing-file",
+    severity: Severity::Error,
+    summary: "A source directory, script, component file, run configuration or hash path does not exist.",
+};
+
+/// Checks that every named path exists and is of the right kind.
+pub fn check(cx: &Context, out: &mut Diagnostics) {
+    for step in &cx.pipeline.steps {
+        let mut code_missing = false;
+        for (path, what) in step_paths(step) {
+            let raw = &path.raw;
+            if raw.value.is_empty() || is_absolute(&raw.value) {
+                continue;
+            }
+            // A script in a missing source directory is reported once, with its folder.
+            if what == "script" && code_missing {
+                continue;
+            }
+            let full = path.resolved();
+            let want_dir = what == "source directory";
+            let problem = match std::fs::metadata(&full) {
+                Ok(m) if want_dir && !m.is_dir() => Some("is not a folder"),
+                Ok(m) if !want_dir && what != "hash path" && m.is_dir() => Some("is a folder, not a file"),
+                Ok(_) => None,
+                Err(_) => Some("does not exist"),
+            };
+            let Some(problem) = problem else { continue };
+            code_missing |= want_dir;
+            let siblings = full
+                .parent()
+                .and_then(|p| std::fs::read_dir(p).ok())
+                .map(|entries| {
+                    entries
+                        .filter_map(|e| e.ok())
+                        .filter_map(|e| e.file_name().into_string().ok())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            let file_name = full.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let help = did_you_mean(file_name, &siblings)
+                .or_else(|| Some(format!("looked for `{}`", full.display())));
+            out.push(
+                RULE.at(raw.file, raw.span, format!("{what} `{}` {problem}", raw.value)).with_help_opt(help),
+            );
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! `path-escapes-root`: a path that leaves the folder it must stay in, or is absolute.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::Context;
+use crate::diagnostic::{Diagnostics, Rule, Severity};
+use crate::ir::{DataLocation, Environment, PathRef, Step};
+
+/// A path leaves its root (`..` past the top, or absolute).
+pub const RULE: Rule = Rule {
+    code: "path-escapes-root",
+    severity: Severity::Error,
+    summary: "A path leaves the folder it must stay in (`..` past its root) or is absolute.",
+};
+
+/// Normalises `.` and `..` without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let at_top = matches!(out.components().next_back(), None | Some(Component::ParentDir));
+                if at_top {
+                    out.push("..");
+                } else {
+                    out.pop();
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// True when a written path is absolute (also Windows drive or UNC forms).
+pub fn is_absolute(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    raw.starts_with('/') || raw.starts_with('\\') || (b.len() >= 2 && b[1] == b':' && b[0].is_ascii_alphabetic())
+}
+
+/// The paths of a step that must stay inside a root, and what each is.
+pub fn step_paths(step: &Step) -> Vec<(&PathRef, &'static str)> {
+    let mut paths: Vec<(&PathRef, &'static str)> = Vec::new();
+    if let Some(c) = &step.code {
+        paths.push((c, "source directory"));
+    }
+    if let Some(s) = &step.script {
+        paths.push((s, "script"));
+    }
+    match &step.environment {
+        Environment::RunConfig(r) => paths.push((r, "run configuration")),
+        Environment::Inline { conda_file: Some(c), .. } => paths.push((c, "conda file")),
+        _ => {}
+    }
+    paths.extend(step.hash_paths.iter().map(|h| (h, "hash path")));
+    paths
+}
+
+/// Checks every path of every step, and datastore paths.
+pub fn check(cx: &Context, out: &mut Diagnostics) {
+    for step in &cx.pipeline.steps {
+        for (path, what) in step_paths(step) {
+            let raw = &path.raw;
+            if raw.value.is_empty() {
+                continue;
+            }
+            if is_absolute(&raw.value) {
+                out.push(
+                    RULE.at(raw.file, raw.span, format!("{what} `{}` is an absolute path", raw.value))
+                        .with_help("write it relative to the file, so the pipeline works on every machine"),
+                );
+                continue;
+            }
+            let Some(root) = &path.root else { continue };
+            let full = normalize(&path.resolved());
+            let root = normalize(root);
+            if !full.starts_with(&root) {
+                out.push(
+                    RULE.at(
+                        raw.file,
+                        raw.span,
+                        format!("{what} `{}` leaves its root `{}`", raw.value, root.display()),
+                    )
+                    .with_help(match what {
+                        "script" => "keep the script inside the step's source directory",
+                        _ => "keep it inside the project folder",
+                    }),
+                );
+            }
+        }
+    }
+    let locations = cx
+        .pipeline
+        .data
+        .iter()
+        .map(|d| &d.location)
+        .chain(cx.pipeline.inputs.iter().filter_map(|i| i.data.as_ref()));
+    for location in locations {
+        let DataLocation::Datastore { path, datastore } = location else { continue };
+        // A leading `/` is the datastore's root, as the SDK reads it; only `..` leaves it.
+        let relative = path.value.trim_start_matches(['/', '\\']);
+        if normalize(Path::new(relative)).starts_with("..") {
+            out.push(
+                RULE.at(
+                    path.file,
+                    path.span,
+                    format!("path `{}` leaves datastore `{}`", path.value, datastore.value),
+                )
+                .with_help("a path on a datastore is relative to the datastore's root and stays inside it"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_lexically() {
+        assert_eq!(normalize(Path::new("a/./b/../c")), PathBuf::from("a/c"));
+        assert_eq!(normalize(Path::new("../x")), PathBuf::from("../x"));
+        assert!(normalize(Path::new("a/../../x")).starts_with(".."));
+        assert_eq!(normalize(Path::new("../../etc")), PathBuf::from("../../etc"));
+    }
+
+    #[test]
+    fn absolute_forms() {
+        assert!(is_absolute("/etc/passwd"));
+        assert!(is_absolute("C:\\data"));
+        assert!(!is_absolute("data/x"));
+    }
+}

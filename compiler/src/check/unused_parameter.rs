@@ -1,0 +1,39 @@
+//! `unused-parameter`: a pipeline parameter no step uses.
+
+use super::Context;
+use crate::diagnostic::{Diagnostics, Rule, Severity};
+use crate::ir::Source;
+
+/// A pipeline parameter (or v2 pipeline input) that nothing uses.
+pub const RULE: Rule = Rule {
+    code: "unused-parameter",
+    severity: Severity::Warning,
+    summary: "A pipeline parameter or input is declared but nothing uses it.",
+};
+
+/// Warns about pipeline inputs nothing binds.
+pub fn check(cx: &Context, out: &mut Diagnostics) {
+    let p = cx.pipeline;
+    let mut used = vec![false; p.inputs.len()];
+    for step in &p.steps {
+        for input in &step.inputs {
+            if let Source::PipelineInput { index, .. } = input.source
+                && let Some(u) = used.get_mut(index)
+            {
+                *u = true;
+            }
+        }
+    }
+    for (input, used) in p.inputs.iter().zip(used) {
+        if !used {
+            out.push(
+                RULE.at(
+                    input.name.file,
+                    input.name.span,
+                    format!("pipeline parameter `{}` is never used", input.name.value),
+                )
+                .with_help("bind it in a step, or remove it"),
+            );
+        }
+    }
+}

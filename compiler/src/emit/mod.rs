@@ -1,0 +1,3 @@
+//! Emitters: what sluice makes from a checked pipeline.
+
+pub mod graph;

@@ -1,0 +1,147 @@
+//! `--format human`: miette's graphical reports (colour only when asked, i.e. on a terminal).
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan};
+
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::source::{FileId, SourceMap};
+
+/// One diagnostic adapted to miette: labels in the primary file render in place; labels in other
+/// files become related reports.
+struct Report<'a> {
+    d: &'a Diagnostic,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Related>,
+}
+
+/// A secondary place in another file.
+struct Related {
+    message: String,
+    source: NamedSource<String>,
+    label: LabeledSpan,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.d.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.d.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+    }
+}
+
+impl fmt::Debug for Related {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl fmt::Display for Related {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for Related {}
+impl miette::Diagnostic for Related {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
+    }
+}
+
+fn named_source(
+    sources: &SourceMap,
+    file: FileId,
+    conceal: Option<crate::source::Span>,
+) -> NamedSource<String> {
+    let f = sources.get(file);
+    let mut text = f.text.to_string();
+    if let Some(span) = conceal {
+        // Same byte length, so every other span still points where it should.
+        let (start, end) = (span.start as usize, (span.end as usize).min(text.len()));
+        if start <= end && text.is_char_boundary(start) && text.is_char_boundary(end) {
+            text.replace_range(start..end, &"*".repeat(end - start));
+        }
+    }
+    NamedSource::new(super::display_path(sources, file), text).with_language("yaml")
+}
+
+fn span(l: &Label) -> SourceSpan {
+    SourceSpan::new((l.span.start as usize).into(), l.span.len() as usize)
+}
+
+/// Renders every diagnostic and a summary line.
+pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let mut out = String::new();
+    for d in diagnostics {
+        let conceal = d.conceal.then_some(d.primary.span);
+        let mut labels =
+            vec![LabeledSpan::new_primary_with_span(d.primary.message.clone(), span(&d.primary))];
+        let mut related = Vec::new();
+        for l in &d.secondary {
+            if l.file == d.primary.file {
+                labels.push(LabeledSpan::new_with_span(l.message.clone(), span(l)));
+            } else {
+                related.push(Related {
+                    message: l.message.clone().unwrap_or_else(|| "related".to_string()),
+                    source: named_source(sources, l.file, None),
+                    label: LabeledSpan::new_with_span(None, span(l)),
+                });
+            }
+        }
+        let report = Report { d, source: named_source(sources, d.primary.file, conceal), labels, related };
+        if handler.render_report(&mut out, &report).is_err() {
+            out.push_str(&format!("{}: {}\n", d.code, d.message));
+        }
+        out.push('\n');
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, w: &str| {
+        if n == 1 { format!("1 {w}") } else { format!("{n} {w}s") }
+    };
+    if diagnostics.is_empty() {
+        out.push_str("no problems found\n");
+    } else {
+        out.push_str(&format!("{}, {}\n", plural(errors, "error"), plural(warnings, "warning")));
+    }
+    out
+}

@@ -1,0 +1,409 @@
+//! The compiler driver: loads files, tells their format, reads, lowers and checks them, and
+//! keeps every diagnostic with the sources it points into.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::check;
+use crate::diagnostic::{Diagnostic, Diagnostics, Label};
+use crate::ir::{Pipeline, Workspace};
+use crate::lower::{self, LowerCtx};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::suggest::did_you_mean;
+use crate::syntax::{v1, workspace::WorkspaceFile};
+use crate::yaml::{self, DeError, DeErrorKind, Limits, Node, ParseError, ParseErrorKind};
+
+/// Why a file could not be read at all (the CLI exits 2 for these).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file or folder could not be read.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A folder walk failed.
+    #[error("cannot walk `{path}`: {message}")]
+    Walk {
+        /// The folder.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// The formats sluice reads, told by a file's root keys (DESIGN section 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `pipeline:` at the root.
+    V1Pipeline,
+    /// `type: pipeline` with `jobs`.
+    V2Pipeline,
+    /// `type: command|parallel|spark|...` without `jobs`: a v2 component.
+    V2Component,
+    /// `datastores:`/`computes:` at the root, or a file named `workspace.yaml`.
+    Workspace,
+    /// Anything else.
+    Unknown,
+}
+
+/// Names a workspace file may have.
+pub const WORKSPACE_FILE_NAMES: [&str; 2] = ["workspace.yaml", "workspace.yml"];
+
+/// Tells the format of a parsed file.
+pub fn detect_format(path: &Path, node: &Node) -> Format {
+    if node.get("pipeline").is_some() {
+        return Format::V1Pipeline;
+    }
+    let ty = node.get("type").and_then(Node::as_str);
+    if ty == Some("pipeline") && node.get("jobs").is_some() && !is_component_schema(node) {
+        return Format::V2Pipeline;
+    }
+    if let Some(ty) = ty
+        && COMPONENT_TYPES.contains(&ty)
+    {
+        return Format::V2Component;
+    }
+    let named = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| WORKSPACE_FILE_NAMES.contains(&n));
+    if named || node.get("datastores").is_some() || node.get("computes").is_some() {
+        return Format::Workspace;
+    }
+    Format::Unknown
+}
+
+/// Component `type`s a standalone v2 component file may have.
+const COMPONENT_TYPES: [&str; 6] = ["command", "parallel", "spark", "pipeline", "sweep", "data_transfer"];
+
+fn is_component_schema(node: &Node) -> bool {
+    node.get("$schema").and_then(Node::as_str).is_some_and(|s| s.contains("Component.schema"))
+}
+
+/// How to find the workspace of a pipeline.
+#[derive(Debug, Clone, Default)]
+pub struct WorkspaceChoice {
+    /// A workspace file given by `--workspace` or `SLUICE_WORKSPACE`.
+    pub explicit: Option<PathBuf>,
+}
+
+/// A pipeline ready for planning, running or emitting.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The checked pipeline.
+    pub pipeline: Pipeline,
+    /// The workspace it runs in.
+    pub workspace: Workspace,
+}
+
+/// One compiler session.
+#[derive(Debug, Default)]
+pub struct Session {
+    /// Every file loaded.
+    pub sources: SourceMap,
+    /// Every diagnostic reported.
+    pub diagnostics: Diagnostics,
+    /// Input limits.
+    pub limits: Limits,
+    /// How to find workspaces.
+    pub workspace_choice: WorkspaceChoice,
+    workspaces: HashMap<PathBuf, Workspace>,
+    checked_workspaces: Vec<PathBuf>,
+}
+
+impl Session {
+    /// A session finding workspaces as `choice` says.
+    pub fn new(choice: WorkspaceChoice) -> Self {
+        Session { workspace_choice: choice, ..Session::default() }
+    }
+
+    /// Loads a file (once) and returns its id.
+    pub fn load(&mut self, path: &Path) -> Result<FileId, LoadError> {
+        if let Some(id) = self.sources.find(path) {
+            return Ok(id);
+        }
+        let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if meta.is_dir() {
+            return Err(io(std::io::Error::other("is a folder")));
+        }
+        let limit = self.limits.max_bytes as u64;
+        let text = if meta.len() > limit {
+            // Too large to read: keep the file empty and report the limit at its start.
+            let id = self.sources.add(SourceFile::new(path, ""));
+            self.diagnostics.push(check::yaml_limit::RULE.at(
+                id,
+                Span::point(0),
+                format!("file is {} bytes; the limit is {limit} bytes", meta.len()),
+            ));
+            return Ok(id);
+        } else {
+            std::fs::read(path).map_err(io)?
+        };
+        match String::from_utf8(text) {
+            Ok(text) => Ok(self.sources.add(SourceFile::new(path, text))),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let id = self.sources.add(SourceFile::new(path, text));
+                self.diagnostics.push(
+                    check::yaml_syntax::RULE
+                        .at(id, Span::new(valid as u32, valid as u32 + 1), "the file is not valid UTF-8")
+                        .with_help("save the file as UTF-8"),
+                );
+                Ok(id)
+            }
+        }
+    }
+
+    /// Parses a loaded file into nodes, reporting YAML errors.
+    pub fn parse(&mut self, file: FileId) -> Option<Node> {
+        if self.diagnostics.as_slice().iter().any(|d| d.primary.file == file && d.is_error()) {
+            return None;
+        }
+        let text = self.sources.get(file).text.clone();
+        let (node, errors) = yaml::parse(&text, &self.limits);
+        for e in errors {
+            self.diagnostics.push(parse_diagnostic(file, e));
+        }
+        node
+    }
+
+    /// Reads a parsed file into its syntax type, reporting shape errors.
+    pub fn read<T: DeserializeOwned + Send>(&mut self, file: FileId, node: &Node) -> Option<T> {
+        let text = self.sources.get(file).text.clone();
+        match yaml::from_node::<T>(node, &text) {
+            Ok(v) => Some(v),
+            Err(errors) => {
+                for e in errors {
+                    self.diagnostics.push(de_diagnostic(file, node, e));
+                }
+                None
+            }
+        }
+    }
+
+    /// Checks files and folders: a folder means every pipeline and workspace file under it.
+    pub fn check_paths(&mut self, paths: &[PathBuf]) -> Result<(), LoadError> {
+        for path in paths {
+            if path.is_dir() {
+                for file in yaml_files(path)? {
+                    self.check_file(&file, false)?;
+                }
+            } else {
+                self.check_file(path, true)?;
+            }
+        }
+        self.diagnostics.sort();
+        Ok(())
+    }
+
+    /// Checks one file. `explicit`: the user named it, so an unknown format is an error.
+    pub fn check_file(&mut self, path: &Path, explicit: bool) -> Result<(), LoadError> {
+        let file = self.load(path)?;
+        let Some(node) = self.parse(file) else {
+            return Ok(());
+        };
+        match detect_format(path, &node) {
+            Format::V1Pipeline | Format::V2Pipeline => {
+                self.compile_node(file, &node);
+            }
+            Format::Workspace => {
+                self.workspace_from(file, &node);
+            }
+            Format::V2Component => {
+                crate::lower::v2_component_check(self, file, &node);
+            }
+            Format::Unknown => {
+                if explicit {
+                    self.diagnostics.push(
+                        check::unknown_format::RULE
+                            .at(file, Span::point(0), "not a sluice pipeline, component or workspace file")
+                            .with_help("a v1 pipeline has `pipeline:` at its root; a v2 pipeline `type: pipeline` and `jobs:`; a workspace `datastores:` or `computes:`"),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads, reads, lowers and checks a pipeline file. `None` when it has errors.
+    pub fn compile(&mut self, path: &Path) -> Result<Option<Compiled>, LoadError> {
+        let file = self.load(path)?;
+        let Some(node) = self.parse(file) else {
+            return Ok(None);
+        };
+        match detect_format(path, &node) {
+            Format::V1Pipeline | Format::V2Pipeline => Ok(self.compile_node(file, &node)),
+            _ => {
+                self.diagnostics.push(
+                    check::unknown_format::RULE
+                        .at(file, Span::point(0), "not a pipeline file")
+                        .with_help("a v1 pipeline has `pipeline:` at its root; a v2 pipeline `type: pipeline` and `jobs:`"),
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    fn compile_node(&mut self, file: FileId, node: &Node) -> Option<Compiled> {
+        let path = self.sources.get(file).path.clone();
+        let errors_before = self.diagnostics.error_count();
+        let workspace = self.workspace_for(&path);
+        let cx = self.lower_ctx(file, &workspace);
+        let pipeline = match detect_format(&path, node) {
+            Format::V1Pipeline => {
+                let doc: v1::PipelineFile = self.read(file, node)?;
+                let mut sink = Diagnostics::new();
+                let p = lower::v1::lower(&doc, &cx, &mut sink);
+                self.diagnostics.extend(sink.into_vec());
+                p
+            }
+            _ => lower::v2_pipeline(self, file, node, &cx)?,
+        };
+        let mut out = Diagnostics::new();
+        check::check_pipeline(&pipeline, &workspace, &self.sources, &mut out);
+        self.diagnostics.extend(out.into_vec());
+        (self.diagnostics.error_count() == errors_before).then_some(Compiled { pipeline, workspace })
+    }
+
+    /// What lowering a file needs: its folder and the project root.
+    pub fn lower_ctx(&self, file: FileId, workspace: &Workspace) -> LowerCtx {
+        let path = &self.sources.get(file).path;
+        let dir = absolute(path.parent().unwrap_or(Path::new("")));
+        let root = project_root(&dir, workspace);
+        LowerCtx { file, dir, root, text: self.sources.get(file).text.clone() }
+    }
+
+    /// The workspace of a pipeline at `path` (loaded and checked once per workspace file).
+    pub fn workspace_for(&mut self, pipeline_path: &Path) -> Workspace {
+        let dir = absolute(pipeline_path.parent().unwrap_or(Path::new("")));
+        let found = self.workspace_choice.explicit.clone().or_else(|| find_workspace_file(&dir));
+        let Some(ws_path) = found else {
+            return Workspace::builtin(dir);
+        };
+        if let Some(ws) = self.workspaces.get(&ws_path) {
+            return ws.clone();
+        }
+        let ws = match self.load(&ws_path) {
+            Ok(file) => match self.parse(file) {
+                Some(node) => self.workspace_from(file, &node),
+                None => None,
+            },
+            Err(e) => {
+                self.diagnostics.push(
+                    check::missing_file::RULE
+                        .at(FileId(0), Span::point(0), format!("workspace file: {e}"))
+                        .with_help("check --workspace and SLUICE_WORKSPACE"),
+                );
+                None
+            }
+        };
+        // A broken workspace file was reported; check the pipeline without strict names.
+        let ws = ws.unwrap_or_else(|| Workspace::builtin(dir));
+        self.workspaces.insert(ws_path, ws.clone());
+        ws
+    }
+
+    fn workspace_from(&mut self, file: FileId, node: &Node) -> Option<Workspace> {
+        let path = absolute(&self.sources.get(file).path);
+        let doc: WorkspaceFile = self.read(file, node)?;
+        let dir = absolute(path.parent().unwrap_or(Path::new("")));
+        let cx = LowerCtx { file, dir: dir.clone(), root: dir, text: self.sources.get(file).text.clone() };
+        let ws = lower::workspace::lower(&doc, &cx);
+        if !self.checked_workspaces.contains(&path) {
+            self.checked_workspaces.push(path.clone());
+            let mut out = Diagnostics::new();
+            check::check_workspace(&ws, &self.sources, &mut out);
+            self.diagnostics.extend(out.into_vec());
+        }
+        self.workspaces.insert(path, ws.clone());
+        Some(ws)
+    }
+}
+
+/// A path made absolute against the working folder, without resolving links.
+pub fn absolute(path: &Path) -> PathBuf {
+    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The nearest `workspace.yaml` at or above `dir`.
+pub fn find_workspace_file(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().flat_map(|d| WORKSPACE_FILE_NAMES.iter().map(move |n| d.join(n))).find(|p| p.is_file())
+}
+
+/// The folder source paths must stay inside: the nearest folder at or above `dir` holding
+/// `.git` or the workspace file; else `dir` itself.
+pub fn project_root(dir: &Path, workspace: &Workspace) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists() || (workspace.file.is_some() && *d == workspace.root))
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.to_path_buf())
+}
+
+/// YAML files under a folder, sorted, honouring `.gitignore` and skipping hidden folders.
+fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut files = Vec::new();
+    for entry in ignore::WalkBuilder::new(dir).build() {
+        let entry = entry.map_err(|e| LoadError::Walk { path: dir.to_path_buf(), message: e.to_string() })?;
+        let p = entry.path();
+        if entry.file_type().is_some_and(|t| t.is_file())
+            && p.extension().and_then(|e| e.to_str()).is_some_and(|e| e == "yml" || e == "yaml")
+        {
+            files.push(p.to_path_buf());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn parse_diagnostic(file: FileId, e: ParseError) -> Diagnostic {
+    match e.kind {
+        ParseErrorKind::Syntax => check::yaml_syntax::RULE.at(file, e.span, e.message),
+        ParseErrorKind::Limit => check::yaml_limit::RULE.at(file, e.span, e.message),
+        ParseErrorKind::ComplexKey => check::yaml_syntax::RULE.at(file, e.span, e.message),
+        ParseErrorKind::DuplicateKey { key, first } => check::duplicate_key::RULE
+            .at(file, e.span, format!("key `{key}` is given twice"))
+            .with_label(Label::with_message(file, first, "first given here"))
+            .with_help("remove one of them"),
+    }
+}
+
+fn de_diagnostic(file: FileId, root: &Node, e: DeError) -> Diagnostic {
+    let span = e.span.unwrap_or(root.span);
+    match e.kind {
+        DeErrorKind::UnknownField { field, expected } => {
+            check::unknown_key::RULE.at(file, span, format!("unknown key `{field}`")).with_help_opt(
+                did_you_mean(&field, expected)
+                    .or_else(|| Some(format!("allowed keys: {}", crate::suggest::list_names(expected, 12)))),
+            )
+        }
+        DeErrorKind::MissingField { field } => check::missing_key::RULE
+            .at(file, span, format!("missing required key `{field}`"))
+            .with_help(format!("add `{field}:`")),
+        DeErrorKind::UnknownVariant { variant, expected } => {
+            check::invalid_value::RULE.at(file, span, format!("unknown value `{variant}`")).with_help_opt(
+                did_you_mean(&variant, expected)
+                    .or_else(|| Some(format!("expected {}", crate::suggest::list_names(expected, 12)))),
+            )
+        }
+        DeErrorKind::InvalidType { found, expected } => {
+            check::wrong_type::RULE.at(file, span, format!("expected {expected}, found {found}"))
+        }
+        DeErrorKind::InvalidValue { found, expected } => {
+            check::invalid_value::RULE.at(file, span, format!("invalid value {found}: expected {expected}"))
+        }
+        DeErrorKind::InvalidLength { len, expected } => {
+            check::wrong_type::RULE.at(file, span, format!("{len} items given: expected {expected}"))
+        }
+        DeErrorKind::DuplicateField { field } => {
+            check::duplicate_key::RULE.at(file, span, format!("key `{field}` is given twice"))
+        }
+        DeErrorKind::Custom(message) => check::wrong_type::RULE.at(file, span, message),
+        DeErrorKind::Recovered => check::wrong_type::RULE.at(file, span, "invalid value"),
+    }
+}

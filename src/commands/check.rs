@@ -1,0 +1,22 @@
+//! `sluice check`.
+
+use anyhow::Result;
+use sluice_compiler::report::{self, Format};
+
+use super::{Outcome, session, use_color};
+use crate::cli::{CheckArgs, ReportFormat};
+
+/// Checks the paths and prints the diagnostics in the chosen format.
+pub fn run(args: &CheckArgs) -> Result<Outcome> {
+    let mut s = session(&args.workspace);
+    s.check_paths(&args.paths)?;
+    let format = match args.format {
+        ReportFormat::Human => Format::Human,
+        ReportFormat::Json => Format::Json,
+        ReportFormat::Sarif => Format::Sarif,
+        ReportFormat::Github => Format::Github,
+    };
+    let ds = s.diagnostics.as_slice();
+    print!("{}", report::render(format, ds, &s.sources, use_color(args.color)));
+    Ok(if s.diagnostics.has_errors() { Outcome::Failure } else { Outcome::Success })
+}
