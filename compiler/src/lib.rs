@@ -12,4 +12,5 @@ pub mod session;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
+pub mod synth;
 pub mod yaml;
