@@ -1,6 +1,9 @@
 //! `missing-file`: a source directory, script, run configuration or hash path that does not
 //! exist.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+
 use super::Context;
 use super::path_escapes_root::{is_absolute, step_paths};
 use crate::diagnostic::{Diagnostics, Rule, Severity};
@@ -15,6 +18,8 @@ pub const RULE: Rule = Rule {
 
 /// Checks that every named path exists and is of the right kind.
 pub fn check(cx: &Context, out: &mut Diagnostics) {
+    // Steps share source folders and scripts: ask the file system once per path.
+    let mut kinds: HashMap<PathBuf, Option<bool>> = HashMap::new();
     for step in &cx.pipeline.steps {
         let mut code_missing = false;
         for (path, what) in step_paths(step) {
@@ -28,11 +33,12 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
             }
             let full = path.resolved();
             let want_dir = what == "source directory";
-            let problem = match std::fs::metadata(&full) {
-                Ok(m) if want_dir && !m.is_dir() => Some("is not a folder"),
-                Ok(m) if !want_dir && what != "hash path" && m.is_dir() => Some("is a folder, not a file"),
-                Ok(_) => None,
-                Err(_) => Some("does not exist"),
+            let is_dir = *kinds.entry(full.clone()).or_insert_with(|| std::fs::metadata(&full).ok().map(|m| m.is_dir()));
+            let problem = match is_dir {
+                Some(is_dir) if want_dir && !is_dir => Some("is not a folder"),
+                Some(is_dir) if !want_dir && what != "hash path" && is_dir => Some("is a folder, not a file"),
+                Some(_) => None,
+                None => Some("does not exist"),
             };
             let Some(problem) = problem else { continue };
             code_missing |= want_dir;
