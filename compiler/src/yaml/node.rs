@@ -175,6 +175,15 @@ pub fn parse(text: &str, limits: &Limits) -> (Option<Node>, Vec<ParseError>) {
     {
         return (Some(Node { span: Span::point(0), value: Value::Null }), Vec::new());
     }
+    if let Some(node) = super::fast::parse(text, limits) {
+        return (Some(node), Vec::new());
+    }
+    parse_general(text, limits)
+}
+
+/// [`parse`] without its fast path: every document goes through serde-saphyr's deserializer.
+/// Public so that tests and the fuzz target can compare both paths.
+pub fn parse_general(text: &str, limits: &Limits) -> (Option<Node>, Vec<ParseError>) {
     super::on_big_stack(|| {
         let mut options = serde_saphyr::options! {
             duplicate_keys: DuplicateKeyPolicy::PassThrough,
@@ -263,7 +272,7 @@ fn location_span(loc: &serde_saphyr::Location, text: &str) -> Span {
 }
 
 /// What serde-saphyr hands us: a value whose children carry locations.
-enum Raw {
+pub(super) enum Raw {
     Null,
     Bool(bool),
     Int(i64),
