@@ -209,7 +209,7 @@ fn step(i: usize, n: usize, refs: usize, style: Style, rng: &mut Rng) -> Vec<(&'
     let stage = STAGES[i % STAGES.len()];
     let mut inputs: Vec<(&'static str, Y)> = Vec::new();
     // Shard heads read raw data (fan-out from data references); the rest continue a chain.
-    if i < refs || i % 97 == 0 {
+    if i < refs || i.is_multiple_of(97) {
         inputs.push((raw, m1("source", format!("raw_{}", i % refs))));
     } else {
         inputs.push((prev, m1("source", format!("d{}", i - 1))));
@@ -238,7 +238,7 @@ fn step(i: usize, n: usize, refs: usize, style: Style, rng: &mut Rng) -> Vec<(&'
     arguments.push(s(format!("--{out}")));
     arguments.push(s(format!("output:{out}")));
     let mut entries: Vec<(&'static str, Y)> = vec![("type", s("PythonScriptStep"))];
-    if i % 50 == 0 && !dense {
+    if i.is_multiple_of(50) && !dense {
         entries.push(("name", s(format!("{stage} shard {}", i / 50))));
     }
     // Dense steps name the script from the pipeline's folder instead of a source folder.
@@ -251,7 +251,7 @@ fn step(i: usize, n: usize, refs: usize, style: Style, rng: &mut Rng) -> Vec<(&'
     let mut parameters: Vec<(&'static str, Y)> = Vec::new();
     // The first steps take one parameter each (so each declared one is used), then every fifth.
     let parameter =
-        if i < PARAMETERS.len() { Some(i) } else { (i % 5 == 0).then_some(i / 5 % PARAMETERS.len()) };
+        if i < PARAMETERS.len() { Some(i) } else { i.is_multiple_of(5).then_some(i / 5 % PARAMETERS.len()) };
     if let Some(p) = parameter {
         parameters.push((param, m1("source", PARAMETERS[p].0)));
         arguments.push(s(format!("--{param}")));

@@ -5,6 +5,7 @@
 //! "missing key" errors at the key that owns the mapping, and reads externally tagged Rust enums
 //! from mappings tagged by a `type` key, so step and job kinds keep their own fields and spans.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 
@@ -169,7 +170,31 @@ fn unexpected(u: de::Unexpected) -> String {
 
 /// Reads a node into `T`. All unknown keys are reported; any other error stops at the first.
 pub fn from_node<T: DeserializeOwned + Send>(node: &Node, text: &str) -> Result<T, Vec<DeError>> {
+    // Pipeline files nest a handful of levels: read those here, without a thread of their own.
+    if depth(node) <= SHALLOW {
+        return read(node, text);
+    }
     super::on_big_stack(|| read(node, text))
+}
+
+/// Nesting that any thread's stack can read, also in debug builds (test threads have 2 MiB).
+const SHALLOW: usize = 12;
+
+/// Levels of mappings and sequences in `node` (a scalar is 0).
+fn depth(node: &Node) -> usize {
+    match &node.value {
+        Value::Seq(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Map(entries) => 1 + entries.iter().map(|(_, v)| depth(v)).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// A mapping key as text, borrowed when it is a string (most are).
+fn key_name(key: &Node) -> Cow<'_, str> {
+    match key.as_str() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(key.key_string()),
+    }
 }
 
 fn read<T: DeserializeOwned>(node: &Node, text: &str) -> Result<T, Vec<DeError>> {
@@ -417,10 +442,10 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                 // Report every unknown key now and hide it from the visitor, so one typo does
                 // not hide the next.
                 for (k, _) in self.entries() {
-                    let name = k.key_string();
-                    if !fields.contains(&name.as_str()) {
+                    let name = key_name(k);
+                    if !fields.contains(&name.as_ref()) {
                         self.ctx.recovered.borrow_mut().push(DeError {
-                            kind: DeErrorKind::UnknownField { field: name, expected: fields },
+                            kind: DeErrorKind::UnknownField { field: name.into_owned(), expected: fields },
                             span: Some(k.span),
                         });
                     }
@@ -514,10 +539,8 @@ struct MapDe<'a> {
 impl<'a> MapDe<'a> {
     /// With `fields`, keys outside it are skipped (they were reported already).
     fn new(de: NodeDe<'a>, fields: Option<&'static [&'static str]>) -> Self {
-        let entries = de
-            .entries()
-            .filter(|(k, _)| fields.is_none_or(|f| f.contains(&k.key_string().as_str())))
-            .collect();
+        let entries =
+            de.entries().filter(|(k, _)| fields.is_none_or(|f| f.contains(&key_name(k).as_ref()))).collect();
         MapDe { de, fields, entries, next: 0 }
     }
 }

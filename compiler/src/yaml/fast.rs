@@ -18,9 +18,9 @@ use super::node::{Limits, Node, Raw, Value};
 use crate::source::Span;
 
 /// An open collection while its children are read.
-enum Frame<'t> {
+enum Frame {
     Seq { span: Span, items: Vec<Node> },
-    Map { span: Span, entries: Vec<(Node, Node)>, key: Option<Node>, keys: Option<HashSet<Cow<'t, str>>> },
+    Map { span: Span, entries: Vec<(Node, Node)>, key: Option<Node>, keys: Option<HashSet<String>> },
 }
 
 /// Maps with more entries than this look keys up in a set rather than by scanning.
@@ -107,22 +107,22 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Option<Node> {
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { span, entries, key, keys }) => match key.take() {
                 None => {
-                    let name: Cow<str> = match &node.value {
+                    match &node.value {
                         // A merge key is applied by the serde-saphyr path.
                         Value::Str(s) if s == "<<" => return None,
                         Value::Seq(_) | Value::Map(_) => return None,
-                        Value::Str(s) => Cow::Owned(s.clone()),
-                        _ => Cow::Owned(node.key_string()),
-                    };
+                        _ => {}
+                    }
+                    let name = key_text(&node);
                     if entries.len() < SCAN_KEYS {
-                        if entries.iter().any(|(k, _)| k.key_string() == name) {
+                        if entries.iter().any(|(k, _)| key_text(k) == name) {
                             return None;
                         }
                     } else {
                         let keys = keys.get_or_insert_with(|| {
-                            entries.iter().map(|(k, _)| Cow::Owned(k.key_string())).collect()
+                            entries.iter().map(|(k, _)| key_text(k).into_owned()).collect()
                         });
-                        if !keys.insert(name) {
+                        if !keys.insert(name.into_owned()) {
                             return None;
                         }
                     }
@@ -140,6 +140,14 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Option<Node> {
     }
     // An empty stream: the serde-saphyr path decides what that is.
     root
+}
+
+/// A key as the serde-saphyr path compares keys (`Node::key_string`), borrowed where it can be.
+fn key_text(key: &Node) -> Cow<'_, str> {
+    match &key.value {
+        Value::Str(s) => Cow::Borrowed(s),
+        _ => Cow::Owned(key.key_string()),
+    }
 }
 
 /// The byte span of an event, as serde-saphyr's `Location` gives it.
