@@ -61,11 +61,17 @@ pub fn detect_format(path: &Path, node: &Node) -> Format {
         return Format::V1Pipeline;
     }
     let ty = node.get("type").and_then(Node::as_str);
-    if ty == Some("pipeline") && node.get("jobs").is_some() && !is_component_schema(node) {
-        return Format::V2Pipeline;
+    if ty == Some("pipeline") {
+        // A pipeline job, unless it says or looks like a pipeline component.
+        return if is_component_schema(node) || declares_interface(node) {
+            Format::V2Component
+        } else {
+            Format::V2Pipeline
+        };
     }
     if let Some(ty) = ty
         && COMPONENT_TYPES.contains(&ty)
+        && !is_job_file(node)
     {
         return Format::V2Component;
     }
@@ -77,10 +83,37 @@ pub fn detect_format(path: &Path, node: &Node) -> Format {
 }
 
 /// Component `type`s a standalone v2 component file may have.
-const COMPONENT_TYPES: [&str; 6] = ["command", "parallel", "spark", "pipeline", "sweep", "data_transfer"];
+const COMPONENT_TYPES: [&str; 5] = ["command", "parallel", "spark", "pipeline", "data_transfer"];
 
 fn is_component_schema(node: &Node) -> bool {
-    node.get("$schema").and_then(Node::as_str).is_some_and(|s| s.contains("Component.schema"))
+    node.get("$schema")
+        .and_then(Node::as_str)
+        .is_some_and(|s| s.contains("Component.schema") || s.contains("Component.json"))
+}
+
+/// A standalone job file (`commandJob`, `sparkJob`, ... or keys only jobs have): not a
+/// component, and not something sluice checks.
+fn is_job_file(node: &Node) -> bool {
+    if let Some(schema) = node.get("$schema").and_then(Node::as_str) {
+        return schema.contains("Job.schema");
+    }
+    ["compute", "experiment_name", "services", "identity", "limits"].iter().any(|k| node.get(k).is_some())
+}
+
+/// Inputs declared as a component declares them (`type: integer`, `optional`, `default`) or a
+/// `version`: a pipeline component, not a pipeline job.
+fn declares_interface(node: &Node) -> bool {
+    if node.get("version").is_some() {
+        return true;
+    }
+    node.get("inputs").map(Node::entries).unwrap_or_default().iter().any(|(_, v)| {
+        let literal_type = v
+            .get("type")
+            .and_then(Node::as_str)
+            .is_some_and(|t| ["string", "integer", "number", "boolean"].contains(&t));
+        literal_type
+            || ["optional", "default", "enum", "min", "max", "description"].iter().any(|k| v.get(k).is_some())
+    })
 }
 
 /// How to find the workspace of a pipeline.
@@ -112,6 +145,8 @@ pub struct Session {
     pub workspace_choice: WorkspaceChoice,
     workspaces: HashMap<PathBuf, Workspace>,
     checked_workspaces: Vec<PathBuf>,
+    /// v2 component files read so far (each is read once per session).
+    pub(crate) v2: lower::v2::Cache,
 }
 
 impl Session {

@@ -50,6 +50,10 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
     let p = cx.pipeline;
     for step in &p.steps {
         for port in &step.inputs {
+            // Literals for literal-typed inputs are the literal-type-mismatch rule's.
+            if matches!(port.source, Source::Literal(_)) && port.ty.is_none_or(DataType::is_literal) {
+                continue;
+            }
             let Some((value, what)) = bound(p, &port.source) else { continue };
             let Some(at) = binding_site(&port.source) else { continue };
             let message = match (&value, port.role, port.ty) {

@@ -13,7 +13,8 @@ pub const RULE: Rule = Rule {
 
 /// Checks that the pipeline does something.
 pub fn check(cx: &Context, out: &mut Diagnostics) {
-    if !cx.pipeline.steps.is_empty() {
+    // A pipeline known only by reference has steps sluice cannot see.
+    if !cx.pipeline.steps.is_empty() || cx.pipeline.opaque {
         return;
     }
     let (file, span) = cx

@@ -27,7 +27,7 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                 continue;
             }
             let full = path.resolved();
-            let want_dir = what == "source directory";
+            let want_dir = matches!(what, "source directory" | "build context");
             let problem = match std::fs::metadata(&full) {
                 Ok(m) if want_dir && !m.is_dir() => Some("is not a folder"),
                 Ok(m) if !want_dir && what != "hash path" && m.is_dir() => Some("is a folder, not a file"),

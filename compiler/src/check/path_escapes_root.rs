@@ -4,7 +4,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::Context;
 use crate::diagnostic::{Diagnostics, Rule, Severity};
-use crate::ir::{DataLocation, Environment, PathRef, Step};
+use crate::ir::{ComponentOrigin, DataLocation, Environment, PathRef, Step};
 
 /// A path leaves its root (`..` past the top, or absolute).
 pub const RULE: Rule = Rule {
@@ -50,8 +50,16 @@ pub fn step_paths(step: &Step) -> Vec<(&PathRef, &'static str)> {
     }
     match &step.environment {
         Environment::RunConfig(r) => paths.push((r, "run configuration")),
-        Environment::Inline { conda_file: Some(c), .. } => paths.push((c, "conda file")),
+        Environment::Inline { conda_file, build, .. } => {
+            paths.extend(conda_file.iter().map(|c| (c, "conda file")));
+            paths.extend(build.iter().map(|b| (b, "build context")));
+        }
         _ => {}
+    }
+    if let Some(c) = &step.component
+        && let ComponentOrigin::File { path, .. } = &c.origin
+    {
+        paths.push((path, "component file"));
     }
     paths.extend(step.hash_paths.iter().map(|h| (h, "hash path")));
     paths

@@ -14,6 +14,10 @@ pub const RULE: Rule = Rule {
 /// Warns about pipeline inputs nothing binds.
 pub fn check(cx: &Context, out: &mut Diagnostics) {
     let p = cx.pipeline;
+    // A component's inputs are used by the pipelines that give them.
+    if p.reusable {
+        return;
+    }
     let mut used = vec![false; p.inputs.len()];
     for step in &p.steps {
         for input in &step.inputs {

@@ -20,6 +20,10 @@ use crate::source::Span;
 /// The key that selects an enum variant in a mapping.
 const TAG: &str = "type";
 
+/// Prefix of an enum name (`#[serde(rename = "$sluice::default=command")]`) that names the
+/// variant a mapping without a `type` key is read as (v2 jobs are commands unless typed).
+pub(crate) const DEFAULT_VARIANT: &str = "$sluice::default=";
+
 /// What went wrong while reading a node into a typed structure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeErrorKind {
@@ -433,7 +437,7 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         _variants: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
@@ -442,13 +446,15 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                 self.fix(v.visit_enum(UnitEnum { de: self }))
             }
             Value::Map(_) => {
-                let Some((tag_key, tag)) = self.node.entry(TAG) else {
+                let Some((_, tag)) = self.node.entry(TAG) else {
+                    if let Some(default) = name.strip_prefix(DEFAULT_VARIANT) {
+                        return self.fix(v.visit_enum(TaggedEnum { de: self, tag: Tag::Default(default) }));
+                    }
                     return Err(
                         DeError::new(DeErrorKind::MissingField { field: TAG }).at(self.node.span, self.owner)
                     );
                 };
-                let _ = tag_key;
-                self.fix(v.visit_enum(TaggedEnum { de: self, tag }))
+                self.fix(v.visit_enum(TaggedEnum { de: self, tag: Tag::Node(tag) }))
             }
             _ => Err(self.wrong("a name or a mapping with `type`")),
         }
@@ -595,7 +601,16 @@ impl<'de, 'a> VariantAccess<'de> for UnitEnum<'a> {
 /// An enum written as a mapping whose `type` key names the variant; the other keys are its body.
 struct TaggedEnum<'a> {
     de: NodeDe<'a>,
-    tag: &'a Node,
+    tag: Tag<'a>,
+}
+
+/// Where the variant name of a [`TaggedEnum`] comes from.
+#[derive(Clone, Copy)]
+enum Tag<'a> {
+    /// The value of the `type` key.
+    Node(&'a Node),
+    /// No `type` key: the enum's default variant.
+    Default(&'static str),
 }
 
 impl<'de, 'a> EnumAccess<'de> for TaggedEnum<'a> {
@@ -603,8 +618,15 @@ impl<'de, 'a> EnumAccess<'de> for TaggedEnum<'a> {
     type Variant = Self;
 
     fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), DeError> {
-        let tag = self.de.child(self.tag, None);
-        let v = seed.deserialize(tag).map_err(|e| e.at(self.tag.span, None))?;
+        let v = match self.tag {
+            Tag::Node(node) => {
+                let tag = self.de.child(node, None);
+                seed.deserialize(tag).map_err(|e| e.at(node.span, None))?
+            }
+            Tag::Default(name) => seed
+                .deserialize(de::value::StrDeserializer::<DeError>::new(name))
+                .map_err(|e| e.at(self.de.node.span, self.de.owner))?,
+        };
         Ok((v, self))
     }
 }
