@@ -221,6 +221,17 @@ impl Session {
         }
     }
 
+    /// Reads a parsed file into its syntax type, reporting shape errors; the value is kept when
+    /// the only problems are unknown keys, so that later checks still run.
+    pub fn read_partial<T: DeserializeOwned + Send>(&mut self, file: FileId, node: &Node) -> Option<T> {
+        let text = self.sources.get(file).text.clone();
+        let (value, errors) = yaml::from_node_partial::<T>(node, &text);
+        for e in errors {
+            self.diagnostics.push(de_diagnostic(file, node, e));
+        }
+        value
+    }
+
     /// Checks files and folders: a folder means every pipeline and workspace file under it.
     pub fn check_paths(&mut self, paths: &[PathBuf]) -> Result<(), LoadError> {
         for path in paths {

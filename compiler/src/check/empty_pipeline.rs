@@ -19,8 +19,9 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
     }
     let (file, span) = cx
         .pipeline
-        .name
+        .steps_at
         .as_ref()
+        .or(cx.pipeline.name.as_ref())
         .map(|n| (n.file, n.span))
         .unwrap_or((cx.pipeline.file, Span::point(0)));
     out.push(RULE.at(file, span, "the pipeline has no steps").with_help("add at least one step"));

@@ -40,7 +40,10 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
         out.push(
             RULE.at(raw.file, raw.span, format!("local data `{}` does not exist", raw.value))
                 .with_help_opt(did_you_mean(name, &siblings).or_else(|| {
-                    Some(format!("it is uploaded when the job is submitted; looked for `{}`", full.display()))
+                    Some(format!(
+                        "it is uploaded when the job is submitted; looked for `{}`",
+                        super::path_escapes_root::normalize(&full).display()
+                    ))
                 })),
         );
     }

@@ -107,6 +107,8 @@ pub struct Pipeline {
     pub reusable: bool,
     /// Known only by reference (a registered v2 pipeline component): its steps are not visible.
     pub opaque: bool,
+    /// Where the steps are declared as a whole (v2 `jobs`), for diagnostics about all of them.
+    pub steps_at: Option<Name>,
 }
 
 impl Pipeline {

@@ -60,6 +60,7 @@ pub fn lower(file: &v1::PipelineFile, cx: &LowerCtx, sink: &mut Sink) -> Pipelin
         unresolved: Vec::new(),
         reusable: false,
         opaque: false,
+        steps_at: None,
     }
 }
 

@@ -176,8 +176,33 @@ pub fn from_node<T: DeserializeOwned + Send>(node: &Node, text: &str) -> Result<
     super::on_big_stack(|| read(node, text))
 }
 
+/// Reads a node into `T`, keeping the value when the only problems are unknown keys (which are
+/// left out), so that later stages can still report their own findings. Every error is returned.
+pub fn from_node_partial<T: DeserializeOwned + Send>(node: &Node, text: &str) -> (Option<T>, Vec<DeError>) {
+    super::on_big_stack(|| {
+        let ctx = Ctx { text, recovered: RefCell::new(Vec::new()), dropped: std::cell::Cell::new(false) };
+        let result = T::deserialize(NodeDe { node, ctx: &ctx, owner: None, skip_tag: false });
+        let dropped = ctx.dropped.get();
+        let mut errors = ctx.recovered.into_inner();
+        match result {
+            Ok(v)
+                if !dropped && errors.iter().all(|e| matches!(e.kind, DeErrorKind::UnknownField { .. })) =>
+            {
+                (Some(v), errors)
+            }
+            Ok(_) => (None, errors),
+            Err(e) => {
+                if e.kind != DeErrorKind::Recovered {
+                    errors.push(e.at(node.span, None));
+                }
+                (None, errors)
+            }
+        }
+    })
+}
+
 fn read<T: DeserializeOwned>(node: &Node, text: &str) -> Result<T, Vec<DeError>> {
-    let ctx = Ctx { text, recovered: RefCell::new(Vec::new()) };
+    let ctx = Ctx { text, recovered: RefCell::new(Vec::new()), dropped: std::cell::Cell::new(false) };
     let result = T::deserialize(NodeDe { node, ctx: &ctx, owner: None, skip_tag: false });
     let mut errors = ctx.recovered.into_inner();
     match result {
@@ -196,6 +221,8 @@ struct Ctx<'a> {
     text: &'a str,
     /// Errors reported without stopping (unknown keys).
     recovered: RefCell<Vec<DeError>>,
+    /// An entry of a mapping was left out because its value could not be read.
+    dropped: std::cell::Cell<bool>,
 }
 
 #[derive(Clone, Copy)]
@@ -553,6 +580,7 @@ impl<'de, 'a> MapAccess<'de> for MapDe<'a> {
             if e.kind != DeErrorKind::Recovered {
                 self.de.ctx.recovered.borrow_mut().push(e.at(v.span, Some(k.span)));
             }
+            self.de.ctx.dropped.set(true);
             DeError::new(DeErrorKind::Recovered)
         })
     }

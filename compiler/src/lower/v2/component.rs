@@ -70,7 +70,7 @@ impl Lowerer<'_> {
         if detect_format(shown, &node) == Format::V2Pipeline && node.get("jobs").is_none() {
             return None;
         }
-        let doc: ComponentFile = self.session.read(file, &node)?;
+        let doc: ComponentFile = self.session.read_partial(file, &node)?;
         Some(self.loaded(file, node, doc))
     }
 

@@ -32,7 +32,7 @@ enum Resolved<'a, C> {
     /// From a component file of the expected kind.
     File(PathRef, Loaded),
     /// Known only by reference, or a file that cannot be read (or is of another kind).
-    Opaque(Component),
+    Opaque(Box<Component>),
     /// None given: the job is written in place.
     None,
 }
@@ -81,7 +81,7 @@ impl Lowerer<'_> {
                     }
                     Resolved::Opaque(c) => {
                         d.open = true;
-                        d.step.component = Some(Box::new(c));
+                        d.step.component = Some(c);
                     }
                     Resolved::None => {
                         d.inline = true;
@@ -110,6 +110,24 @@ impl Lowerer<'_> {
                 }
                 if let Some(env) = &j.environment {
                     d.step.environment = self.environment(cx, env, data::child(node, "environment"));
+                }
+                let written_here = d.inline
+                    || matches!(j.component.as_ref().map(|c| &c.value), Some(ComponentRef::Inline(_)));
+                if written_here
+                    && d.step.command.is_some()
+                    && matches!(d.step.environment, Environment::Default)
+                {
+                    self.report(
+                        check::missing_key::RULE
+                            .at(
+                                cx.file,
+                                key.span,
+                                format!("command job `{}` has no `environment`", key.value),
+                            )
+                            .with_help(
+                                "add `environment: azureml:<name>:<version>`, or `environment: {image: ...}`",
+                            ),
+                    );
                 }
                 self.env_templates(&mut d.step, cx, &j.environment_variables);
                 self.inputs_outputs(scope, &mut d, &j.inputs, &j.outputs, node, unresolved);
@@ -141,7 +159,7 @@ impl Lowerer<'_> {
                     }
                     Resolved::Opaque(c) => {
                         d.open = true;
-                        d.step.component = Some(Box::new(c));
+                        d.step.component = Some(c);
                     }
                     Resolved::None => {}
                 }
@@ -169,7 +187,7 @@ impl Lowerer<'_> {
                     }
                     Resolved::Opaque(c) => {
                         d.open = true;
-                        d.step.component = Some(Box::new(c));
+                        d.step.component = Some(c);
                     }
                     Resolved::None => {
                         d.inline = true;
@@ -237,7 +255,7 @@ impl Lowerer<'_> {
                     }
                     Resolved::Opaque(c) => {
                         d.open = true;
-                        d.step.component = Some(Box::new(c));
+                        d.step.component = Some(c);
                     }
                     Resolved::None => {
                         d.inline = true;
@@ -324,7 +342,7 @@ impl Lowerer<'_> {
                     }
                     Resolved::Opaque(c) => {
                         d.open = true;
-                        d.step.component = Some(Box::new(c));
+                        d.step.component = Some(c);
                     }
                     // Import and export run built-in components.
                     Resolved::None => d.open = true,
@@ -433,7 +451,7 @@ impl Lowerer<'_> {
             ComponentRef::Reference(s) => {
                 let spanned = Spanned::new(s.clone(), r.span);
                 match comp::target(cx, &spanned) {
-                    Target::Registered(n) => Resolved::Opaque(comp::registered(n, kind)),
+                    Target::Registered(n) => Resolved::Opaque(Box::new(comp::registered(n, kind))),
                     Target::File(path) => {
                         let loaded = self.load_component(cx, &path);
                         match loaded {
@@ -457,12 +475,12 @@ impl Lowerer<'_> {
                                 );
                                 let mut c = comp::registered(path.raw.clone(), kind);
                                 c.origin = ComponentOrigin::File { path, file: Some(l.file) };
-                                Resolved::Opaque(c)
+                                Resolved::Opaque(Box::new(c))
                             }
                             None => {
                                 let mut c = comp::registered(path.raw.clone(), kind);
                                 c.origin = ComponentOrigin::File { path, file: None };
-                                Resolved::Opaque(c)
+                                Resolved::Opaque(Box::new(c))
                             }
                         }
                     }
@@ -481,9 +499,23 @@ impl Lowerer<'_> {
         node: Option<&Node>,
         search_space: &[String],
     ) {
+        let inline = matches!(origin, ComponentOrigin::Inline { .. });
         let component = comp::component(origin, "command", cx, c.common(), node);
         if let Some(cmd) = &c.command {
             d.step.command = Some(self.command(cx, cmd, search_space));
+            if c.environment.is_none() && !inline {
+                self.report(
+                    check::missing_key::RULE
+                        .at(
+                            cx.file,
+                            cx.key_before(cmd.span, "command"),
+                            "a command component needs an `environment`",
+                        )
+                        .with_help(
+                            "add `environment: azureml:<name>:<version>`, or `environment: {image: ...}`",
+                        ),
+                );
+            }
         }
         if let Some(code) = &c.code {
             d.step.code = code_path(cx, code);
@@ -680,7 +712,7 @@ impl Lowerer<'_> {
                             check::undeclared_placeholder::RULE
                                 .at(
                                     t.file,
-                                    t.span_of(p.range.clone()),
+                                    t.span_of(e.range.clone()),
                                     format!("the search space has no parameter `{}`", p.text),
                                 )
                                 .with_help_opt(crate::suggest::did_you_mean(&p.text, search_space)),
@@ -794,7 +826,7 @@ impl Lowerer<'_> {
                         if !scope.inputs.iter().any(|i| i.name.value == x.text) {
                             unresolved.push(Unresolved {
                                 kind: RefKind::PipelineInput,
-                                name: t.name(x),
+                                name: t.name(x, e),
                                 candidates: scope.inputs.iter().map(|i| i.name.value.clone()).collect(),
                                 step: None,
                             });
@@ -856,15 +888,13 @@ impl Lowerer<'_> {
             self.report_all(ds);
             for (e, _) in binding::expressions(&template) {
                 match classify(e) {
-                    Ref::ParentInput(x) => {
-                        if !scope.inputs.iter().any(|i| i.name.value == x.text) {
-                            unresolved.push(Unresolved {
-                                kind: RefKind::PipelineInput,
-                                name: t.name(x),
-                                candidates: scope.inputs.iter().map(|i| i.name.value.clone()).collect(),
-                                step: None,
-                            });
-                        }
+                    Ref::ParentInput(x) if !scope.inputs.iter().any(|i| i.name.value == x.text) => {
+                        unresolved.push(Unresolved {
+                            kind: RefKind::PipelineInput,
+                            name: t.name(x, e),
+                            candidates: scope.inputs.iter().map(|i| i.name.value.clone()).collect(),
+                            step: None,
+                        });
                     }
                     Ref::Invalid(why) => self.report(
                         check::invalid_binding::RULE
@@ -1185,5 +1215,6 @@ pub(super) fn empty_pipeline(file: crate::source::FileId) -> Pipeline {
         unresolved: Vec::new(),
         reusable: false,
         opaque: false,
+        steps_at: None,
     }
 }

@@ -73,7 +73,7 @@ impl<'s> Lowerer<'s> {
 
 /// Lowers a v2 pipeline job file; `None` when it could not be read.
 pub fn lower_pipeline(session: &mut Session, file: FileId, node: &Node, cx: &LowerCtx) -> Option<Pipeline> {
-    let doc: PipelineFile = session.read(file, node)?;
+    let doc: PipelineFile = session.read_partial(file, node)?;
     let mut l = Lowerer::new(session);
     Some(l.pipeline_job(&doc, node, cx))
 }
@@ -81,7 +81,7 @@ pub fn lower_pipeline(session: &mut Session, file: FileId, node: &Node, cx: &Low
 /// Checks a standalone component file: it is lowered as a reusable pipeline (its own jobs for
 /// a pipeline component, one step for the others) and checked like a pipeline.
 pub fn check_component(session: &mut Session, file: FileId, node: &Node) {
-    let Some(doc) = session.read::<ComponentFile>(file, node) else { return };
+    let Some(doc) = session.read_partial::<ComponentFile>(file, node) else { return };
     let path = session.sources.get(file).path.clone();
     let workspace = session.workspace_for(&path);
     let mut l = Lowerer::new(session);
@@ -185,6 +185,11 @@ impl Lowerer<'_> {
             unresolved,
             reusable: false,
             opaque: false,
+            steps_at: doc.jobs.as_ref().map(|j| Name {
+                value: "jobs".into(),
+                file: cx.file,
+                span: cx.key_before(j.span, "jobs"),
+            }),
         }
     }
 
@@ -271,7 +276,7 @@ impl Lowerer<'_> {
             file: Some(cx.file),
         };
         let mut unresolved = Vec::new();
-        let (inputs, outputs) = pipeline::interface(cx, &doc, Some(&loaded.node));
+        let (mut inputs, outputs) = pipeline::interface(cx, &doc, Some(&loaded.node));
         let steps = match &*doc {
             ComponentFile::Pipeline(p) => {
                 let scope = Scope { cx, inputs: &inputs, outputs: &outputs, default_compute: None };
@@ -285,7 +290,9 @@ impl Lowerer<'_> {
                     i.default = None;
                 }
                 let scope = Scope { cx, inputs: &bare, outputs: &outputs, default_compute: None };
-                vec![self.component_step(&scope, key.clone(), loaded, origin, &mut unresolved)]
+                let step = self.component_step(&scope, key.clone(), loaded, origin, &mut unresolved);
+                inputs = bare;
+                vec![step]
             }
         };
         let dag = Dag::build(&steps);
@@ -308,6 +315,7 @@ impl Lowerer<'_> {
             unresolved,
             reusable: true,
             opaque: false,
+            steps_at: None,
         }
     }
 }

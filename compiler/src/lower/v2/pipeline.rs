@@ -417,14 +417,14 @@ impl Lowerer<'_> {
                 Some(e) => {
                     let at = t.expr_name(&e);
                     match classify(&e) {
-                        Ref::ParentInput(x) => port.source = parent_input(scope, &t, x, at),
-                        Ref::JobOutput(j, o) => port.source = job_output(drafts, &t, j, o, at),
+                        Ref::ParentInput(x) => port.source = parent_input(scope, x, at),
+                        Ref::JobOutput(j, o) => port.source = job_output(drafts, j, o, at),
                         Ref::JobInput(j, i) => {
                             deferred.push(Deferred {
                                 step: me,
                                 port: drafts[me].step.inputs.len(),
-                                job: t.name(j),
-                                input: t.name(i),
+                                job: t.name(j, &e),
+                                input: t.name(i, &e),
                             });
                         }
                         Ref::SearchSpace(p) => {
@@ -434,7 +434,7 @@ impl Lowerer<'_> {
                                     check::invalid_binding::RULE
                                         .at(
                                             t.file,
-                                            t.span_of(p.range.clone()),
+                                            t.span_of(e.range.clone()),
                                             format!("the search space has no parameter `{}`", p.text),
                                         )
                                         .with_help_opt(
@@ -461,8 +461,8 @@ impl Lowerer<'_> {
                     for (e, _) in binding::expressions(&template) {
                         let at = t.expr_name(e);
                         let src = match classify(e) {
-                            Ref::ParentInput(x) => parent_input(scope, &t, x, at),
-                            Ref::JobOutput(j, o) => job_output(drafts, &t, j, o, at),
+                            Ref::ParentInput(x) => parent_input(scope, x, at),
+                            Ref::JobOutput(j, o) => job_output(drafts, j, o, at),
                             Ref::Macro | Ref::JobInput(..) | Ref::SearchSpace(_) => Source::None,
                             other => {
                                 self.report(wrong_place(&t, e, other, "a job's input"));
@@ -598,7 +598,7 @@ impl Lowerer<'_> {
         if found.is_none() {
             unresolved.push(Unresolved {
                 kind: RefKind::Step,
-                name: t.name(j),
+                name: t.name(j, &e),
                 candidates: drafts.iter().map(|d| d.step.key.value.clone()).collect(),
                 step: None,
             });
@@ -709,8 +709,8 @@ impl Lowerer<'_> {
         let Some(e) = binding::sole_expression(&t.value, &template) else { return };
         let at = t.expr_name(&e);
         let source = match classify(&e) {
-            Ref::ParentInput(x) => parent_input(scope, &t, x, at),
-            Ref::JobOutput(j, o) => job_output(drafts, &t, j, o, at),
+            Ref::ParentInput(x) => parent_input(scope, x, at),
+            Ref::JobOutput(j, o) => job_output(drafts, j, o, at),
             other => {
                 self.report(wrong_place(&t, &e, other, "a condition"));
                 return;
@@ -747,8 +747,8 @@ impl Lowerer<'_> {
         for (e, _) in binding::expressions(&template) {
             let at = t.expr_name(e);
             let src = match classify(e) {
-                Ref::ParentInput(x) => parent_input(scope, t, x, at),
-                Ref::JobOutput(j, o) => job_output(drafts, t, j, o, at),
+                Ref::ParentInput(x) => parent_input(scope, x, at),
+                Ref::JobOutput(j, o) => job_output(drafts, j, o, at),
                 _ => Source::None,
             };
             if let Source::Unresolved(u) = src {
@@ -828,7 +828,7 @@ impl Lowerer<'_> {
                 }
                 None => unresolved.push(Unresolved {
                     kind: RefKind::PipelineOutput,
-                    name: t.name(y),
+                    name: t.name(y, &e),
                     candidates: scope.outputs.iter().map(|o| o.name.value.clone()).collect(),
                     step: None,
                 }),
@@ -881,12 +881,12 @@ fn adopt_body(drafts: &mut [Draft], me: usize, body: usize, at: &Spanned<String>
 }
 
 /// `${{parent.inputs.x}}` as a source.
-fn parent_input(scope: &Scope, t: &Text, x: &binding::Segment, at: Name) -> Source {
+fn parent_input(scope: &Scope, x: &binding::Segment, at: Name) -> Source {
     match scope.inputs.iter().position(|i| i.name.value == x.text) {
         Some(index) => Source::PipelineInput { index, at },
         None => Source::Unresolved(Unresolved {
             kind: RefKind::PipelineInput,
-            name: t.name(x),
+            name: Name { value: x.text.clone(), ..at },
             candidates: scope.inputs.iter().map(|i| i.name.value.clone()).collect(),
             step: None,
         }),
@@ -895,17 +895,11 @@ fn parent_input(scope: &Scope, t: &Text, x: &binding::Segment, at: Name) -> Sour
 
 /// `${{parent.jobs.j.outputs.o}}` as a source; outputs of jobs whose interface is not visible
 /// are made as they are named.
-fn job_output(
-    drafts: &mut [Draft],
-    t: &Text,
-    j: &binding::Segment,
-    o: &binding::Segment,
-    at: Name,
-) -> Source {
+fn job_output(drafts: &mut [Draft], j: &binding::Segment, o: &binding::Segment, at: Name) -> Source {
     let Some(step) = drafts.iter().position(|d| d.step.key.value == j.text) else {
         return Source::Unresolved(Unresolved {
             kind: RefKind::Step,
-            name: t.name(j),
+            name: Name { value: j.text.clone(), ..at },
             candidates: drafts.iter().map(|d| d.step.key.value.clone()).collect(),
             step: None,
         });
@@ -915,7 +909,7 @@ fn job_output(
         if !d.open {
             return Source::Unresolved(Unresolved {
                 kind: RefKind::StepOutput,
-                name: t.name(o),
+                name: Name { value: o.text.clone(), ..at },
                 candidates: d.step.outputs.iter().map(|p| p.name.value.clone()).collect(),
                 step: Some(StepId(step)),
             });
@@ -994,8 +988,8 @@ pub(super) fn text_parts(t: &Text, parts: &[Part]) -> Vec<crate::ir::CommandPart
         match p {
             Part::Text(r) => out.push(CommandPart::Text(t.value.get(r.clone()).unwrap_or("").to_string())),
             Part::Expr(e) => match classify(e) {
-                Ref::Input(x) => out.push(CommandPart::Input(t.name(x))),
-                Ref::Output(x) => out.push(CommandPart::Output(t.name(x))),
+                Ref::Input(x) => out.push(CommandPart::Input(t.name(x, e))),
+                Ref::Output(x) => out.push(CommandPart::Output(t.name(x, e))),
                 _ => out.push(CommandPart::Text(t.value.get(e.range.clone()).unwrap_or("").to_string())),
             },
             Part::Optional { parts, .. } => out.push(CommandPart::Optional(text_parts(t, parts))),

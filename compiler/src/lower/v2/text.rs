@@ -40,9 +40,10 @@ impl Text {
         self.map.span(range)
     }
 
-    /// A name for one segment of an expression.
-    pub fn name(&self, seg: &Segment) -> Name {
-        Name { value: seg.text.clone(), file: self.file, span: self.span_of(seg.range.clone()) }
+    /// A name for one segment of an expression, placed on the whole expression (diagnostics
+    /// point at the binding, and say which name in it is wrong).
+    pub fn name(&self, seg: &Segment, e: &Expr) -> Name {
+        Name { value: seg.text.clone(), file: self.file, span: self.span_of(e.range.clone()) }
     }
 
     /// The whole expression as a name (its text and span).

@@ -124,7 +124,20 @@ fn parse_seq(
         let rest = &s[i..];
         if rest.starts_with(EXPR_OPEN) {
             push_text(&mut parts, text_start, i);
-            match rest.find(EXPR_CLOSE) {
+            let close = rest.find(EXPR_CLOSE);
+            let after = rest.strip_prefix(EXPR_OPEN).unwrap_or(rest);
+            let reopened = after.find(EXPR_OPEN).map(|o| o + EXPR_OPEN.len());
+            if let Some(next) = reopened
+                && close.is_none_or(|c| next < c)
+            {
+                // Another expression starts before this one ends: this one is unclosed.
+                errors.push(TemplateError::Unclosed { range: i..i + EXPR_OPEN.len(), opener: EXPR_OPEN });
+                parts.push(Part::Text(i..i + next));
+                i += next;
+                text_start = i;
+                continue;
+            }
+            match close {
                 Some(close) => {
                     let end = i + close + EXPR_CLOSE.len();
                     match expression(s, i, end) {
@@ -322,6 +335,10 @@ mod tests {
         assert!(matches!(errors[0], TemplateError::Unclosed { opener: "${{", .. }));
         let (_, errors) = parse("echo $[[--a ${{inputs.a}}");
         assert!(matches!(errors[0], TemplateError::Unclosed { opener: "$[[", .. }));
+        let s = "echo ${{inputs.a} > ${{outputs.o}}";
+        let (t, errors) = parse(s);
+        assert_eq!(errors, vec![TemplateError::Unclosed { range: 5..8, opener: "${{" }]);
+        assert_eq!(texts(s, &t), vec!["${{outputs.o}}"]);
         let (_, errors) = parse("echo ${{inputs..a}} ${{}} ${{a b}}");
         assert_eq!(errors.len(), 3);
         let (_, errors) = parse("$[[ a $[[ b ]] ]]");
