@@ -19,6 +19,11 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
         return;
     }
     let mut used = vec![false; p.inputs.len()];
+    for &index in &p.bound_inputs {
+        if let Some(u) = used.get_mut(index) {
+            *u = true;
+        }
+    }
     for step in &p.steps {
         for input in &step.inputs {
             if let Source::PipelineInput { index, .. } = input.source

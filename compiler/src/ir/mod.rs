@@ -109,6 +109,8 @@ pub struct Pipeline {
     pub opaque: bool,
     /// Where the steps are declared as a whole (v2 `jobs`), for diagnostics about all of them.
     pub steps_at: Option<Name>,
+    /// Pipeline inputs bound outside step inputs (v2 `compute` and settings), by index.
+    pub bound_inputs: Vec<usize>,
 }
 
 impl Pipeline {

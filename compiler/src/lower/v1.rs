@@ -61,6 +61,7 @@ pub fn lower(file: &v1::PipelineFile, cx: &LowerCtx, sink: &mut Sink) -> Pipelin
         reusable: false,
         opaque: false,
         steps_at: None,
+        bound_inputs: Vec::new(),
     }
 }
 

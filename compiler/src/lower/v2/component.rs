@@ -63,6 +63,23 @@ impl Lowerer<'_> {
         loaded
     }
 
+    /// True when `path` is a prompt flow (`flow.dag.yaml`, or a flow run file) rather than a
+    /// component: a parallel job may run one, and its interface is the flow's.
+    pub fn is_flow(&mut self, referrer: &LowerCtx, path: &PathRef) -> bool {
+        let shown = display_path(self.session.sources.get(referrer.file).path.parent(), &path.raw.value);
+        let named = shown.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("flow.dag."));
+        if named || shown.is_dir() {
+            return shown.exists();
+        }
+        let Ok(canonical) = std::fs::canonicalize(&shown) else { return false };
+        if self.session.v2.components.contains_key(&canonical) {
+            return false;
+        }
+        let Ok(file) = self.session.load(&shown) else { return false };
+        let Some(node) = self.session.parse(file) else { return false };
+        node.get("type").is_none() && (node.get("nodes").is_some() || node.get("flow").is_some())
+    }
+
     /// Loads, parses and reads a component file, reporting its problems.
     fn read_component(&mut self, shown: &Path) -> Option<Loaded> {
         let file = self.session.load(shown).ok()?;

@@ -55,6 +55,7 @@ impl Lowerer<'_> {
             inline: false,
             control: Control::None,
             search_space: Vec::new(),
+            body: None,
         };
         if let Some(c) = job.common() {
             d.step.display_name = c.display_name.map(|n| n.value.clone());
@@ -86,7 +87,6 @@ impl Lowerer<'_> {
                     Resolved::None => {
                         d.inline = true;
                         d.step.component = Some(Box::new(inline_component(cx, "command")));
-                        d.step.allow_reuse = j.is_deterministic.as_ref().is_none_or(|b| b.value);
                     }
                 }
                 // What the job itself says wins over its component.
@@ -300,9 +300,9 @@ impl Lowerer<'_> {
                 d.step.settings = passthrough(node, &READ);
             }
             Job::DataTransfer(j) => {
-                let task = j.task.as_ref().map(|t| t.value.as_str()).unwrap_or("copy_data");
+                let task = j.task.value.as_str();
                 if !["copy_data", "import_data", "export_data"].contains(&task) {
-                    let at = j.task.as_ref().map(|t| t.span).unwrap_or(key.span);
+                    let at = j.task.span;
                     self.report(
                         check::invalid_value::RULE
                             .at(cx.file, at, format!("unknown data transfer task `{task}`"))
@@ -452,6 +452,11 @@ impl Lowerer<'_> {
                 let spanned = Spanned::new(s.clone(), r.span);
                 match comp::target(cx, &spanned) {
                     Target::Registered(n) => Resolved::Opaque(Box::new(comp::registered(n, kind))),
+                    Target::File(path) if kind == "parallel" && self.is_flow(cx, &path) => {
+                        let mut c = comp::registered(path.raw.clone(), "flow");
+                        c.origin = ComponentOrigin::File { path, file: None };
+                        Resolved::Opaque(Box::new(c))
+                    }
                     Target::File(path) => {
                         let loaded = self.load_component(cx, &path);
                         match loaded {
@@ -823,7 +828,7 @@ impl Lowerer<'_> {
             for (e, _) in binding::expressions(&template) {
                 match classify(e) {
                     Ref::ParentInput(x) => {
-                        if !scope.inputs.iter().any(|i| i.name.value == x.text) {
+                        if scope.use_input(&x.text).is_none() {
                             unresolved.push(Unresolved {
                                 kind: RefKind::PipelineInput,
                                 name: t.name(x, e),
@@ -888,7 +893,7 @@ impl Lowerer<'_> {
             self.report_all(ds);
             for (e, _) in binding::expressions(&template) {
                 match classify(e) {
-                    Ref::ParentInput(x) if !scope.inputs.iter().any(|i| i.name.value == x.text) => {
+                    Ref::ParentInput(x) if scope.use_input(&x.text).is_none() => {
                         unresolved.push(Unresolved {
                             kind: RefKind::PipelineInput,
                             name: t.name(x, e),
@@ -1049,13 +1054,12 @@ impl Lowerer<'_> {
         let (inputs, outputs): (Vec<PipelineInput>, Vec<PipelineOutput>) =
             super::pipeline::interface(&l.cx, &l.doc, Some(&l.node));
         let mut unresolved = Vec::new();
-        let scope = Scope {
-            cx: &l.cx,
-            inputs: &inputs,
-            outputs: &outputs,
-            default_compute: inherited_compute.clone(),
+        let (steps, bound_inputs) = {
+            let scope = Scope::new(&l.cx, &inputs, &outputs, inherited_compute.clone());
+            let steps =
+                self.lower_jobs(&scope, &pc.jobs, data::child(Some(&l.node), "jobs"), &mut unresolved);
+            (steps, scope.used.take())
         };
-        let steps = self.lower_jobs(&scope, &pc.jobs, data::child(Some(&l.node), "jobs"), &mut unresolved);
         let dag = Dag::build(&steps);
         Pipeline {
             file: l.file,
@@ -1068,6 +1072,7 @@ impl Lowerer<'_> {
             steps,
             dag,
             unresolved,
+            bound_inputs,
             ..empty_pipeline(l.file)
         }
     }
@@ -1091,6 +1096,7 @@ impl Lowerer<'_> {
             inline: false,
             control: Control::None,
             search_space: Vec::new(),
+            body: None,
         };
         let mut spec = ParallelSpec::default();
         match &*l.doc {
@@ -1216,5 +1222,6 @@ pub(super) fn empty_pipeline(file: crate::source::FileId) -> Pipeline {
         reusable: false,
         opaque: false,
         steps_at: None,
+        bound_inputs: Vec::new(),
     }
 }

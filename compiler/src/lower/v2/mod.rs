@@ -156,14 +156,16 @@ impl Lowerer<'_> {
                 self.pipeline_output(cx, k, v, data::child(data::child(Some(node), "outputs"), &k.value))
             })
             .collect();
-        let scope =
-            Scope { cx, inputs: &inputs, outputs: &outputs, default_compute: default_compute.clone() };
-        let steps = match (&doc.jobs, &doc.component) {
-            (Some(jobs), _) => {
-                self.lower_jobs(&scope, &jobs.value, data::child(Some(node), "jobs"), &mut unresolved)
-            }
-            (None, Some(component)) => self.component_job(&scope, component, &mut unresolved),
-            (None, None) => Vec::new(),
+        let (steps, bound_inputs) = {
+            let scope = Scope::new(cx, &inputs, &outputs, default_compute.clone());
+            let steps = match (&doc.jobs, &doc.component) {
+                (Some(jobs), _) => {
+                    self.lower_jobs(&scope, &jobs.value, data::child(Some(node), "jobs"), &mut unresolved)
+                }
+                (None, Some(component)) => self.component_job(&scope, component, &mut unresolved),
+                (None, None) => Vec::new(),
+            };
+            (steps, scope.used.take())
         };
         let dag = Dag::build(&steps);
         Pipeline {
@@ -185,6 +187,7 @@ impl Lowerer<'_> {
             unresolved,
             reusable: false,
             opaque: false,
+            bound_inputs,
             steps_at: doc.jobs.as_ref().map(|j| Name {
                 value: "jobs".into(),
                 file: cx.file,
@@ -279,7 +282,7 @@ impl Lowerer<'_> {
         let (mut inputs, outputs) = pipeline::interface(cx, &doc, Some(&loaded.node));
         let steps = match &*doc {
             ComponentFile::Pipeline(p) => {
-                let scope = Scope { cx, inputs: &inputs, outputs: &outputs, default_compute: None };
+                let scope = Scope::new(cx, &inputs, &outputs, None);
                 self.lower_jobs(&scope, &p.jobs, data::child(Some(&loaded.node), "jobs"), &mut unresolved)
             }
             _ => {
@@ -289,7 +292,7 @@ impl Lowerer<'_> {
                 for i in &mut bare {
                     i.default = None;
                 }
-                let scope = Scope { cx, inputs: &bare, outputs: &outputs, default_compute: None };
+                let scope = Scope::new(cx, &bare, &outputs, None);
                 let step = self.component_step(&scope, key.clone(), loaded, origin, &mut unresolved);
                 inputs = bare;
                 vec![step]
@@ -316,6 +319,7 @@ impl Lowerer<'_> {
             reusable: true,
             opaque: false,
             steps_at: None,
+            bound_inputs: Vec::new(),
         }
     }
 }

@@ -30,6 +30,27 @@ pub struct Scope<'a> {
     pub outputs: &'a [PipelineOutput],
     /// Compute for jobs that name none (inherited by nested pipelines).
     pub default_compute: Option<Name>,
+    /// Pipeline inputs bound outside job inputs (compute, settings), by index.
+    pub used: std::cell::RefCell<Vec<usize>>,
+}
+
+impl<'a> Scope<'a> {
+    /// What the jobs of a pipeline with these inputs and outputs can bind to.
+    pub fn new(
+        cx: &'a LowerCtx,
+        inputs: &'a [PipelineInput],
+        outputs: &'a [PipelineOutput],
+        default_compute: Option<Name>,
+    ) -> Self {
+        Scope { cx, inputs, outputs, default_compute, used: Default::default() }
+    }
+
+    /// The index of pipeline input `name`, noting that it is used.
+    pub fn use_input(&self, name: &str) -> Option<usize> {
+        let index = self.inputs.iter().position(|i| i.name.value == name)?;
+        self.used.borrow_mut().push(index);
+        Some(index)
+    }
 }
 
 /// An input as a job gives it, resolved once every job is drafted.
@@ -68,6 +89,8 @@ pub struct Draft<'a> {
     pub control: Control<'a>,
     /// Names a sweep's search space sets.
     pub search_space: Vec<String>,
+    /// The body of a loop, once resolved.
+    pub body: Option<usize>,
 }
 
 /// An input bound to another job's input (`${{parent.jobs.j.inputs.i}}`), resolved last.
@@ -240,6 +263,20 @@ impl Lowerer<'_> {
             let node = data::child(jobs_node, &key.value);
             self.check_job_name(scope.cx, key);
             drafts.push(self.draft(scope, key, job, node, unresolved));
+        }
+        // Loops take on their bodies' outputs before anything binds to them.
+        for i in 0..drafts.len() {
+            let body = match drafts[i].control {
+                Control::DoWhile(dw) => Some(&dw.body),
+                Control::ParallelFor(pf) => Some(&pf.body),
+                _ => None,
+            };
+            if let Some(body) = body
+                && let Some(b) = self.job_ref(scope, &drafts, body, unresolved)
+            {
+                adopt_body(&mut drafts, i, b, body, scope);
+                drafts[i].body = Some(b);
+            }
         }
         self.resolve_inputs(scope, &mut drafts, unresolved);
         self.wire_control_flow(scope, &mut drafts, unresolved);
@@ -501,9 +538,7 @@ impl Lowerer<'_> {
             match drafts[i].control {
                 Control::None => {}
                 Control::DoWhile(dw) => {
-                    let body = self.job_ref(scope, drafts, &dw.body, unresolved);
-                    if let Some(b) = body {
-                        adopt_body(drafts, i, b, &dw.body, scope);
+                    if let Some(b) = drafts[i].body {
                         for (k, v) in dw.mapping.iter() {
                             self.body_port_name(scope, drafts, b, k, true, unresolved);
                             let names: Vec<Spanned<String>> = match &v.value {
@@ -524,8 +559,7 @@ impl Lowerer<'_> {
                     }
                 }
                 Control::ParallelFor(pf) => {
-                    if let Some(b) = self.job_ref(scope, drafts, &pf.body, unresolved) {
-                        adopt_body(drafts, i, b, &pf.body, scope);
+                    if let Some(b) = drafts[i].body {
                         self.items(scope, drafts, b, &pf.items, unresolved);
                     }
                     if let serde_json::Value::String(s) = &pf.items.value
@@ -882,7 +916,7 @@ fn adopt_body(drafts: &mut [Draft], me: usize, body: usize, at: &Spanned<String>
 
 /// `${{parent.inputs.x}}` as a source.
 fn parent_input(scope: &Scope, x: &binding::Segment, at: Name) -> Source {
-    match scope.inputs.iter().position(|i| i.name.value == x.text) {
+    match scope.use_input(&x.text) {
         Some(index) => Source::PipelineInput { index, at },
         None => Source::Unresolved(Unresolved {
             kind: RefKind::PipelineInput,

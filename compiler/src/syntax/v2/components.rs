@@ -233,7 +233,7 @@ component_struct! {
     /// A data transfer component.
     DataTransferComponent {
         /// `copy_data`, `import_data` or `export_data`.
-        task: Option<Spanned<String>>,
+        task: Spanned<String>,
         /// `merge_with_overwrite` or `fail_if_conflict` (copy).
         data_copy_mode: Option<Spanned<String>>,
         /// Where imported data comes from (import).

@@ -162,8 +162,6 @@ job_struct! {
         services: Map<Service>,
         /// Queue settings.
         queue_settings: Option<QueueSettings>,
-        /// Reuse an earlier result when nothing changed (a job written in place).
-        is_deterministic: Option<Spanned<bool>>,
         /// Parent job name.
         parent_job_name: Option<String>,
     }
@@ -303,8 +301,8 @@ job_struct! {
 job_struct! {
     /// A data transfer job.
     DataTransferJob {
-        /// `copy_data` (default), `import_data` or `export_data`.
-        task: Option<Spanned<String>>,
+        /// `copy_data`, `import_data` or `export_data`.
+        task: Spanned<String>,
         /// The component (copy); import and export use built-in components.
         component: Option<Spanned<ComponentRef<DataTransferComponent>>>,
         /// Inputs.
