@@ -41,18 +41,21 @@ fn committed_v2_schemas_are_current() {
     }
 }
 
-#[test]
-fn corpus_files_validate_against_the_v2_schemas() {
+/// Validates every v2 pipeline and component file under `dirs`; returns (pipelines,
+/// components, problems).
+fn validate(dirs: &[PathBuf]) -> (usize, usize, Vec<String>) {
     let pipeline =
         jsonschema::draft7::new(&generated("pipeline-v2.schema.json")).expect("pipeline schema compiles");
     let component =
         jsonschema::draft7::new(&generated("component-v2.schema.json")).expect("component schema compiles");
     let mut files = Vec::new();
-    yaml_files(&corpus(), &mut files);
+    for dir in dirs {
+        yaml_files(dir, &mut files);
+    }
     files.sort();
     let (mut pipelines, mut components, mut failures) = (0, 0, Vec::new());
     for path in &files {
-        let text = std::fs::read_to_string(path).expect("corpus file reads");
+        let text = std::fs::read_to_string(path).expect("file reads");
         let (Some(node), _) = parse(&text, &Limits::default()) else { continue };
         let validator = match detect_format(path, &node) {
             Format::V2Pipeline => {
@@ -70,7 +73,34 @@ fn corpus_files_validate_against_the_v2_schemas() {
             failures.push(format!("{}: {} at {}", path.display(), e, e.instance_path()));
         }
     }
+    (pipelines, components, failures)
+}
+
+#[test]
+fn corpus_files_validate_against_the_v2_schemas() {
+    let (pipelines, components, failures) = validate(&[corpus()]);
     assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
     assert_eq!(pipelines, 49, "the corpus has 49 pipelines");
     assert!(components >= 40, "only {components} component files found");
+}
+
+#[test]
+fn fixtures_and_examples_validate_against_the_v2_schemas() {
+    let dirs = [repo().join("tests/fixtures/valid/v2"), repo().join("examples/v2-train-compare")];
+    let (pipelines, components, failures) = validate(&dirs);
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+    assert!(pipelines >= 12 && components >= 15, "{pipelines} pipelines, {components} components");
+}
+
+#[test]
+fn the_schemas_reject_what_sluice_rejects() {
+    let pipeline =
+        jsonschema::draft7::new(&generated("pipeline-v2.schema.json")).expect("pipeline schema compiles");
+    let text = "type: pipeline\njobs:\n  a:\n    comand: echo\n  b:\n    type: sweep\n    trial: ./t.yml\n";
+    let (Some(node), _) = parse(text, &Limits::default()) else { panic!("parses") };
+    // An unknown key in a job written without `type`, and a sweep without objective and limits.
+    assert!(!pipeline.is_valid(&node.to_json()));
+    let ok = "type: pipeline\njobs:\n  a:\n    command: echo hi\n    environment: azureml:env:1\n";
+    let (Some(node), _) = parse(ok, &Limits::default()) else { panic!("parses") };
+    assert!(pipeline.is_valid(&node.to_json()));
 }
