@@ -147,6 +147,8 @@ pub struct Session {
     checked_workspaces: Vec<PathBuf>,
     /// v2 component files read so far (each is read once per session).
     pub(crate) v2: lower::v2::Cache,
+    /// The workspace file found above each folder (`None`: none).
+    workspace_files: HashMap<PathBuf, Option<PathBuf>>,
 }
 
 impl Session {
@@ -234,6 +236,11 @@ impl Session {
 
     /// Checks files and folders: a folder means every pipeline and workspace file under it.
     pub fn check_paths(&mut self, paths: &[PathBuf]) -> Result<(), LoadError> {
+        // One thread with a deep stack for the whole check, rather than one per file read.
+        yaml::on_big_stack(|| self.check_paths_here(paths))
+    }
+
+    fn check_paths_here(&mut self, paths: &[PathBuf]) -> Result<(), LoadError> {
         for path in paths {
             if path.is_dir() {
                 for file in yaml_files(path)? {
@@ -327,7 +334,13 @@ impl Session {
     /// The workspace of a pipeline at `path` (loaded and checked once per workspace file).
     pub fn workspace_for(&mut self, pipeline_path: &Path) -> Workspace {
         let dir = absolute(pipeline_path.parent().unwrap_or(Path::new("")));
-        let found = self.workspace_choice.explicit.clone().or_else(|| find_workspace_file(&dir));
+        // Many files share a folder (a pipeline and its components): search upward once per folder.
+        let found = match self.workspace_choice.explicit.clone() {
+            Some(explicit) => Some(explicit),
+            None => {
+                self.workspace_files.entry(dir.clone()).or_insert_with(|| find_workspace_file(&dir)).clone()
+            }
+        };
         let Some(ws_path) = found else {
             return Workspace::builtin(dir);
         };

@@ -95,8 +95,15 @@ impl Lowerer<'_> {
     pub fn loaded(&mut self, file: FileId, node: Node, doc: ComponentFile) -> Loaded {
         let path = self.session.sources.get(file).path.clone();
         let dir = absolute(path.parent().unwrap_or(Path::new("")));
-        let workspace = self.session.workspace_for(&path);
-        let root = project_root(&dir, &workspace);
+        let root = match self.session.v2.roots.get(&dir) {
+            Some(root) => root.clone(),
+            None => {
+                let workspace = self.session.workspace_for(&path);
+                let root = project_root(&dir, &workspace);
+                self.session.v2.roots.insert(dir.clone(), root.clone());
+                root
+            }
+        };
         let cx = LowerCtx { file, dir, root, text: self.session.sources.get(file).text.clone() };
         Loaded { file, doc: Arc::new(doc), node: Arc::new(node), cx }
     }

@@ -135,9 +135,16 @@ pub fn location(cx: &LowerCtx, path: &Spanned<String>, root: Option<&Path>) -> D
 /// with `.git` or the workspace file), when there is one. Without one, v2 paths may point
 /// anywhere, as Azure ML uploads them from wherever they are.
 pub fn root_of(cx: &LowerCtx) -> Option<PathBuf> {
-    let marked = cx.dir.ancestors().any(|d| d == cx.root)
-        && (cx.root.join(".git").exists() || has_workspace(&cx.root));
-    marked.then(|| cx.root.clone())
+    thread_local! {
+        /// Whether each project root is marked by `.git` or a workspace file (asked per path).
+        static MARKED: std::cell::RefCell<std::collections::HashMap<PathBuf, bool>> = Default::default();
+    }
+    let marked = MARKED.with(|m| {
+        *m.borrow_mut()
+            .entry(cx.root.clone())
+            .or_insert_with(|| cx.root.join(".git").exists() || has_workspace(&cx.root))
+    });
+    (marked && cx.dir.starts_with(&cx.root)).then(|| cx.root.clone())
 }
 
 fn has_workspace(dir: &Path) -> bool {

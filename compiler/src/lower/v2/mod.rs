@@ -34,6 +34,8 @@ pub use pipeline::Scope;
 #[derive(Debug, Default)]
 pub struct Cache {
     pub(crate) components: HashMap<PathBuf, Option<Loaded>>,
+    /// The project root of each folder holding component files.
+    pub(crate) roots: HashMap<PathBuf, PathBuf>,
 }
 
 /// A component file that was read, with the context its paths resolve in.
