@@ -20,6 +20,12 @@ use crate::source::Span;
 /// The key that selects an enum variant in a mapping.
 const TAG: &str = "type";
 
+/// Prefix of a struct name passed to `deserialize_struct` by a hand-written `Deserialize` of a
+/// value that is a scalar or a mapping (`InputValue`): a mapping is read as a struct with the
+/// given fields (unknown keys reported without losing the entry), anything else as by
+/// `deserialize_any`.
+pub const SCALAR_OR_STRUCT: &str = "$sluice::scalar_or_struct";
+
 /// Prefix of an enum name (`#[serde(rename = "$sluice::default=command")]`) that names the
 /// variant a mapping without a `type` key is read as (v2 jobs are commands unless typed).
 pub(crate) const DEFAULT_VARIANT: &str = "$sluice::default=";
@@ -439,10 +445,15 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         fields: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
+        // A value that is either a scalar or a mapping with known keys: scalars go to the
+        // visitor as they are; a mapping has its unknown keys reported and left out, as a struct.
+        if name.starts_with(SCALAR_OR_STRUCT) && !matches!(self.node.value, Value::Map(_)) {
+            return self.deserialize_any(v);
+        }
         match &self.node.value {
             Value::Map(_) | Value::Null => {
                 // Report every unknown key now and hide it from the visitor, so one typo does

@@ -5,7 +5,7 @@ mod de;
 mod node;
 mod spanned;
 
-pub use de::{DeError, DeErrorKind, from_node, from_node_partial};
+pub use de::{DeError, DeErrorKind, SCALAR_OR_STRUCT, from_node, from_node_partial};
 pub use node::{Limits, Node, ParseError, ParseErrorKind, Value, parse};
 pub use spanned::{Map, Spanned};
 

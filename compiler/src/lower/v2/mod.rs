@@ -11,6 +11,9 @@ mod jobs;
 mod pipeline;
 mod text;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;

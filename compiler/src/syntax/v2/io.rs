@@ -156,6 +156,12 @@ pub enum InputValue {
     Null,
 }
 
+/// The keys of [`InputSpec`] (kept equal to its fields by a test).
+pub const INPUT_SPEC_FIELDS: &[&str] = &["type", "path", "mode", "path_on_compute", "datastore", "value"];
+
+/// The keys of [`OutputSpec`] (kept equal to its fields by a test).
+pub const OUTPUT_SPEC_FIELDS: &[&str] = &["type", "path", "mode", "name", "version", "description"];
+
 /// An input given as a mapping.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -209,7 +215,7 @@ impl<'de> Deserialize<'de> for InputValue {
                 InputSpec::deserialize(MapAccessDeserializer::new(map)).map(InputValue::Spec)
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_struct(crate::yaml::SCALAR_OR_STRUCT, INPUT_SPEC_FIELDS, V)
     }
 }
 
@@ -284,7 +290,7 @@ impl<'de> Deserialize<'de> for OutputValue {
                 OutputSpec::deserialize(MapAccessDeserializer::new(map)).map(OutputValue::Spec)
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_struct(crate::yaml::SCALAR_OR_STRUCT, OUTPUT_SPEC_FIELDS, V)
     }
 }
 
@@ -301,5 +307,45 @@ impl JsonSchema for OutputValue {
                 spec
             ]
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{DeErrorKind, Limits, Map, from_node_partial, parse};
+
+    /// The field lists handed to the node reader match the structs: every key of the list is
+    /// read, and a key outside it is reported as unknown while the entry is kept.
+    #[test]
+    fn spec_field_lists_match_the_structs() {
+        let text = "a:\n  type: uri_file\n  path: x\n  mode: download\n  path_on_compute: /y\n  datastore: d\n  value: 1\n  bogus: 2\nb: 3\nc:\n";
+        let (node, _) = parse(text, &Limits::default());
+        let (value, errors) = from_node_partial::<Map<InputValue>>(&node.expect("parses"), text);
+        let map = value.expect("unknown keys keep the value");
+        assert!(
+            matches!(&errors[..], [e] if matches!(&e.kind, DeErrorKind::UnknownField { field, .. } if field == "bogus"))
+        );
+        let Some(InputValue::Spec(spec)) = map.get("a") else { panic!("a mapping") };
+        assert!(spec.ty.is_some() && spec.path.is_some() && spec.mode.is_some());
+        assert!(spec.path_on_compute.is_some() && spec.datastore.is_some() && spec.value.is_some());
+        assert!(matches!(map.get("b"), Some(InputValue::Scalar(Scalar::Int(3)))));
+        assert!(matches!(map.get("c"), Some(InputValue::Null)));
+
+        let text = "a:\n  type: uri_file\n  path: x\n  mode: upload\n  name: n\n  version: 1\n  description: d\nb: ${{parent.outputs.o}}\nc:\n";
+        let (node, _) = parse(text, &Limits::default());
+        let (value, errors) = from_node_partial::<Map<OutputValue>>(&node.expect("parses"), text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let map = value.expect("reads");
+        let Some(OutputValue::Spec(spec)) = map.get("a") else { panic!("a mapping") };
+        assert!(spec.name.is_some() && spec.version.is_some() && spec.description.is_some());
+        assert!(matches!(map.get("b"), Some(OutputValue::Binding(_))));
+        assert!(matches!(map.get("c"), Some(OutputValue::Null)));
+
+        let text = "e:\n  $schema: s\n  name: n\n  version: 1\n  description: d\n  tags: {}\n  image: i\n  conda_file: c.yml\n  build: {path: p}\n  os_type: linux\n  inference_config: {}\n  datastore: d\n  auto_delete_setting: {}\n";
+        let (node, _) = parse(text, &Limits::default());
+        let (value, errors) =
+            from_node_partial::<Map<crate::syntax::v2::parts::Environment>>(&node.expect("parses"), text);
+        assert!(errors.is_empty() && value.is_some(), "{errors:?}");
     }
 }

@@ -22,6 +22,22 @@ pub enum Environment {
     Inline(Box<InlineEnvironment>),
 }
 
+/// The keys of [`InlineEnvironment`] (kept equal to its fields by a test).
+pub const INLINE_ENVIRONMENT_FIELDS: &[&str] = &[
+    "$schema",
+    "name",
+    "version",
+    "description",
+    "tags",
+    "image",
+    "conda_file",
+    "build",
+    "os_type",
+    "inference_config",
+    "datastore",
+    "auto_delete_setting",
+];
+
 /// An environment defined in place.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -120,7 +136,7 @@ impl<'de> Deserialize<'de> for Environment {
                     .map(|e| Environment::Inline(Box::new(e)))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_struct(crate::yaml::SCALAR_OR_STRUCT, INLINE_ENVIRONMENT_FIELDS, V)
     }
 }
 
