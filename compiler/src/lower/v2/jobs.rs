@@ -289,7 +289,7 @@ impl Lowerer<'_> {
                     passthrough(node, &[&READ[..], &["code", "entry", "args", "environment"]].concat());
             }
             Job::Pipeline(j) => {
-                let step = self.pipeline_node_step(scope, &j.component, Some(key), node, unresolved);
+                let step = self.pipeline_node_step(scope, &j.component, Some(key));
                 d.open = step.component.as_ref().is_none_or(|c| !c.interface_known);
                 d.step = Step {
                     display_name: d.step.display_name.take(),
@@ -916,7 +916,7 @@ impl Lowerer<'_> {
         }
     }
 
-    /// Warns about nothing and checks that swept parameters are inputs of the trial.
+    /// Checks that swept parameters are inputs of the trial, and the ranges they are drawn from.
     fn check_search_space(&mut self, d: &Draft, space: &Map<Spanned<parts::SearchSpace>>) {
         let Some(c) = d.step.component.as_ref().filter(|c| c.interface_known) else { return };
         for (k, v) in space.iter() {
@@ -959,8 +959,6 @@ impl Lowerer<'_> {
         scope: &Scope,
         component: &Spanned<String>,
         key: Option<&Spanned<String>>,
-        _node: Option<&Node>,
-        unresolved: &mut Vec<Unresolved>,
     ) -> Step {
         let cx = scope.cx;
         let key_name = key.cloned().unwrap_or_else(|| {
@@ -974,7 +972,6 @@ impl Lowerer<'_> {
             )
         });
         let mut step = blank(cx, &key_name);
-        let _ = unresolved;
         let opaque = |c: Component| {
             let sub = Pipeline { opaque: true, ..empty_pipeline(cx.file) };
             (StepKind::Pipeline(Box::new(sub)), c)
@@ -1085,7 +1082,6 @@ impl Lowerer<'_> {
         key: Name,
         l: &Loaded,
         origin: ComponentOrigin,
-        unresolved: &mut Vec<Unresolved>,
     ) -> Step {
         let cx = &l.cx;
         let key_s = Spanned::new(key.value.clone(), key.span);
@@ -1127,7 +1123,6 @@ impl Lowerer<'_> {
             }
             ComponentFile::Pipeline(_) => {}
         }
-        let _ = unresolved;
         d.step.allow_reuse = d.step.component.as_ref().and_then(|c| c.is_deterministic).unwrap_or(true);
         let decls: Vec<crate::ir::PortDecl> =
             d.step.component.as_ref().map(|c| c.inputs.clone()).unwrap_or_default();

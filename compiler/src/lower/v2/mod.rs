@@ -22,9 +22,7 @@ use serde_json::Map as JsonMap;
 
 use crate::check;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::ir::{
-    ComponentOrigin, Dag, Name, Pipeline, PipelineInput, PipelineOutput, Source, Step, Unresolved,
-};
+use crate::ir::{ComponentOrigin, Dag, Name, Pipeline, PipelineInput, PipelineOutput, Source, Step};
 use crate::lower::LowerCtx;
 use crate::session::Session;
 use crate::source::{FileId, Span};
@@ -167,7 +165,7 @@ impl Lowerer<'_> {
                 (Some(jobs), _) => {
                     self.lower_jobs(&scope, &jobs.value, data::child(Some(node), "jobs"), &mut unresolved)
                 }
-                (None, Some(component)) => self.component_job(&scope, component, &mut unresolved),
+                (None, Some(component)) => self.component_job(&scope, component),
                 (None, None) => Vec::new(),
             };
             (steps, scope.used.take())
@@ -220,13 +218,8 @@ impl Lowerer<'_> {
 
     /// A pipeline job that runs a pipeline component (`component:` instead of `jobs`): one
     /// step, whose inputs are the pipeline's inputs of the same names.
-    fn component_job(
-        &mut self,
-        scope: &Scope,
-        component: &Spanned<String>,
-        unresolved: &mut Vec<Unresolved>,
-    ) -> Vec<Step> {
-        let mut step = self.pipeline_node_step(scope, component, None, None, unresolved);
+    fn component_job(&mut self, scope: &Scope, component: &Spanned<String>) -> Vec<Step> {
+        let mut step = self.pipeline_node_step(scope, component, None);
         step.inputs = scope
             .inputs
             .iter()
@@ -298,7 +291,7 @@ impl Lowerer<'_> {
                     i.default = None;
                 }
                 let scope = Scope::new(cx, &bare, &outputs, None);
-                let step = self.component_step(&scope, key.clone(), loaded, origin, &mut unresolved);
+                let step = self.component_step(&scope, key.clone(), loaded, origin);
                 inputs = bare;
                 vec![step]
             }

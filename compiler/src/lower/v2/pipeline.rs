@@ -164,7 +164,7 @@ impl Lowerer<'_> {
                 if let Scalar::Str(text) = s
                     && binding::has_template(text)
                 {
-                    self.literal_expressions(cx, &Text::new(cx, text, v.span));
+                    self.literal_expressions(&Text::new(cx, text, v.span));
                 }
                 input.default = Some(Spanned::new(data::literal(s), v.span));
             }
@@ -228,13 +228,12 @@ impl Lowerer<'_> {
 
     /// Reports unknown names in the expressions of a literal string (`${{name}}` macros are
     /// fine; bindings to parent inputs are too).
-    fn literal_expressions(&mut self, cx: &LowerCtx, t: &Text) {
+    fn literal_expressions(&mut self, t: &Text) {
         let mut ds = Vec::new();
         let template = t.parse(&mut ds);
         self.report_all(ds);
         for (e, _) in binding::expressions(&template) {
             if let Ref::Invalid(why) = classify(e) {
-                let _ = cx;
                 self.report(
                     check::invalid_binding::RULE
                         .at(
