@@ -91,7 +91,9 @@ pub fn code_content_hash(dir: &Path) -> Result<String, HashError> {
     })?;
     if meta.is_file() {
         // A single file is hashed under its own (resolved) name.
-        let name = utf8_name(&root, root.file_name().unwrap_or_default())?;
+        let Some(name) = root.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+            return Err(HashError::NonUtf8Name { path: root });
+        };
         return hash_file_list(vec![FileEntry {
             key: name.to_lowercase(),
             rel: name,
@@ -107,7 +109,7 @@ pub fn code_content_hash(dir: &Path) -> Result<String, HashError> {
         ancestors: vec![root.clone()],
         files: Vec::new(),
     };
-    walk.dir(&root, &root, "")?;
+    walk.dir(&root, &root, Some(""))?;
     hash_file_list(walk.files)
 }
 
@@ -130,9 +132,10 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    /// Lists `path` (reached as `path`, resolved as `resolved`, `prefix` relative to the root):
-    /// its files first, in directory order, then each subdirectory in turn, as `os.walk` yields.
-    fn dir(&mut self, path: &Path, resolved: &Path, prefix: &str) -> Result<(), HashError> {
+    /// Lists `path` (reached as `path`, resolved as `resolved`, `prefix` relative to the root;
+    /// `None` below a name that is not UTF-8, an error only once a file there is kept): its files
+    /// first, in directory order, then each subdirectory in turn, as `os.walk` yields.
+    fn dir(&mut self, path: &Path, resolved: &Path, prefix: Option<&str>) -> Result<(), HashError> {
         // `os.walk` drops a directory it cannot list, or fails to list to the end.
         let Ok(listing) = fs::read_dir(path) else {
             return Ok(());
@@ -162,8 +165,10 @@ impl Walk<'_> {
             {
                 continue;
             }
-            let name = utf8_name(&entry_path, &name)?;
-            let rel = join_rel(prefix, name);
+            let rel = match (prefix, name.to_str()) {
+                (Some(prefix), Some(name)) => join_rel(prefix, name),
+                _ => return Err(HashError::NonUtf8Name { path: entry_path }),
+            };
             self.files.push(FileEntry {
                 key: rel.to_lowercase(),
                 rel,
@@ -182,9 +187,9 @@ impl Walk<'_> {
             if self.ancestors.contains(&sub_resolved) {
                 return Err(HashError::SymlinkLoop { path: sub_path });
             }
-            let sub_prefix = join_rel(prefix, utf8_name(&sub_path, &name)?);
+            let sub_prefix = prefix.zip(name.to_str()).map(|(p, n)| join_rel(p, n));
             self.ancestors.push(sub_resolved.clone());
-            let result = self.dir(&sub_path, &sub_resolved, &sub_prefix);
+            let result = self.dir(&sub_path, &sub_resolved, sub_prefix.as_deref());
             self.ancestors.pop();
             result?;
         }
@@ -192,20 +197,12 @@ impl Walk<'_> {
     }
 }
 
-fn join_rel(prefix: &str, name: String) -> String {
+fn join_rel(prefix: &str, name: &str) -> String {
     if prefix.is_empty() {
-        name
+        name.to_owned()
     } else {
         format!("{prefix}/{name}")
     }
-}
-
-fn utf8_name(path: &Path, name: &std::ffi::OsStr) -> Result<String, HashError> {
-    name.to_str()
-        .map(str::to_owned)
-        .ok_or_else(|| HashError::NonUtf8Name {
-            path: path.to_path_buf(),
-        })
 }
 
 /// `_get_file_list_content_hash`: count, then names and sizes, then contents, in the order of
@@ -486,6 +483,27 @@ mod tests {
             Err(HashError::InvalidPattern { line: 2, .. })
         ));
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_matter_only_when_hashed() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bad = dir.path().join(OsStr::from_bytes(b"bad\xff"));
+        tree(&bad, &[("f.txt", Some("f"))]);
+        tree(dir.path(), &[("ok.txt", Some("ok"))]);
+        assert!(matches!(
+            code_content_hash(dir.path()),
+            Err(HashError::NonUtf8Name { .. })
+        ));
+        // Excluded, the folder is fine (the SDK raises UnicodeEncodeError only when hashing).
+        tree(dir.path(), &[(".amlignore", Some("bad*/\n"))]);
+        assert_eq!(hash(dir.path()), NON_UTF8_EXCLUDED);
+    }
+
+    const NON_UTF8_EXCLUDED: &str =
+        "78b08cf22981b5ced22abf4ec1e08add24c571babccd1e0982e117d9ec62a2ca";
 
     #[test]
     fn anonymous_hash_as_hash_dict() {
