@@ -95,7 +95,6 @@ pub fn code_content_hash(dir: &Path) -> Result<String, HashError> {
             return Err(HashError::NonUtf8Name { path: root });
         };
         return hash_file_list(vec![FileEntry {
-            key: name.to_lowercase(),
             rel: name,
             path: root,
         }]);
@@ -119,8 +118,6 @@ struct FileEntry {
     path: PathBuf,
     /// `/`-separated path relative to the code folder.
     rel: String,
-    /// Sort key: `rel` lowercased as Python's `str.lower` does.
-    key: String,
 }
 
 /// The state of `os.walk(root, followlinks=True)` plus `traverse_directory`'s filtering.
@@ -170,7 +167,6 @@ impl Walk<'_> {
                 _ => return Err(HashError::NonUtf8Name { path: entry_path }),
             };
             self.files.push(FileEntry {
-                key: rel.to_lowercase(),
                 rel,
                 path: entry_path,
             });
@@ -206,9 +202,9 @@ fn join_rel(prefix: &str, name: &str) -> String {
 }
 
 /// `_get_file_list_content_hash`: count, then names and sizes, then contents, in the order of
-/// the lowercased names (a stable sort, so equal keys keep walk order).
+/// the names lowercased as `str.lower` does (a stable sort: equal keys keep walk order).
 fn hash_file_list(mut files: Vec<FileEntry>) -> Result<String, HashError> {
-    files.sort_by(|a, b| a.key.cmp(&b.key));
+    files.sort_by_cached_key(|f| f.rel.to_lowercase());
     let mut hasher = Sha256::new();
     hasher.update(files.len().to_string().as_bytes());
     for file in &files {
@@ -253,9 +249,6 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// The keys `Component._get_anonymous_hash` leaves out of the hash.
-const COMPONENT_KEYS_NOT_HASHED: [&str; 3] = ["name", "id", "version"];
-
 /// `Component._get_anonymous_hash()`: the UUID-shaped id of an anonymous component.
 ///
 /// `component` is the dict the SDK hashes, `Component._to_dict()` (the schema dump of the
@@ -268,7 +261,7 @@ const COMPONENT_KEYS_NOT_HASHED: [&str; 3] = ["name", "id", "version"];
 /// without `_source`; [`anonymous_id_from_spec`] does that step. A pipeline component hashes
 /// its `componentSpec` instead (without `name`, `_source`, `id`, `version`).
 pub fn anonymous_component_hash(component: &Value) -> String {
-    hash_dict(component, &COMPONENT_KEYS_NOT_HASHED)
+    hash_dict(component, &["name", "id", "version"])
 }
 
 /// The anonymous component id for a `componentSpec` as registered (the
@@ -290,14 +283,11 @@ pub fn anonymous_id_from_spec(spec: &Value) -> String {
 fn hash_dict(items: &Value, keys_to_omit: &[&str]) -> String {
     let mut json = String::new();
     match items {
-        Value::Object(map) => {
-            let kept: serde_json::Map<String, Value> = map
-                .iter()
-                .filter(|(k, _)| !keys_to_omit.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            pyjson::dumps_sorted(&Value::Object(kept), &mut json);
-        }
+        Value::Object(map) => pyjson::dumps_object_sorted(
+            map.iter()
+                .filter(|(k, _)| !keys_to_omit.contains(&k.as_str())),
+            &mut json,
+        ),
         other => pyjson::dumps_sorted(other, &mut json),
     }
     let digest = hex(&Sha256::digest(json.as_bytes()));
@@ -482,6 +472,32 @@ mod tests {
             code_content_hash(&dir.path().join("bad")),
             Err(HashError::InvalidPattern { line: 2, .. })
         ));
+    }
+
+    #[test]
+    fn names_equal_but_for_case_keep_walk_order() {
+        // python -c 'from azure.ai.ml._utils._asset_utils import _get_file_list_content_hash as f;
+        //   print(f([(A, "A.txt"), (a, "a.txt")]), f([(a, "a.txt"), (A, "A.txt")]))'
+        // with A holding "upper" and a holding "lower".
+        let dir = tempfile::tempdir().expect("tempdir");
+        tree(
+            dir.path(),
+            &[("A.txt", Some("upper")), ("a.txt", Some("lower"))],
+        );
+        let entry = |rel: &str| FileEntry {
+            rel: rel.to_owned(),
+            path: dir.path().join(rel),
+        };
+        let upper_first = hash_file_list(vec![entry("A.txt"), entry("a.txt")]).expect("hashes");
+        let lower_first = hash_file_list(vec![entry("a.txt"), entry("A.txt")]).expect("hashes");
+        assert_eq!(
+            upper_first,
+            "267ced79a842fe670b0ad934d9390e04ade503ed2ec5b2fcfd0848e37b6a87de"
+        );
+        assert_eq!(
+            lower_first,
+            "9e138ce53dcff0badaaef2d717235ca7e5e827f19b266018c28cf21e1af8cda1"
+        );
     }
 
     #[cfg(unix)]

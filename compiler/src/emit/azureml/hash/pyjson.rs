@@ -22,22 +22,28 @@ pub(super) fn dumps_sorted(value: &Value, out: &mut String) {
             }
             out.push(']');
         }
-        Value::Object(map) => {
-            // Python sorts by code point; UTF-8 byte order is the same order.
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                string(key, out);
-                out.push_str(": ");
-                dumps_sorted(item, out);
-            }
-            out.push('}');
-        }
+        Value::Object(map) => dumps_object_sorted(map.iter(), out),
     }
+}
+
+/// Appends the object made of `entries` to `out`, keys sorted as `sort_keys=True` sorts them.
+pub(super) fn dumps_object_sorted<'a>(
+    entries: impl Iterator<Item = (&'a String, &'a Value)>,
+    out: &mut String,
+) {
+    // Python sorts by code point; UTF-8 byte order is the same order.
+    let mut entries: Vec<(&String, &Value)> = entries.collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    out.push('{');
+    for (i, (key, item)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        string(key, out);
+        out.push_str(": ");
+        dumps_sorted(item, out);
+    }
+    out.push('}');
 }
 
 fn number(n: &Number, out: &mut String) {
