@@ -117,9 +117,11 @@ fn corpus_code_hashes_and_anonymous_ids_match_the_sdk() {
                     folders.insert(fs::canonicalize(&folder).unwrap_or(folder));
                 }
                 Ok(got) => mismatches.push(format!(
-                    "{file}: job {name}: code {folder:?}: hash {got}, SDK {want}"
+                    "{file}: job {name} (component {id}): code {folder:?}: hash {got}, SDK {want}"
                 )),
-                Err(e) => mismatches.push(format!("{file}: job {name}: code {folder:?}: {e}")),
+                Err(e) => mismatches.push(format!(
+                    "{file}: job {name} (component {id}): code {folder:?}: {e}"
+                )),
             }
         }
     }
