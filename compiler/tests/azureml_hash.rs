@@ -32,10 +32,7 @@ fn code_hash_of(code_id: &str) -> Option<&str> {
 
 /// The code reference of a component: `code`, or `task.code` for a parallel one.
 fn code_of(component: &Value) -> Option<&str> {
-    component
-        .get("code")
-        .or_else(|| component.get("task")?.get("code"))?
-        .as_str()
+    component.get("code").or_else(|| component.get("task")?.get("code"))?.as_str()
 }
 
 /// The YAML that defines a job's component and the folder its relative paths start from: a
@@ -119,9 +116,9 @@ fn corpus_code_hashes_and_anonymous_ids_match_the_sdk() {
                 Ok(got) => mismatches.push(format!(
                     "{file}: job {name} (component {id}): code {folder:?}: hash {got}, SDK {want}"
                 )),
-                Err(e) => mismatches.push(format!(
-                    "{file}: job {name} (component {id}): code {folder:?}: {e}"
-                )),
+                Err(e) => {
+                    mismatches.push(format!("{file}: job {name} (component {id}): code {folder:?}: {e}"))
+                }
             }
         }
     }
@@ -133,8 +130,5 @@ fn corpus_code_hashes_and_anonymous_ids_match_the_sdk() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert!(ids > 0, "no anonymous component in {expected_path:?}");
     let untraced: Vec<_> = with_code.difference(&traced).collect();
-    assert!(
-        untraced.is_empty(),
-        "code ids not traced to a folder: {untraced:?}"
-    );
+    assert!(untraced.is_empty(), "code ids not traced to a folder: {untraced:?}");
 }

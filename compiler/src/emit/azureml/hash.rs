@@ -81,33 +81,21 @@ pub enum HashError {
 /// for each file in order of its lowercased `/`-separated relative path, then every file's bytes
 /// in the same order. Directories the walk cannot list are skipped, as `os.walk` skips them.
 pub fn code_content_hash(dir: &Path) -> Result<String, HashError> {
-    let root = fs::canonicalize(dir).map_err(|source| HashError::Resolve {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let meta = fs::metadata(&root).map_err(|source| HashError::Read {
-        path: root.clone(),
-        source,
-    })?;
+    let root =
+        fs::canonicalize(dir).map_err(|source| HashError::Resolve { path: dir.to_path_buf(), source })?;
+    let meta = fs::metadata(&root).map_err(|source| HashError::Read { path: root.clone(), source })?;
     if meta.is_file() {
         // A single file is hashed under its own (resolved) name.
         let Some(name) = root.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
             return Err(HashError::NonUtf8Name { path: root });
         };
-        return hash_file_list(vec![FileEntry {
-            rel: name,
-            path: root,
-        }]);
+        return hash_file_list(vec![FileEntry { rel: name, path: root }]);
     }
     if !meta.is_dir() {
         return Err(HashError::NotAFile { path: root });
     }
     let ignore = IgnoreRules::for_folder(&root)?;
-    let mut walk = Walk {
-        ignore: ignore.as_ref(),
-        ancestors: vec![root.clone()],
-        files: Vec::new(),
-    };
+    let mut walk = Walk { ignore: ignore.as_ref(), ancestors: vec![root.clone()], files: Vec::new() };
     walk.dir(&root, &root, Some(""))?;
     hash_file_list(walk.files)
 }
@@ -166,17 +154,12 @@ impl Walk<'_> {
                 (Some(prefix), Some(name)) => join_rel(prefix, name),
                 _ => return Err(HashError::NonUtf8Name { path: entry_path }),
             };
-            self.files.push(FileEntry {
-                rel,
-                path: entry_path,
-            });
+            self.files.push(FileEntry { rel, path: entry_path });
         }
         for (name, sub_path, is_link) in dirs {
             let sub_resolved = if is_link {
-                fs::canonicalize(&sub_path).map_err(|source| HashError::Resolve {
-                    path: sub_path.clone(),
-                    source,
-                })?
+                fs::canonicalize(&sub_path)
+                    .map_err(|source| HashError::Resolve { path: sub_path.clone(), source })?
             } else {
                 resolved.join(&name)
             };
@@ -194,11 +177,7 @@ impl Walk<'_> {
 }
 
 fn join_rel(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{prefix}/{name}")
-    }
+    if prefix.is_empty() { name.to_owned() } else { format!("{prefix}/{name}") }
 }
 
 /// `_get_file_list_content_hash`: count, then names and sizes, then contents, in the order of
@@ -208,24 +187,17 @@ fn hash_file_list(mut files: Vec<FileEntry>) -> Result<String, HashError> {
     let mut hasher = Sha256::new();
     hasher.update(files.len().to_string().as_bytes());
     for file in &files {
-        let meta = fs::metadata(&file.path).map_err(|source| HashError::Read {
-            path: file.path.clone(),
-            source,
-        })?;
+        let meta =
+            fs::metadata(&file.path).map_err(|source| HashError::Read { path: file.path.clone(), source })?;
         // The SDK would block on a FIFO or hash a device; neither is code.
         if !meta.is_file() {
-            return Err(HashError::NotAFile {
-                path: file.path.clone(),
-            });
+            return Err(HashError::NotAFile { path: file.path.clone() });
         }
         hasher.update(format!("#{}#{}", file.rel, meta.len()).as_bytes());
     }
     let mut buf = vec![0u8; 64 * 1024];
     for file in &files {
-        let read_error = |source| HashError::Read {
-            path: file.path.clone(),
-            source,
-        };
+        let read_error = |source| HashError::Read { path: file.path.clone(), source };
         let mut f = File::open(&file.path).map_err(read_error)?;
         loop {
             match f.read(&mut buf) {
@@ -284,8 +256,7 @@ fn hash_dict(items: &Value, keys_to_omit: &[&str]) -> String {
     let mut json = String::new();
     match items {
         Value::Object(map) => pyjson::dumps_object_sorted(
-            map.iter()
-                .filter(|(k, _)| !keys_to_omit.contains(&k.as_str())),
+            map.iter().filter(|(k, _)| !keys_to_omit.contains(&k.as_str())),
             &mut json,
         ),
         other => pyjson::dumps_sorted(other, &mut json),
@@ -367,10 +338,7 @@ mod tests {
         tree(
             dir.path(),
             &[
-                (
-                    ".amlignore",
-                    Some("*.log\n!keep.log\nbuild/\n/top.txt\n  # comment\n"),
-                ),
+                (".amlignore", Some("*.log\n!keep.log\nbuild/\n/top.txt\n  # comment\n")),
                 (".gitignore", Some("*.py\n")),
                 ("a.py", Some("a")),
                 ("x.log", Some("x")),
@@ -391,10 +359,7 @@ mod tests {
         tree(
             dir.path(),
             &[
-                (
-                    ".gitignore",
-                    Some("\u{feff}*.py\r\n.gitignore\r\ndata/**/*.csv"),
-                ),
+                (".gitignore", Some("\u{feff}*.py\r\n.gitignore\r\ndata/**/*.csv")),
                 ("a.py", Some("a")),
                 ("b.txt", Some("b")),
                 ("data/x/y.csv", Some("y")),
@@ -431,10 +396,7 @@ mod tests {
     #[test]
     fn relative_dot_paths_and_single_files() {
         let dir = tempfile::tempdir().expect("tempdir");
-        tree(
-            dir.path(),
-            &[("src/f.txt", Some("f")), ("src/g/h.txt", Some("h"))],
-        );
+        tree(dir.path(), &[("src/f.txt", Some("f")), ("src/g/h.txt", Some("h"))]);
         let src = dir.path().join("src");
         let dotted = src.join("g/../.");
         assert_eq!(hash(&dotted), hash(&src));
@@ -451,23 +413,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         tree(dir.path(), &[("loop/f.txt", Some("f")), ("dangling", None)]);
         symlink(dir.path().join("loop"), dir.path().join("loop/self")).expect("symlink");
-        assert!(matches!(
-            code_content_hash(&dir.path().join("loop")),
-            Err(HashError::SymlinkLoop { .. })
-        ));
+        assert!(matches!(code_content_hash(&dir.path().join("loop")), Err(HashError::SymlinkLoop { .. })));
         symlink(dir.path().join("nowhere"), dir.path().join("dangling/x")).expect("symlink");
-        assert!(matches!(
-            code_content_hash(&dir.path().join("dangling")),
-            Err(HashError::Read { .. })
-        ));
-        assert!(matches!(
-            code_content_hash(&dir.path().join("missing")),
-            Err(HashError::Resolve { .. })
-        ));
-        tree(
-            dir.path(),
-            &[("bad/.amlignore", Some("ok\n[z-a]\n")), ("bad/f", Some(""))],
-        );
+        assert!(matches!(code_content_hash(&dir.path().join("dangling")), Err(HashError::Read { .. })));
+        assert!(matches!(code_content_hash(&dir.path().join("missing")), Err(HashError::Resolve { .. })));
+        tree(dir.path(), &[("bad/.amlignore", Some("ok\n[z-a]\n")), ("bad/f", Some(""))]);
         assert!(matches!(
             code_content_hash(&dir.path().join("bad")),
             Err(HashError::InvalidPattern { line: 2, .. })
@@ -480,24 +430,12 @@ mod tests {
         //   print(f([(A, "A.txt"), (a, "a.txt")]), f([(a, "a.txt"), (A, "A.txt")]))'
         // with A holding "upper" and a holding "lower".
         let dir = tempfile::tempdir().expect("tempdir");
-        tree(
-            dir.path(),
-            &[("A.txt", Some("upper")), ("a.txt", Some("lower"))],
-        );
-        let entry = |rel: &str| FileEntry {
-            rel: rel.to_owned(),
-            path: dir.path().join(rel),
-        };
+        tree(dir.path(), &[("A.txt", Some("upper")), ("a.txt", Some("lower"))]);
+        let entry = |rel: &str| FileEntry { rel: rel.to_owned(), path: dir.path().join(rel) };
         let upper_first = hash_file_list(vec![entry("A.txt"), entry("a.txt")]).expect("hashes");
         let lower_first = hash_file_list(vec![entry("a.txt"), entry("A.txt")]).expect("hashes");
-        assert_eq!(
-            upper_first,
-            "267ced79a842fe670b0ad934d9390e04ade503ed2ec5b2fcfd0848e37b6a87de"
-        );
-        assert_eq!(
-            lower_first,
-            "9e138ce53dcff0badaaef2d717235ca7e5e827f19b266018c28cf21e1af8cda1"
-        );
+        assert_eq!(upper_first, "267ced79a842fe670b0ad934d9390e04ade503ed2ec5b2fcfd0848e37b6a87de");
+        assert_eq!(lower_first, "9e138ce53dcff0badaaef2d717235ca7e5e827f19b266018c28cf21e1af8cda1");
     }
 
     #[cfg(unix)]
@@ -509,17 +447,13 @@ mod tests {
         let bad = dir.path().join(OsStr::from_bytes(b"bad\xff"));
         tree(&bad, &[("f.txt", Some("f"))]);
         tree(dir.path(), &[("ok.txt", Some("ok"))]);
-        assert!(matches!(
-            code_content_hash(dir.path()),
-            Err(HashError::NonUtf8Name { .. })
-        ));
+        assert!(matches!(code_content_hash(dir.path()), Err(HashError::NonUtf8Name { .. })));
         // Excluded, the folder is fine (the SDK raises UnicodeEncodeError only when hashing).
         tree(dir.path(), &[(".amlignore", Some("bad*/\n"))]);
         assert_eq!(hash(dir.path()), NON_UTF8_EXCLUDED);
     }
 
-    const NON_UTF8_EXCLUDED: &str =
-        "78b08cf22981b5ced22abf4ec1e08add24c571babccd1e0982e117d9ec62a2ca";
+    const NON_UTF8_EXCLUDED: &str = "78b08cf22981b5ced22abf4ec1e08add24c571babccd1e0982e117d9ec62a2ca";
 
     #[test]
     fn anonymous_hash_as_hash_dict() {

@@ -48,10 +48,7 @@ impl IgnoreRules {
     }
 
     fn load(file: PathBuf) -> Result<Self, HashError> {
-        let read_error = |source| HashError::IgnoreFile {
-            path: file.clone(),
-            source,
-        };
+        let read_error = |source| HashError::IgnoreFile { path: file.clone(), source };
         // `IgnoreFile` keeps `Path(file).resolve()`, so a symlinked ignore file anchors patterns
         // at its target's folder.
         let resolved = fs::canonicalize(&file).map_err(read_error)?;
@@ -61,25 +58,18 @@ impl IgnoreRules {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
         let text = std::str::from_utf8(bytes)
             .map_err(|e| read_error(io::Error::new(io::ErrorKind::InvalidData, e)))?;
-        Ok(Self {
-            base,
-            patterns: compile_lines(text),
-            file,
-        })
+        Ok(Self { base, patterns: compile_lines(text), file })
     }
 
     /// Whether the file at `path` (its folder resolved, its own name not) is excluded, as
     /// `IgnoreFile.is_file_excluded` decides: the last matching pattern wins.
     pub(super) fn is_excluded(&self, path: &Path) -> Result<bool, HashError> {
-        let patterns = self
-            .patterns
-            .as_ref()
-            .map_err(|e| HashError::InvalidPattern {
-                path: self.file.clone(),
-                line: e.line,
-                pattern: e.pattern.clone(),
-                reason: e.reason,
-            })?;
+        let patterns = self.patterns.as_ref().map_err(|e| HashError::InvalidPattern {
+            path: self.file.clone(),
+            line: e.line,
+            pattern: e.pattern.clone(),
+            reason: e.reason,
+        })?;
         if patterns.is_empty() {
             return Ok(false);
         }
@@ -94,11 +84,7 @@ impl IgnoreRules {
 /// The verdict of the last pattern matching `rel`; kept when none does.
 fn excluded_by(patterns: &[Pattern], rel: &str) -> bool {
     let chars: Vec<char> = rel.chars().collect();
-    patterns
-        .iter()
-        .rev()
-        .find(|p| p.matches(&chars))
-        .is_some_and(|p| p.exclude)
+    patterns.iter().rev().find(|p| p.matches(&chars)).is_some_and(|p| p.exclude)
 }
 
 /// `Path.exists()`: a missing file, a dangling link or a non-directory parent is "absent"; a
@@ -106,10 +92,9 @@ fn excluded_by(patterns: &[Pattern], rel: &str) -> bool {
 fn exists(path: &Path) -> Result<bool, HashError> {
     match fs::metadata(path) {
         Ok(_) => Ok(true),
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(HashError::IgnoreFile {
-            path: path.to_path_buf(),
-            source: e,
-        }),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            Err(HashError::IgnoreFile { path: path.to_path_buf(), source: e })
+        }
         Err(_) => Ok(false),
     }
 }
@@ -125,11 +110,7 @@ fn compile_lines(text: &str) -> Result<Vec<Pattern>, InvalidPattern> {
             Ok(Some(p)) => patterns.push(p),
             Ok(None) => {}
             Err(reason) => {
-                return Err(InvalidPattern {
-                    line: index + 1,
-                    pattern: line.to_owned(),
-                    reason,
-                });
+                return Err(InvalidPattern { line: index + 1, pattern: line.to_owned(), reason });
             }
         }
     }
@@ -152,15 +133,9 @@ fn relative_path(path: &Path, base: &Path) -> Option<String> {
     let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
     let ups = std::iter::repeat_n("..".to_owned(), base.len() - common);
     // Names that are not UTF-8 only need to match, so a lossy form does.
-    let downs = path[common..]
-        .iter()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    let downs = path[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned());
     let parts: Vec<String> = ups.chain(downs).collect();
-    Some(if parts.is_empty() {
-        ".".to_owned()
-    } else {
-        parts.join("/")
-    })
+    Some(if parts.is_empty() { ".".to_owned() } else { parts.join("/") })
 }
 
 /// One compiled line: the regular expression pathspec builds, as tokens.
@@ -187,10 +162,7 @@ enum Tok {
     /// `[^/]`, a glob `?`.
     SegOne,
     /// A bracket expression, `[...]` or `[^...]`.
-    Class {
-        negated: bool,
-        items: Vec<(char, char)>,
-    },
+    Class { negated: bool, items: Vec<(char, char)> },
     /// `(?:...)?`
     Opt(Vec<Tok>),
 }
@@ -323,10 +295,7 @@ fn translate_segment_glob(seg: &str, out: &mut Vec<Tok>) -> Result<(), &'static 
                     i += 1;
                 }
                 set.extend_from_slice(&chars[i..j]);
-                out.push(Tok::Class {
-                    negated,
-                    items: parse_class(&set)?,
-                });
+                out.push(Tok::Class { negated, items: parse_class(&set)? });
                 i = j;
             } else {
                 out.push(Tok::Lit('['));
@@ -411,9 +380,9 @@ fn step(tok: &Tok, s: &[char], from: &[bool]) -> Vec<bool> {
     match tok {
         Tok::Lit(c) => one(&mut to, &|x| x == *c),
         Tok::SegOne => one(&mut to, &|x| x != '/'),
-        Tok::Class { negated, items } => one(&mut to, &|x| {
-            items.iter().any(|&(lo, hi)| lo <= x && x <= hi) != *negated
-        }),
+        Tok::Class { negated, items } => {
+            one(&mut to, &|x| items.iter().any(|&(lo, hi)| lo <= x && x <= hi) != *negated)
+        }
         Tok::DotPlus => repeat(&mut to, '\n', 1),
         Tok::DotStar => repeat(&mut to, '\n', 0),
         Tok::SegPlus => repeat(&mut to, '/', 1),
@@ -571,18 +540,13 @@ mod tests {
     fn single_patterns_match_as_the_sdk() {
         let mut wrong = Vec::new();
         for &(pattern, path, expected) in MATCHES {
-            let compiled = Pattern::compile(pattern)
-                .expect("valid")
-                .expect("not a no-op");
+            let compiled = Pattern::compile(pattern).expect("valid").expect("not a no-op");
             let chars: Vec<char> = path.chars().collect();
             if compiled.matches(&chars) != expected {
                 wrong.push((pattern, path, expected));
             }
         }
-        assert!(
-            wrong.is_empty(),
-            "(pattern, path, SDK) disagreeing: {wrong:?}"
-        );
+        assert!(wrong.is_empty(), "(pattern, path, SDK) disagreeing: {wrong:?}");
     }
 
     #[test]
