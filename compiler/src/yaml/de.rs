@@ -700,6 +700,7 @@ mod tests {
         let text = "steps:\n  a:\n    script_name: 1.10\n    arguments: [x, 'y']\n";
         let doc: Doc = read(text).unwrap();
         let (key, step) = &doc.steps.entries[0];
+        assert_eq!(step.allow_reuse, None);
         assert_eq!(key.value, "a");
         assert_eq!(step.script_name.value, "1.10");
         assert_eq!(&text[step.arguments[1].span.start as usize..step.arguments[1].span.end as usize], "'y'");
@@ -747,6 +748,9 @@ mod tests {
         let errors = read::<Doc>(text).unwrap_err();
         assert!(matches!(errors[0].kind, DeErrorKind::UnknownVariant { .. }));
         assert_eq!(at(text, &errors[0]), "Notebok");
+
+        let doc: Doc = read("steps: {}\nkind:\n  type: Script\n  name: a\n").unwrap();
+        assert!(matches!(doc.kind, Some(Kind::Script(Script { ref name })) if name == "a"));
 
         let text = "steps: {}\nkind:\n  type: Script\n  name: a\n  nme: b\n";
         let errors = read::<Doc>(text).unwrap_err();
