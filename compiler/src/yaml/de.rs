@@ -416,16 +416,27 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
             Value::Map(_) | Value::Null => {
                 // Report every unknown key now and hide it from the visitor, so one typo does
                 // not hide the next.
+                let mut unknown = Vec::new();
                 for (k, _) in self.entries() {
                     let name = k.key_string();
                     if !fields.contains(&name.as_str()) {
+                        unknown.push(name.clone());
                         self.ctx.recovered.borrow_mut().push(DeError {
                             kind: DeErrorKind::UnknownField { field: name, expected: fields },
                             span: Some(k.span),
                         });
                     }
                 }
-                self.fix(v.visit_map(MapDe::new(self, Some(fields))))
+                match v.visit_map(MapDe::new(self, Some(fields))) {
+                    // A required key is missing because it is misspelt: the unknown key's "did
+                    // you mean" says it all, so one mistake gives one diagnostic.
+                    Err(DeError { kind: DeErrorKind::MissingField { field }, .. })
+                        if unknown.iter().any(|u| crate::suggest::closest(u, &[field]).is_some()) =>
+                    {
+                        Err(DeError::new(DeErrorKind::Recovered))
+                    }
+                    r => self.fix(r),
+                }
             }
             _ => Err(self.wrong("a mapping")),
         }
@@ -722,6 +733,21 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert!(matches!(errors[0].kind, DeErrorKind::MissingField { field: "script_name" }));
         assert_eq!(at(text, &errors[0]), "a");
+    }
+
+    #[test]
+    fn a_misspelt_required_key_is_one_mistake() {
+        let text = "steps:\n  a:\n    scrpt_name: x\n  b:\n    argments: []\n";
+        let errors = read::<Doc>(text).unwrap_err();
+        let found: Vec<(String, bool)> = errors
+            .iter()
+            .map(|e| (at(text, e), matches!(e.kind, DeErrorKind::MissingField { .. })))
+            .collect();
+        // `scrpt_name` stands for the missing `script_name`; `b` still lacks it.
+        assert_eq!(
+            found,
+            vec![("scrpt_name".to_string(), false), ("argments".to_string(), false), ("b".to_string(), true)]
+        );
     }
 
     #[test]
