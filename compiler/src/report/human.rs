@@ -5,7 +5,7 @@ use std::fmt;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan};
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceMap, Span};
 
 /// One diagnostic adapted to miette: labels in the primary file render in place; labels in other
 /// files become related reports.
@@ -85,16 +85,19 @@ impl miette::Diagnostic for Related {
     }
 }
 
-fn named_source(
-    sources: &SourceMap,
-    file: FileId,
-    conceal: Option<crate::source::Span>,
-) -> NamedSource<String> {
+fn named_source(sources: &SourceMap, file: FileId, concealed: &[(FileId, Span)]) -> NamedSource<String> {
     let f = sources.get(file);
     let mut text = f.text.to_string();
-    if let Some(span) = conceal {
+    // Hide every secret of the file in every snippet: those diagnostics found, and literal values
+    // of secret keys (also in files too broken to check).
+    let ranges = concealed
+        .iter()
+        .filter(|(id, _)| *id == file)
+        .map(|(_, s)| s.start as usize..s.end as usize)
+        .chain(crate::syntax::common::literal_secret_ranges(&f.text));
+    for r in ranges {
         // Same byte length, so every other span still points where it should.
-        let (start, end) = (span.start as usize, (span.end as usize).min(text.len()));
+        let (start, end) = (r.start, r.end.min(text.len()));
         if start <= end && text.is_char_boundary(start) && text.is_char_boundary(end) {
             text.replace_range(start..end, &"*".repeat(end - start));
         }
@@ -111,8 +114,9 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let mut out = String::new();
+    let concealed: Vec<(FileId, Span)> =
+        diagnostics.iter().filter(|d| d.conceal).map(|d| (d.primary.file, d.primary.span)).collect();
     for d in diagnostics {
-        let conceal = d.conceal.then_some(d.primary.span);
         let mut labels =
             vec![LabeledSpan::new_primary_with_span(d.primary.message.clone(), span(&d.primary))];
         let mut related = Vec::new();
@@ -122,12 +126,12 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool
             } else {
                 related.push(Related {
                     message: l.message.clone().unwrap_or_else(|| "related".to_string()),
-                    source: named_source(sources, l.file, None),
+                    source: named_source(sources, l.file, &concealed),
                     label: LabeledSpan::new_with_span(None, span(l)),
                 });
             }
         }
-        let report = Report { d, source: named_source(sources, d.primary.file, conceal), labels, related };
+        let report = Report { d, source: named_source(sources, d.primary.file, &concealed), labels, related };
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}: {}\n", d.code, d.message));
         }
