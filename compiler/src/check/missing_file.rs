@@ -48,7 +48,7 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                 .unwrap_or_default();
             let file_name = full.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let help = did_you_mean(file_name, &siblings)
-                .or_else(|| Some(format!("looked for `{}`", full.display())));
+                .or_else(|| Some(format!("looked for `{}`", crate::source::shown_path(&full).display())));
             out.push(
                 RULE.at(raw.file, raw.span, format!("{what} `{}` {problem}", raw.value)).with_help_opt(help),
             );
