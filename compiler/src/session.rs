@@ -439,6 +439,9 @@ fn de_diagnostic(file: FileId, root: &Node, e: DeError) -> Diagnostic {
         DeErrorKind::MissingField { field } => check::missing_key::RULE
             .at(file, span, format!("missing required key `{field}`"))
             .with_help(format!("add `{field}:`")),
+        DeErrorKind::MissingTag { expected } => check::missing_key::RULE
+            .at(file, span, "missing required key `type`")
+            .with_help(format!("add `type:` with one of {}", crate::suggest::list_names(expected, 8))),
         DeErrorKind::UnknownVariant { variant, expected } => {
             check::invalid_value::RULE.at(file, span, format!("unknown value `{variant}`")).with_help_opt(
                 did_you_mean(&variant, expected)

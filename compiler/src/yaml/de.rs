@@ -65,6 +65,11 @@ pub enum DeErrorKind {
         /// The absent key.
         field: &'static str,
     },
+    /// A mapping that stands for a tagged enum has no `type` key.
+    MissingTag {
+        /// The allowed `type` values.
+        expected: &'static [&'static str],
+    },
     /// A key given twice.
     DuplicateField {
         /// The repeated key.
@@ -97,7 +102,7 @@ impl DeError {
     fn at(mut self, span: Span, owner: Option<Span>) -> Self {
         if self.span.is_none() {
             self.span = Some(match (&self.kind, owner) {
-                (DeErrorKind::MissingField { .. }, Some(owner)) => owner,
+                (DeErrorKind::MissingField { .. } | DeErrorKind::MissingTag { .. }, Some(owner)) => owner,
                 _ => span,
             });
         }
@@ -120,6 +125,7 @@ impl DeError {
             DeErrorKind::UnknownVariant { variant, .. } => format!("unknown value `{variant}`"),
             DeErrorKind::UnknownField { field, .. } => format!("unknown key `{field}`"),
             DeErrorKind::MissingField { field } => format!("missing required key `{field}`"),
+            DeErrorKind::MissingTag { .. } => format!("missing required key `{TAG}`"),
             DeErrorKind::DuplicateField { field } => format!("duplicate key `{field}`"),
             DeErrorKind::Recovered => RECOVERED.to_string(),
         }
@@ -265,7 +271,11 @@ macro_rules! int_method {
             let n = <$ty>::try_from(i).map_err(|_| DeError {
                 kind: DeErrorKind::InvalidValue {
                     found: format!("`{i}`"),
-                    expected: format!("an integer between {} and {}", <$ty>::MIN, <$ty>::MAX),
+                    expected: if i < 0 && <$ty>::MIN == 0 {
+                        "a whole number, 0 or more".to_string()
+                    } else {
+                        format!("an integer between {} and {}", <$ty>::MIN, <$ty>::MAX)
+                    },
                 },
                 span: Some(self.node.span),
             })?;
@@ -445,7 +455,7 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
-        _variants: &'static [&'static str],
+        variants: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
         match &self.node.value {
@@ -454,9 +464,8 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
             }
             Value::Map(_) => {
                 let Some((tag_key, tag)) = self.node.entry(TAG) else {
-                    return Err(
-                        DeError::new(DeErrorKind::MissingField { field: TAG }).at(self.node.span, self.owner)
-                    );
+                    return Err(DeError::new(DeErrorKind::MissingTag { expected: variants })
+                        .at(self.node.span, self.owner));
                 };
                 let _ = tag_key;
                 self.fix(v.visit_enum(TaggedEnum { de: self, tag }))
@@ -654,6 +663,7 @@ impl<'de, 'a> VariantAccess<'de> for TaggedEnum<'a> {
 }
 
 #[cfg(test)]
+#[allow(dead_code)] // The test structs' fields are there to be read by serde.
 mod tests {
     use super::*;
     use crate::yaml::{Limits, Map, Spanned, parse};
