@@ -2,7 +2,10 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, NamedSource,
+    SourceCode, SourceSpan, SpanContents,
+};
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::source::{FileId, SourceMap, Span};
@@ -11,7 +14,7 @@ use crate::source::{FileId, SourceMap, Span};
 /// files become related reports.
 struct Report<'a> {
     d: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: NamedSource<Text>,
     labels: Vec<LabeledSpan>,
     related: Vec<Related>,
 }
@@ -19,7 +22,7 @@ struct Report<'a> {
 /// A secondary place in another file.
 struct Related {
     message: String,
-    source: NamedSource<String>,
+    source: NamedSource<Text>,
     label: LabeledSpan,
 }
 
@@ -85,7 +88,39 @@ impl miette::Diagnostic for Related {
     }
 }
 
-fn named_source(sources: &SourceMap, file: FileId, concealed: &[(FileId, Span)]) -> NamedSource<String> {
+/// Source text whose reported columns count characters, as every other output does (miette's own
+/// count bytes).
+struct Text(String);
+
+impl SourceCode for Text {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.0.read_span(span, before, after)?;
+        let mut start = span.offset().min(self.0.len());
+        while !self.0.is_char_boundary(start) {
+            start -= 1;
+        }
+        let line_start = self.0[..start].rfind('\n').map_or(0, |i| i + 1);
+        let mut column = self.0[line_start..start].chars().count();
+        // Editors hide a byte order mark: it is no column.
+        if line_start == 0 && column > 0 && self.0.starts_with('\u{feff}') {
+            column -= 1;
+        }
+        Ok(Box::new(MietteSpanContents::new(
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+fn named_source(sources: &SourceMap, file: FileId, concealed: &[(FileId, Span)]) -> NamedSource<Text> {
     let f = sources.get(file);
     let mut text = f.text.to_string();
     // Hide every secret of the file in every snippet: those diagnostics found, and literal values
@@ -102,7 +137,7 @@ fn named_source(sources: &SourceMap, file: FileId, concealed: &[(FileId, Span)])
             text.replace_range(start..end, &"*".repeat(end - start));
         }
     }
-    NamedSource::new(super::display_path(sources, file), text).with_language("yaml")
+    NamedSource::new(super::display_path(sources, file), Text(text)).with_language("yaml")
 }
 
 fn span(l: &Label) -> SourceSpan {
