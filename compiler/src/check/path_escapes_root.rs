@@ -4,7 +4,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::Context;
 use crate::diagnostic::{Diagnostics, Rule, Severity};
-use crate::ir::{DataLocation, Environment, PathRef, Step};
+use crate::ir::{DataLocation, Environment, PathRef, Step, StepKind};
 
 /// A path leaves its root (`..` past the top, or absolute).
 pub const RULE: Rule = Rule {
@@ -46,6 +46,16 @@ fn is_local_absolute(raw: &str) -> bool {
     raw.starts_with("\\\\") || (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/'))
 }
 
+/// True when a relative path leaves the root it must stay inside.
+pub fn escapes(path: &PathRef) -> bool {
+    path.root.as_ref().is_some_and(|root| !normalize(&path.resolved()).starts_with(normalize(root)))
+}
+
+/// True for the labels [`step_paths`] gives the file a step runs.
+pub fn is_script(what: &str) -> bool {
+    matches!(what, "script" | "executable" | "entry script")
+}
+
 /// The paths of a step that must stay inside a root, and what each is.
 pub fn step_paths(step: &Step) -> Vec<(&PathRef, &'static str)> {
     let mut paths: Vec<(&PathRef, &'static str)> = Vec::new();
@@ -53,7 +63,13 @@ pub fn step_paths(step: &Step) -> Vec<(&PathRef, &'static str)> {
         paths.push((c, "source directory"));
     }
     if let Some(s) = &step.script {
-        paths.push((s, "script"));
+        // Named as the step type names it.
+        let what = match step.kind {
+            StepKind::AzureBatch => "executable",
+            StepKind::Parallel(_) => "entry script",
+            _ => "script",
+        };
+        paths.push((s, what));
     }
     match &step.environment {
         Environment::RunConfig(r) => paths.push((r, "run configuration")),
@@ -79,13 +95,12 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                 );
                 continue;
             }
-            let Some(root) = &path.root else { continue };
-            let full = normalize(&path.resolved());
-            let root = normalize(root);
-            if !full.starts_with(&root) {
+            if escapes(path) {
                 // A script's root is its source directory; every other path's the project.
                 let (left, help) = match what {
-                    "script" => ("the step's source directory", "keep the script inside the step's source directory"),
+                    "script" | "executable" | "entry script" => {
+                        ("the step's source directory", "keep it inside the step's source directory, which is what gets uploaded")
+                    }
                     _ => (
                         "the project folder",
                         "keep it inside the project folder (the nearest folder above the pipeline holding `.git` or the workspace file)",
