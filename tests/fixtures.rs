@@ -301,6 +301,38 @@ fn expectation_lines_are_read_strictly() {
     assert!(parse_expectations(&f, "").is_err());
 }
 
+/// Rules no v1 pipeline or workspace file can trigger, with why.
+const NOT_FROM_V1: [(&str, &str); 1] =
+    [("unknown-output", "v1 inputs name PipelineData destinations, never a step's output by name")];
+
+/// Every rule sluice has is shown to fire by some fixture: the v1 and workspace ones here, the
+/// others by the v2 fixtures (`tests/fixtures/*/v2/`, checked as folders).
+#[test]
+fn every_rule_fires_in_some_fixture() {
+    let mut seen = BTreeSet::new();
+    for kind in [Kind::Valid, Kind::Invalid] {
+        for f in fixtures(kind) {
+            let r = sluice_run(&f.cwd, &["check", &f.target, "--format", "json"]);
+            seen.extend(json_diagnostics(&r).into_iter().map(|(e, _)| e.code));
+        }
+        let v2 = support::fixtures_dir(kind).join("v2");
+        if v2.is_dir() {
+            let r = sluice_run(&v2, &["check", ".", "--format", "json"]);
+            seen.extend(json_diagnostics(&r).into_iter().map(|(e, _)| e.code));
+        }
+    }
+    let missing: Vec<&str> = sluice_compiler::check::all_rules()
+        .iter()
+        .map(|r| r.code)
+        .filter(|c| !seen.contains(*c))
+        .filter(|c| {
+            !(NOT_FROM_V1.iter().any(|(code, _)| code == c)
+                && !support::fixtures_dir(Kind::Invalid).join("v2").is_dir())
+        })
+        .collect();
+    assert!(missing.is_empty(), "no fixture makes these rules fire: {}", missing.join(", "));
+}
+
 /// The held-out suite is run through `--format github`: every mistake must exit 1, point at the
 /// right line and never panic. Times are printed (`--nocapture`), never asserted.
 #[test]

@@ -150,6 +150,11 @@ pub fn literal_secret_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
                 j += 1;
             }
             let start = j;
+            // An environment reference is no secret (its braces would end a flow value below).
+            let rest = &text[start..];
+            if rest.find('}').is_some_and(|close| env_reference(&rest[..=close]).is_some()) {
+                continue;
+            }
             // The value runs to the end of the line, or of the flow entry, or the closing quote.
             let quote = bytes.get(j).copied().filter(|b| *b == b'"' || *b == b'\'');
             let mut end = start + usize::from(quote.is_some());
