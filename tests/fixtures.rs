@@ -321,14 +321,13 @@ fn every_rule_fires_in_some_fixture() {
             seen.extend(json_diagnostics(&r).into_iter().map(|(e, _)| e.code));
         }
     }
+    // Without v2 fixtures (before they are merged), rules only v2 can trigger are let off.
+    let v2_present = support::fixtures_dir(Kind::Invalid).join("v2").is_dir();
+    let exempt = |c: &str| !v2_present && NOT_FROM_V1.iter().any(|(code, _)| *code == c);
     let missing: Vec<&str> = sluice_compiler::check::all_rules()
         .iter()
         .map(|r| r.code)
-        .filter(|c| !seen.contains(*c))
-        .filter(|c| {
-            !(NOT_FROM_V1.iter().any(|(code, _)| code == c)
-                && !support::fixtures_dir(Kind::Invalid).join("v2").is_dir())
-        })
+        .filter(|c| !seen.contains(*c) && !exempt(c))
         .collect();
     assert!(missing.is_empty(), "no fixture makes these rules fire: {}", missing.join(", "));
 }
