@@ -23,6 +23,12 @@ impl Context<'_> {
             _ => None,
         })
     }
+
+    /// Names that unresolved references were most likely meant to name ("did you mean"
+    /// targets): such a declaration is not unused, it is misspelt at its use.
+    pub fn likely_meant(&self) -> Vec<&str> {
+        self.unresolved().filter_map(|u| crate::suggest::closest(&u.name.value, &u.candidates)).collect()
+    }
 }
 
 macro_rules! rules {
@@ -65,6 +71,7 @@ rules! {
         unknown_datastore, cycle, duplicate_destination, binding_type_mismatch,
         parameter_default_type, path_escapes_root, missing_file, unused_data_reference,
         unused_parameter, retired_service, databricks_target, empty_pipeline, invalid_range,
+        missing_data, transfer_endpoint,
     ],
     workspace: [literal_secret, workspace_range],
 }

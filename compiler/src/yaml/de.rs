@@ -65,6 +65,11 @@ pub enum DeErrorKind {
         /// The absent key.
         field: &'static str,
     },
+    /// A mapping that stands for a tagged enum has no `type` key.
+    MissingTag {
+        /// The allowed `type` values.
+        expected: &'static [&'static str],
+    },
     /// A key given twice.
     DuplicateField {
         /// The repeated key.
@@ -97,7 +102,7 @@ impl DeError {
     fn at(mut self, span: Span, owner: Option<Span>) -> Self {
         if self.span.is_none() {
             self.span = Some(match (&self.kind, owner) {
-                (DeErrorKind::MissingField { .. }, Some(owner)) => owner,
+                (DeErrorKind::MissingField { .. } | DeErrorKind::MissingTag { .. }, Some(owner)) => owner,
                 _ => span,
             });
         }
@@ -120,6 +125,7 @@ impl DeError {
             DeErrorKind::UnknownVariant { variant, .. } => format!("unknown value `{variant}`"),
             DeErrorKind::UnknownField { field, .. } => format!("unknown key `{field}`"),
             DeErrorKind::MissingField { field } => format!("missing required key `{field}`"),
+            DeErrorKind::MissingTag { .. } => format!("missing required key `{TAG}`"),
             DeErrorKind::DuplicateField { field } => format!("duplicate key `{field}`"),
             DeErrorKind::Recovered => RECOVERED.to_string(),
         }
@@ -265,7 +271,11 @@ macro_rules! int_method {
             let n = <$ty>::try_from(i).map_err(|_| DeError {
                 kind: DeErrorKind::InvalidValue {
                     found: format!("`{i}`"),
-                    expected: format!("an integer between {} and {}", <$ty>::MIN, <$ty>::MAX),
+                    expected: if i < 0 && <$ty>::MIN == 0 {
+                        "a whole number, 0 or more".to_string()
+                    } else {
+                        format!("an integer between {} and {}", <$ty>::MIN, <$ty>::MAX)
+                    },
                 },
                 span: Some(self.node.span),
             })?;
@@ -416,16 +426,27 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
             Value::Map(_) | Value::Null => {
                 // Report every unknown key now and hide it from the visitor, so one typo does
                 // not hide the next.
+                let mut unknown = Vec::new();
                 for (k, _) in self.entries() {
                     let name = k.key_string();
                     if !fields.contains(&name.as_str()) {
+                        unknown.push(name.clone());
                         self.ctx.recovered.borrow_mut().push(DeError {
                             kind: DeErrorKind::UnknownField { field: name, expected: fields },
                             span: Some(k.span),
                         });
                     }
                 }
-                self.fix(v.visit_map(MapDe::new(self, Some(fields))))
+                match v.visit_map(MapDe::new(self, Some(fields))) {
+                    // A required key is missing because it is misspelt: the unknown key's "did
+                    // you mean" says it all, so one mistake gives one diagnostic.
+                    Err(DeError { kind: DeErrorKind::MissingField { field }, .. })
+                        if unknown.iter().any(|u| crate::suggest::closest(u, &[field]).is_some()) =>
+                    {
+                        Err(DeError::new(DeErrorKind::Recovered))
+                    }
+                    r => self.fix(r),
+                }
             }
             _ => Err(self.wrong("a mapping")),
         }
@@ -434,7 +455,7 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
-        _variants: &'static [&'static str],
+        variants: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
         match &self.node.value {
@@ -443,9 +464,8 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
             }
             Value::Map(_) => {
                 let Some((tag_key, tag)) = self.node.entry(TAG) else {
-                    return Err(
-                        DeError::new(DeErrorKind::MissingField { field: TAG }).at(self.node.span, self.owner)
-                    );
+                    return Err(DeError::new(DeErrorKind::MissingTag { expected: variants })
+                        .at(self.node.span, self.owner));
                 };
                 let _ = tag_key;
                 self.fix(v.visit_enum(TaggedEnum { de: self, tag }))
@@ -643,6 +663,7 @@ impl<'de, 'a> VariantAccess<'de> for TaggedEnum<'a> {
 }
 
 #[cfg(test)]
+#[allow(dead_code)] // The test structs' fields are there to be read by serde.
 mod tests {
     use super::*;
     use crate::yaml::{Limits, Map, Spanned, parse};
@@ -723,6 +744,21 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert!(matches!(errors[0].kind, DeErrorKind::MissingField { field: "script_name" }));
         assert_eq!(at(text, &errors[0]), "a");
+    }
+
+    #[test]
+    fn a_misspelt_required_key_is_one_mistake() {
+        let text = "steps:\n  a:\n    scrpt_name: x\n  b:\n    argments: []\n";
+        let errors = read::<Doc>(text).unwrap_err();
+        let found: Vec<(String, bool)> = errors
+            .iter()
+            .map(|e| (at(text, e), matches!(e.kind, DeErrorKind::MissingField { .. })))
+            .collect();
+        // `scrpt_name` stands for the missing `script_name`; `b` still lacks it.
+        assert_eq!(
+            found,
+            vec![("scrpt_name".to_string(), false), ("argments".to_string(), false), ("b".to_string(), true)]
+        );
     }
 
     #[test]
