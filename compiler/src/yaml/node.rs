@@ -125,7 +125,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bytes: 16 * 1024 * 1024, max_depth: 64, max_nodes: 8_000_000, max_alias_events: 100_000 }
+        Limits { max_bytes: 16 * 1024 * 1024, max_depth: 64, max_nodes: 8_000_000, max_alias_events: 20_000 }
     }
 }
 
