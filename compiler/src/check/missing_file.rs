@@ -2,7 +2,7 @@
 //! exist.
 
 use super::Context;
-use super::path_escapes_root::{is_absolute, step_paths};
+use super::path_escapes_root::{escapes, is_absolute, is_script, normalize, step_paths};
 use crate::diagnostic::{Diagnostics, Rule, Severity};
 use crate::suggest::did_you_mean;
 
@@ -19,11 +19,14 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
         let mut code_missing = false;
         for (path, what) in step_paths(step) {
             let raw = &path.raw;
-            if raw.value.is_empty() || is_absolute(&raw.value) {
+            // A path that leaves its root is reported as such (path-escapes-root), and so is the
+            // script of a source directory that does: one mistake, one diagnostic.
+            if raw.value.is_empty() || is_absolute(&raw.value) || escapes(path) {
+                code_missing |= what == "source directory";
                 continue;
             }
             // A script in a missing source directory is reported once, with its folder.
-            if what == "script" && code_missing {
+            if is_script(what) && code_missing {
                 continue;
             }
             let full = path.resolved();
@@ -48,7 +51,7 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                 .unwrap_or_default();
             let file_name = full.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let help = did_you_mean(file_name, &siblings)
-                .or_else(|| Some(format!("looked for `{}`", full.display())));
+                .or_else(|| Some(format!("looked for `{}`", crate::source::shown_path(&normalize(&full)).display())));
             out.push(
                 RULE.at(raw.file, raw.span, format!("{what} `{}` {problem}", raw.value)).with_help_opt(help),
             );

@@ -29,6 +29,12 @@ impl Context<'_> {
             })
             .chain(&self.pipeline.unresolved)
     }
+
+    /// Names that unresolved references were most likely meant to name ("did you mean"
+    /// targets): such a declaration is not unused, it is misspelt at its use.
+    pub fn likely_meant(&self) -> Vec<&str> {
+        self.unresolved().filter_map(|u| crate::suggest::closest(&u.name.value, &u.candidates)).collect()
+    }
 }
 
 macro_rules! rules {
@@ -73,9 +79,10 @@ rules! {
         unknown_datastore, cycle, duplicate_destination, binding_type_mismatch,
         parameter_default_type, path_escapes_root, missing_file, unused_data_reference,
         unused_parameter, retired_service, databricks_target, empty_pipeline, invalid_range,
+        missing_data, transfer_endpoint,
         undeclared_placeholder, undeclared_port, missing_input, unknown_input,
         literal_type_mismatch, literal_out_of_range, literal_not_in_enum,
-        optional_input_in_command, missing_data,
+        optional_input_in_command, missing_local_data,
     ],
     workspace: [literal_secret, workspace_range],
 }

@@ -33,8 +33,9 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
             }
         }
     }
+    let meant = cx.likely_meant();
     for (input, used) in p.inputs.iter().zip(used) {
-        if !used {
+        if !used && !meant.contains(&input.name.as_str()) {
             out.push(
                 RULE.at(
                     input.name.file,

@@ -75,6 +75,11 @@ pub enum DeErrorKind {
         /// The absent key.
         field: &'static str,
     },
+    /// A mapping that stands for a tagged enum has no `type` key.
+    MissingTag {
+        /// The allowed `type` values.
+        expected: &'static [&'static str],
+    },
     /// A key given twice.
     DuplicateField {
         /// The repeated key.
@@ -107,7 +112,7 @@ impl DeError {
     fn at(mut self, span: Span, owner: Option<Span>) -> Self {
         if self.span.is_none() {
             self.span = Some(match (&self.kind, owner) {
-                (DeErrorKind::MissingField { .. }, Some(owner)) => owner,
+                (DeErrorKind::MissingField { .. } | DeErrorKind::MissingTag { .. }, Some(owner)) => owner,
                 _ => span,
             });
         }
@@ -130,6 +135,7 @@ impl DeError {
             DeErrorKind::UnknownVariant { variant, .. } => format!("unknown value `{variant}`"),
             DeErrorKind::UnknownField { field, .. } => format!("unknown key `{field}`"),
             DeErrorKind::MissingField { field } => format!("missing required key `{field}`"),
+            DeErrorKind::MissingTag { .. } => format!("missing required key `{TAG}`"),
             DeErrorKind::DuplicateField { field } => format!("duplicate key `{field}`"),
             DeErrorKind::Recovered => RECOVERED.to_string(),
         }
@@ -302,7 +308,11 @@ macro_rules! int_method {
             let n = <$ty>::try_from(i).map_err(|_| DeError {
                 kind: DeErrorKind::InvalidValue {
                     found: format!("`{i}`"),
-                    expected: format!("an integer between {} and {}", <$ty>::MIN, <$ty>::MAX),
+                    expected: if i < 0 && <$ty>::MIN == 0 {
+                        "a whole number, 0 or more".to_string()
+                    } else {
+                        format!("an integer between {} and {}", <$ty>::MIN, <$ty>::MAX)
+                    },
                 },
                 span: Some(self.node.span),
             })?;
@@ -458,16 +468,27 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
             Value::Map(_) | Value::Null => {
                 // Report every unknown key now and hide it from the visitor, so one typo does
                 // not hide the next.
+                let mut unknown = Vec::new();
                 for (k, _) in self.entries() {
                     let name = k.key_string();
                     if !fields.contains(&name.as_str()) {
+                        unknown.push(name.clone());
                         self.ctx.recovered.borrow_mut().push(DeError {
                             kind: DeErrorKind::UnknownField { field: name, expected: fields },
                             span: Some(k.span),
                         });
                     }
                 }
-                self.fix(v.visit_map(MapDe::new(self, Some(fields))))
+                match v.visit_map(MapDe::new(self, Some(fields))) {
+                    // A required key is missing because it is misspelt: the unknown key's "did
+                    // you mean" says it all, so one mistake gives one diagnostic.
+                    Err(DeError { kind: DeErrorKind::MissingField { field }, .. })
+                        if unknown.iter().any(|u| crate::suggest::closest(u, &[field]).is_some()) =>
+                    {
+                        Err(DeError::new(DeErrorKind::Recovered))
+                    }
+                    r => self.fix(r),
+                }
             }
             _ => Err(self.wrong("a mapping")),
         }
@@ -476,7 +497,7 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         name: &'static str,
-        _variants: &'static [&'static str],
+        variants: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
         match &self.node.value {
@@ -488,9 +509,8 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                     if let Some(default) = name.strip_prefix(DEFAULT_VARIANT) {
                         return self.fix(v.visit_enum(TaggedEnum { de: self, tag: Tag::Default(default) }));
                     }
-                    return Err(
-                        DeError::new(DeErrorKind::MissingField { field: TAG }).at(self.node.span, self.owner)
-                    );
+                    return Err(DeError::new(DeErrorKind::MissingTag { expected: variants })
+                        .at(self.node.span, self.owner));
                 };
                 self.fix(v.visit_enum(TaggedEnum { de: self, tag: Tag::Node(tag) }))
             }
@@ -704,6 +724,7 @@ impl<'de, 'a> VariantAccess<'de> for TaggedEnum<'a> {
 }
 
 #[cfg(test)]
+#[allow(dead_code)] // The test structs' fields are there to be read by serde.
 mod tests {
     use super::*;
     use crate::yaml::{Limits, Map, Spanned, parse};
@@ -761,6 +782,7 @@ mod tests {
         let text = "steps:\n  a:\n    script_name: 1.10\n    arguments: [x, 'y']\n";
         let doc: Doc = read(text).unwrap();
         let (key, step) = &doc.steps.entries[0];
+        assert_eq!(step.allow_reuse, None);
         assert_eq!(key.value, "a");
         assert_eq!(step.script_name.value, "1.10");
         assert_eq!(&text[step.arguments[1].span.start as usize..step.arguments[1].span.end as usize], "'y'");
@@ -786,6 +808,21 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_required_key_is_one_mistake() {
+        let text = "steps:\n  a:\n    scrpt_name: x\n  b:\n    argments: []\n";
+        let errors = read::<Doc>(text).unwrap_err();
+        let found: Vec<(String, bool)> = errors
+            .iter()
+            .map(|e| (at(text, e), matches!(e.kind, DeErrorKind::MissingField { .. })))
+            .collect();
+        // `scrpt_name` stands for the missing `script_name`; `b` still lacks it.
+        assert_eq!(
+            found,
+            vec![("scrpt_name".to_string(), false), ("argments".to_string(), false), ("b".to_string(), true)]
+        );
+    }
+
+    #[test]
     fn wrong_types_point_at_the_value() {
         let text = "steps:\n  a:\n    script_name: x\n    allow_reuse: yes\n";
         let errors = read::<Doc>(text).unwrap_err();
@@ -808,6 +845,9 @@ mod tests {
         let errors = read::<Doc>(text).unwrap_err();
         assert!(matches!(errors[0].kind, DeErrorKind::UnknownVariant { .. }));
         assert_eq!(at(text, &errors[0]), "Notebok");
+
+        let doc: Doc = read("steps: {}\nkind:\n  type: Script\n  name: a\n").unwrap();
+        assert!(matches!(doc.kind, Some(Kind::Script(Script { ref name })) if name == "a"));
 
         let text = "steps: {}\nkind:\n  type: Script\n  name: a\n  nme: b\n";
         let errors = read::<Doc>(text).unwrap_err();

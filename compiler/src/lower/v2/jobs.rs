@@ -347,21 +347,15 @@ impl Lowerer<'_> {
                     // Import and export run built-in components.
                     Resolved::None => d.open = true,
                 }
-                let first_in = j.inputs.keys().next().unwrap_or("source").to_string();
-                let first_out = j.outputs.keys().next().unwrap_or("sink").to_string();
-                d.step.kind = StepKind::DataTransfer {
-                    source: Name { value: first_in, file: cx.file, span: key.span },
-                    destination: Name { value: first_out, file: cx.file, span: key.span },
-                };
+                let first_in = j.inputs.keys().next().unwrap_or("source");
+                let first_out = j.outputs.keys().next().unwrap_or("sink");
+                d.step.kind = transfer(cx, key.span, first_in, first_out);
                 self.inputs_outputs(scope, &mut d, &j.inputs, &j.outputs, node, unresolved);
                 d.step.settings = passthrough(node, &READ);
             }
             Job::Import(j) => {
                 d.open = true;
-                d.step.kind = StepKind::DataTransfer {
-                    source: Name { value: "source".into(), file: cx.file, span: key.span },
-                    destination: Name { value: "output".into(), file: cx.file, span: key.span },
-                };
+                d.step.kind = transfer(cx, key.span, "source", "output");
                 if let Some(c) = &j.component {
                     d.step.component = Some(Box::new(match comp::target(cx, c) {
                         Target::Registered(n) => comp::registered(n, "import"),
@@ -1119,7 +1113,9 @@ impl Lowerer<'_> {
                 let comp = comp::component(origin, "data_transfer", cx, c.common(), Some(&l.node));
                 self.outputs_from(&mut d.step, &comp);
                 d.step.component = Some(Box::new(comp));
-                d.step.kind = StepKind::DataTransfer { source: key.clone(), destination: key.clone() };
+                let first_in = c.inputs.keys().next().unwrap_or("source");
+                let first_out = c.outputs.keys().next().unwrap_or("sink");
+                d.step.kind = transfer(cx, key.span, first_in, first_out);
             }
             ComponentFile::Pipeline(_) => {}
         }
@@ -1156,6 +1152,15 @@ fn collect_strings<'a>(n: &'a Node, out: &mut Vec<&'a Node>) {
         crate::yaml::Value::Seq(items) => items.iter().for_each(|i| collect_strings(i, out)),
         crate::yaml::Value::Map(entries) => entries.iter().for_each(|(_, v)| collect_strings(v, out)),
         _ => {}
+    }
+}
+
+/// A data transfer from the job's first input to its first output, named as ports
+/// (`inputs.x`, `outputs.y`) so that the two never read as the same data.
+fn transfer(cx: &LowerCtx, at: crate::source::Span, input: &str, output: &str) -> StepKind {
+    StepKind::DataTransfer {
+        source: Name { value: format!("inputs.{input}"), file: cx.file, span: at },
+        destination: Name { value: format!("outputs.{output}"), file: cx.file, span: at },
     }
 }
 
