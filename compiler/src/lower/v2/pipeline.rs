@@ -574,21 +574,64 @@ impl Lowerer<'_> {
                 Control::IfElse(ie) => {
                     self.condition(scope, drafts, i, &ie.condition, unresolved);
                     let me = drafts[i].step.key.clone();
+                    let mut in_blocks: Vec<(usize, crate::source::Span)> = Vec::new();
                     for block in [&ie.true_block, &ie.false_block].into_iter().flatten() {
-                        let refs: Vec<Spanned<String>> = match &block.value {
-                            serde_json::Value::String(s) => vec![Spanned::new(s.clone(), block.span)],
-                            serde_json::Value::Array(items) => items
-                                .iter()
-                                .filter_map(|x| x.as_str().map(|s| Spanned::new(s.to_string(), block.span)))
-                                .collect(),
-                            _ => Vec::new(),
+                        let items: Vec<&serde_json::Value> = match &block.value {
+                            serde_json::Value::Array(items) => items.iter().collect(),
+                            serde_json::Value::Null => Vec::new(),
+                            one => vec![one],
                         };
-                        for r in &refs {
-                            if let Some(b) = self.job_ref(scope, drafts, r, unresolved) {
+                        let mut seen_here = Vec::new();
+                        for item in items {
+                            let Some(s) = item.as_str() else {
+                                self.report(
+                                    check::invalid_binding::RULE
+                                        .at(scope.cx.file, block.span, format!("`{item}` does not name a job"))
+                                        .with_help("a block names jobs as `${{parent.jobs.<job>}}`, or a list of them"),
+                                );
+                                continue;
+                            };
+                            let r = Spanned::new(s.to_string(), block.span);
+                            if let Some(b) = self.job_ref(scope, drafts, &r, unresolved) {
+                                if in_blocks.iter().any(|(x, _)| *x == b) && !seen_here.contains(&b) {
+                                    self.report(
+                                        check::invalid_value::RULE
+                                            .at(
+                                                scope.cx.file,
+                                                block.span,
+                                                format!(
+                                                    "job `{}` is in both the true and the false block",
+                                                    drafts[b].step.key.value
+                                                ),
+                                            )
+                                            .with_help("a job runs in one branch: keep it in one block"),
+                                    );
+                                }
+                                seen_here.push(b);
                                 let at = Name { value: me.value.clone(), file: scope.cx.file, span: r.span };
                                 drafts[b].step.run_after.push(at);
                             }
                         }
+                        in_blocks.extend(seen_here.into_iter().map(|b| (b, block.span)));
+                    }
+                    let empty = |b: &Option<Spanned<serde_json::Value>>| {
+                        b.as_ref().is_none_or(|v| {
+                            v.value.is_null() || v.value.as_array().is_some_and(Vec::is_empty)
+                        })
+                    };
+                    if empty(&ie.true_block) && empty(&ie.false_block) {
+                        self.report(
+                            check::missing_key::RULE
+                                .at(
+                                    me.file,
+                                    me.span,
+                                    format!(
+                                        "`if_else` job `{}` has neither a true nor a false block",
+                                        me.value
+                                    ),
+                                )
+                                .with_help("add `true_block: ${{parent.jobs.<job>}}` or `false_block:`"),
+                        );
                     }
                 }
             }
