@@ -19,7 +19,7 @@ use crate::yaml::{self, DeError, DeErrorKind, Limits, Node, ParseError, ParseErr
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file or folder could not be read.
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`")]
     Io {
         /// The path.
         path: PathBuf,
@@ -61,11 +61,17 @@ pub fn detect_format(path: &Path, node: &Node) -> Format {
         return Format::V1Pipeline;
     }
     let ty = node.get("type").and_then(Node::as_str);
-    if ty == Some("pipeline") && node.get("jobs").is_some() && !is_component_schema(node) {
-        return Format::V2Pipeline;
+    if ty == Some("pipeline") {
+        // A pipeline job, unless it says or looks like a pipeline component.
+        return if is_component_schema(node) || declares_interface(node) {
+            Format::V2Component
+        } else {
+            Format::V2Pipeline
+        };
     }
     if let Some(ty) = ty
         && COMPONENT_TYPES.contains(&ty)
+        && !is_job_file(node)
     {
         return Format::V2Component;
     }
@@ -77,10 +83,37 @@ pub fn detect_format(path: &Path, node: &Node) -> Format {
 }
 
 /// Component `type`s a standalone v2 component file may have.
-const COMPONENT_TYPES: [&str; 6] = ["command", "parallel", "spark", "pipeline", "sweep", "data_transfer"];
+const COMPONENT_TYPES: [&str; 5] = ["command", "parallel", "spark", "pipeline", "data_transfer"];
 
 fn is_component_schema(node: &Node) -> bool {
-    node.get("$schema").and_then(Node::as_str).is_some_and(|s| s.contains("Component.schema"))
+    node.get("$schema")
+        .and_then(Node::as_str)
+        .is_some_and(|s| s.contains("Component.schema") || s.contains("Component.json"))
+}
+
+/// A standalone job file (`commandJob`, `sparkJob`, ... or keys only jobs have): not a
+/// component, and not something sluice checks.
+fn is_job_file(node: &Node) -> bool {
+    if let Some(schema) = node.get("$schema").and_then(Node::as_str) {
+        return schema.contains("Job.schema");
+    }
+    ["compute", "experiment_name", "services", "identity", "limits"].iter().any(|k| node.get(k).is_some())
+}
+
+/// Inputs declared as a component declares them (`type: integer`, `optional`, `default`) or a
+/// `version`: a pipeline component, not a pipeline job.
+fn declares_interface(node: &Node) -> bool {
+    if node.get("version").is_some() {
+        return true;
+    }
+    node.get("inputs").map(Node::entries).unwrap_or_default().iter().any(|(_, v)| {
+        let literal_type = v
+            .get("type")
+            .and_then(Node::as_str)
+            .is_some_and(|t| ["string", "integer", "number", "boolean"].contains(&t));
+        literal_type
+            || ["optional", "default", "enum", "min", "max", "description"].iter().any(|k| v.get(k).is_some())
+    })
 }
 
 /// How to find the workspace of a pipeline.
@@ -112,6 +145,12 @@ pub struct Session {
     pub workspace_choice: WorkspaceChoice,
     workspaces: HashMap<PathBuf, Workspace>,
     checked_workspaces: Vec<PathBuf>,
+    /// Loaded files by absolute path, so a file reached by two spellings is read once.
+    loaded: HashMap<PathBuf, FileId>,
+    /// v2 component files read so far (each is read once per session).
+    pub(crate) v2: lower::v2::Cache,
+    /// The workspace file found above each folder (`None`: none).
+    workspace_files: HashMap<PathBuf, Option<PathBuf>>,
 }
 
 impl Session {
@@ -122,10 +161,18 @@ impl Session {
 
     /// Loads a file (once) and returns its id.
     pub fn load(&mut self, path: &Path) -> Result<FileId, LoadError> {
-        if let Some(id) = self.sources.find(path) {
+        let key = absolute(path);
+        if let Some(&id) = self.loaded.get(&key) {
             return Ok(id);
         }
+        let id = self.load_new(path)?;
+        self.loaded.insert(key, id);
+        Ok(id)
+    }
+
+    fn load_new(&mut self, path: &Path) -> Result<FileId, LoadError> {
         let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+        let path = &crate::source::shown_path(path);
         let meta = std::fs::metadata(path).map_err(io)?;
         if meta.is_dir() {
             return Err(io(std::io::Error::other("is a folder")));
@@ -172,7 +219,7 @@ impl Session {
     /// For editors, tests and fuzzing.
     pub fn check_source(&mut self, path: &Path, bytes: impl Into<Vec<u8>>) -> FileId {
         let file = self.add_source(path, bytes.into());
-        self.check_loaded(file, true);
+        yaml::on_big_stack(|| self.check_loaded(file, true));
         self.diagnostics.sort();
         file
     }
@@ -204,8 +251,24 @@ impl Session {
         }
     }
 
+    /// Reads a parsed file into its syntax type, reporting shape errors; the value is kept when
+    /// the only problems are unknown keys, so that later checks still run.
+    pub fn read_partial<T: DeserializeOwned + Send>(&mut self, file: FileId, node: &Node) -> Option<T> {
+        let text = self.sources.get(file).text.clone();
+        let (value, errors) = yaml::from_node_partial::<T>(node, &text);
+        for e in errors {
+            self.diagnostics.push(de_diagnostic(file, node, e));
+        }
+        value
+    }
+
     /// Checks files and folders: a folder means every pipeline and workspace file under it.
     pub fn check_paths(&mut self, paths: &[PathBuf]) -> Result<(), LoadError> {
+        // One thread with a deep stack for the whole check, rather than one per file read.
+        yaml::on_big_stack(|| self.check_paths_here(paths))
+    }
+
+    fn check_paths_here(&mut self, paths: &[PathBuf]) -> Result<(), LoadError> {
         for path in paths {
             if path.is_dir() {
                 for file in yaml_files(path)? {
@@ -242,12 +305,15 @@ impl Session {
                 crate::lower::v2_component_check(self, file, &node);
             }
             Format::Unknown => {
-                if explicit {
-                    self.diagnostics.push(
-                        check::unknown_format::RULE
-                            .at(file, Span::point(0), "not a sluice pipeline, component or workspace file")
-                            .with_help("a v1 pipeline has `pipeline:` at its root; a v2 pipeline `type: pipeline` and `jobs:`; a workspace `datastores:` or `computes:`"),
-                    );
+                // In a folder walk, other YAML files are skipped unless a root key is a near miss
+                // of a sluice one: a misspelt `pipeline:` must not pass unnoticed.
+                let near_miss = misspelt_root_key(&node).is_some();
+                if explicit || near_miss {
+                    self.diagnostics.push(unknown_format(
+                        file,
+                        &node,
+                        "pipeline, component or workspace file",
+                    ));
                 }
             }
         }
@@ -262,11 +328,7 @@ impl Session {
         match detect_format(path, &node) {
             Format::V1Pipeline | Format::V2Pipeline => Ok(self.compile_node(file, &node)),
             _ => {
-                self.diagnostics.push(
-                    check::unknown_format::RULE
-                        .at(file, Span::point(0), "not a pipeline file")
-                        .with_help("a v1 pipeline has `pipeline:` at its root; a v2 pipeline `type: pipeline` and `jobs:`"),
-                );
+                self.diagnostics.push(unknown_format(file, &node, "pipeline file"));
                 Ok(None)
             }
         }
@@ -304,7 +366,13 @@ impl Session {
     /// The workspace of a pipeline at `path` (loaded and checked once per workspace file).
     pub fn workspace_for(&mut self, pipeline_path: &Path) -> Workspace {
         let dir = absolute(pipeline_path.parent().unwrap_or(Path::new("")));
-        let found = self.workspace_choice.explicit.clone().or_else(|| find_workspace_file(&dir));
+        // Many files share a folder (a pipeline and its components): search upward once per folder.
+        let found = match self.workspace_choice.explicit.clone() {
+            Some(explicit) => Some(explicit),
+            None => {
+                self.workspace_files.entry(dir.clone()).or_insert_with(|| find_workspace_file(&dir)).clone()
+            }
+        };
         let Some(ws_path) = found else {
             return Workspace::builtin(dir);
         };
@@ -317,9 +385,16 @@ impl Session {
                 None => None,
             },
             Err(e) => {
+                let message = match &e {
+                    LoadError::Io { path, source } => {
+                        format!("cannot read workspace file `{}`: {source}", path.display())
+                    }
+                    other => other.to_string(),
+                };
+                let file = self.loaded.get(&absolute(pipeline_path)).copied().unwrap_or(FileId(0));
                 self.diagnostics.push(
                     check::missing_file::RULE
-                        .at(FileId(0), Span::point(0), format!("workspace file: {e}"))
+                        .at(file, Span::point(0), message)
                         .with_help("check --workspace and SLUICE_WORKSPACE"),
                 );
                 None
@@ -346,6 +421,44 @@ impl Session {
         self.workspaces.insert(path, ws.clone());
         Some(ws)
     }
+}
+
+/// Keys that tell a file's format, for "did you mean" at the root.
+const ROOT_KEYS: [&str; 5] = ["pipeline", "jobs", "datastores", "computes", "type"];
+
+/// A root key that looks like a misspelling of one that tells the format.
+fn misspelt_root_key(node: &Node) -> Option<(&Node, &'static str)> {
+    node.entries().iter().find_map(|(k, _)| {
+        let key = k.as_str()?;
+        let right = crate::suggest::closest(key, &ROOT_KEYS)?;
+        ROOT_KEYS.iter().find(|r| **r == right).map(|r| (k, *r))
+    })
+}
+
+/// The diagnostic for a file whose format cannot be told; `what` says what it should have been.
+fn unknown_format(file: FileId, node: &Node, what: &str) -> Diagnostic {
+    let rule = check::unknown_format::RULE;
+    let help = "a v1 pipeline has `pipeline:` at its root; a v2 pipeline `type: pipeline` and `jobs:`; \
+                a workspace `datastores:` or `computes:`";
+    if let Some((key, right)) = misspelt_root_key(node) {
+        return rule
+            .at(
+                file,
+                key.span,
+                format!("unknown root key `{}`: this is not a sluice {what}", key.key_string()),
+            )
+            .with_help(format!("did you mean `{right}`?"));
+    }
+    let message = match &node.value {
+        crate::yaml::Value::Null => "the file is empty".to_string(),
+        crate::yaml::Value::Map(_) => format!("not a sluice {what}"),
+        other => format!("not a sluice {what}: its root is {}, not a mapping", other.kind_name()),
+    };
+    let span = match &node.value {
+        crate::yaml::Value::Null => Span::point(0),
+        _ => node.span,
+    };
+    rule.at(file, Span::point(span.start), message).with_help(help)
 }
 
 /// A path made absolute against the working folder, without resolving links.
@@ -386,8 +499,8 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 
 fn parse_diagnostic(file: FileId, e: ParseError) -> Diagnostic {
     match e.kind {
-        ParseErrorKind::Syntax => check::yaml_syntax::RULE.at(file, e.span, e.message),
-        ParseErrorKind::Limit => check::yaml_limit::RULE.at(file, e.span, e.message),
+        ParseErrorKind::Syntax => check::yaml_syntax::RULE.at(file, e.span, e.message).with_help_opt(e.help),
+        ParseErrorKind::Limit => check::yaml_limit::RULE.at(file, e.span, e.message).with_help_opt(e.help),
         ParseErrorKind::ComplexKey => check::yaml_syntax::RULE.at(file, e.span, e.message),
         ParseErrorKind::DuplicateKey { key, first } => check::duplicate_key::RULE
             .at(file, e.span, format!("key `{key}` is given twice"))
@@ -408,6 +521,9 @@ fn de_diagnostic(file: FileId, root: &Node, e: DeError) -> Diagnostic {
         DeErrorKind::MissingField { field } => check::missing_key::RULE
             .at(file, span, format!("missing required key `{field}`"))
             .with_help(format!("add `{field}:`")),
+        DeErrorKind::MissingTag { expected } => check::missing_key::RULE
+            .at(file, span, "missing required key `type`")
+            .with_help(format!("add `type:` with one of {}", crate::suggest::list_names(expected, 8))),
         DeErrorKind::UnknownVariant { variant, expected } => {
             check::invalid_value::RULE.at(file, span, format!("unknown value `{variant}`")).with_help_opt(
                 did_you_mean(&variant, expected)

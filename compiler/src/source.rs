@@ -45,6 +45,19 @@ impl Span {
     }
 }
 
+/// A path as shown to users: relative to the working folder when it lies inside it (paths found
+/// by walking up or joined to absolute folders are absolute), else as given.
+pub fn shown_path(path: &Path) -> PathBuf {
+    if path.is_absolute()
+        && let Ok(cwd) = std::env::current_dir()
+        && let Ok(rel) = path.strip_prefix(&cwd)
+        && !rel.as_os_str().is_empty()
+    {
+        return rel.to_path_buf();
+    }
+    path.to_path_buf()
+}
+
 /// Identifies a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
@@ -89,7 +102,11 @@ impl SourceFile {
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = self.text[start..end].chars().count() + 1;
+        let mut column = self.text[start..end].chars().count() + 1;
+        // Editors hide a byte order mark: do not count it as a column.
+        if line == 0 && end > 0 && self.text.starts_with('\u{feff}') {
+            column -= 1;
+        }
         LineCol { line: line + 1, column }
     }
 
@@ -156,6 +173,13 @@ mod tests {
         assert_eq!(f.line_col(x), LineCol { line: 2, column: 4 });
         // the 'l' after 'é' is byte 6 but character 5 on line 1
         assert_eq!(f.line_col(6), LineCol { line: 1, column: 6 });
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_no_column() {
+        let f = SourceFile::new("a.yml", "\u{feff}ab: x\n");
+        assert_eq!(f.line_col(3), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(4), LineCol { line: 1, column: 2 });
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::cli::{CheckArgs, ReportFormat};
 
 /// Checks the paths and prints the diagnostics in the chosen format.
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
-    let mut s = session(&args.workspace);
+    let mut s = session(&args.workspace)?;
     s.check_paths(&args.paths)?;
     let format = match args.format {
         ReportFormat::Human => Format::Human,

@@ -8,7 +8,7 @@ use crate::cli::{GraphArgs, GraphFormat};
 
 /// Prints the DAG of a pipeline that checks clean.
 pub fn run(args: &GraphArgs) -> Result<Outcome> {
-    let mut s = session(&args.workspace);
+    let mut s = session(&args.workspace)?;
     let compiled = s.compile(&args.file)?;
     print_diagnostics(&s);
     let Some(c) = compiled else {

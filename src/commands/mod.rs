@@ -6,6 +6,8 @@ pub mod schema;
 
 use std::io::IsTerminal;
 
+use anyhow::{Result, bail};
+
 use sluice_compiler::report;
 use sluice_compiler::session::{Session, WorkspaceChoice};
 
@@ -20,9 +22,22 @@ pub enum Outcome {
     Failure,
 }
 
-/// A session with the workspace choice from the command line.
-pub fn session(ws: &WorkspaceArgs) -> Session {
-    Session::new(WorkspaceChoice { explicit: ws.workspace.clone() })
+/// A session with the workspace choice from the command line. A workspace file that was named
+/// but cannot be used is a usage error (exit 2), not a finding in the pipeline.
+pub fn session(ws: &WorkspaceArgs) -> Result<Session> {
+    if let Some(path) = &ws.workspace {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => bail!("workspace file `{}` is a folder", path.display()),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "cannot read workspace file `{}` (from --workspace or SLUICE_WORKSPACE)",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(Session::new(WorkspaceChoice { explicit: ws.workspace.clone() }))
 }
 
 /// Whether to colour output written to stdout.

@@ -30,6 +30,8 @@ fn bound(p: &Pipeline, source: &Source) -> Option<(Bound, String)> {
             let input = p.inputs.get(*index)?;
             let what = format!("pipeline input `{}`", input.name.value);
             match input.effective_type() {
+                // A datastore path typed as a literal: parameter-default-type reports it.
+                Some(t) if t.is_literal() && input.data.is_some() => return None,
                 Some(t) if t.is_literal() => (Bound::Value(Some(t)), what),
                 Some(t) => (Bound::Data(Some(t)), what),
                 None if input.data.is_some() => (Bound::Data(None), what),
@@ -50,6 +52,10 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
     let p = cx.pipeline;
     for step in &p.steps {
         for port in &step.inputs {
+            // Literals for literal-typed inputs are the literal-type-mismatch rule's.
+            if matches!(port.source, Source::Literal(_)) && port.ty.is_none_or(DataType::is_literal) {
+                continue;
+            }
             let Some((value, what)) = bound(p, &port.source) else { continue };
             let Some(at) = binding_site(&port.source) else { continue };
             let message = match (&value, port.role, port.ty) {
@@ -76,10 +82,12 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                 ),
                 _ => continue,
             };
-            out.push(
-                RULE.at(at.file, at.span, message)
-                    .with_label(Label::with_message(port.name.file, port.name.span, "input declared here")),
-            );
+            let mut d = RULE.at(at.file, at.span, message);
+            // A DataTransferStep's `source` port is the binding itself: no second label there.
+            if port.name.span != at.span {
+                d = d.with_label(Label::with_message(port.name.file, port.name.span, "input declared here"));
+            }
+            out.push(d);
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::diagnostic::{Diagnostics, Label, Rule, Severity};
-use crate::suggest::list_names;
+use crate::suggest::{article, list_names};
 
 /// A step's compute is of a kind the step cannot run on (a DatabricksStep on an amlcompute).
 pub const RULE: Rule = Rule {
@@ -29,7 +29,8 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
             .map(|c| c.name.as_str())
             .collect();
         let help = if fitting.is_empty() {
-            format!("declare a {} compute in the workspace file", wanted.join(" or "))
+            let kinds = wanted.join(" or ");
+            format!("declare {} {kinds} compute in the workspace file", article(&kinds))
         } else {
             format!("use {}", list_names(&fitting, 5))
         };
@@ -40,10 +41,11 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                 at.file,
                 at.span,
                 format!(
-                    "{} step `{}` cannot run on `{}`, a {} compute; it needs {}",
+                    "{} step `{}` cannot run on `{}`, {} {} compute; it needs {}",
                     step.kind.name(),
                     step.key.value,
                     compute.name,
+                    article(compute.kind.as_str()),
                     compute.kind.as_str(),
                     wanted.join(" or ")
                 ),

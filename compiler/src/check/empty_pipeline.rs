@@ -13,13 +13,15 @@ pub const RULE: Rule = Rule {
 
 /// Checks that the pipeline does something.
 pub fn check(cx: &Context, out: &mut Diagnostics) {
-    if !cx.pipeline.steps.is_empty() {
+    // A pipeline known only by reference has steps sluice cannot see.
+    if !cx.pipeline.steps.is_empty() || cx.pipeline.opaque {
         return;
     }
     let (file, span) = cx
         .pipeline
-        .name
+        .steps_at
         .as_ref()
+        .or(cx.pipeline.name.as_ref())
         .map(|n| (n.file, n.span))
         .unwrap_or((cx.pipeline.file, Span::point(0)));
     out.push(RULE.at(file, span, "the pipeline has no steps").with_help("add at least one step"));

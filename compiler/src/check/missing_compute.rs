@@ -13,12 +13,18 @@ pub const RULE: Rule = Rule {
 
 /// Checks that every step has somewhere to run.
 pub fn check(cx: &Context, out: &mut Diagnostics) {
-    if cx.pipeline.default_compute.is_some() {
+    // A component checked on its own runs on whatever compute the pipeline using it gives.
+    if cx.pipeline.default_compute.is_some() || cx.pipeline.reusable {
         return;
     }
     for step in &cx.pipeline.steps {
-        // A nested pipeline's steps carry their own compute; control flow runs its body's.
-        if step.compute.is_none() && !matches!(step.kind, StepKind::Pipeline(_) | StepKind::ControlFlow(_)) {
+        // A nested pipeline's steps carry their own compute; control flow runs its body's;
+        // Spark with its own `resources` runs on serverless Spark.
+        let serverless_spark = matches!(step.kind, StepKind::Spark) && step.settings.contains_key("resources");
+        if step.compute.is_none()
+            && !serverless_spark
+            && !matches!(step.kind, StepKind::Pipeline(_) | StepKind::ControlFlow(_))
+        {
             out.push(
                 RULE.at(
                     step.key.file,

@@ -2,10 +2,10 @@
 //! exist.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 
 use super::Context;
-use super::path_escapes_root::{is_absolute, step_paths};
+use super::path_escapes_root::{EscapeCache, is_absolute, is_script, normalize, step_paths};
 use crate::diagnostic::{Diagnostics, Rule, Severity};
 use crate::suggest::did_you_mean;
 
@@ -18,22 +18,27 @@ pub const RULE: Rule = Rule {
 
 /// Checks that every named path exists and is of the right kind.
 pub fn check(cx: &Context, out: &mut Diagnostics) {
-    // Steps share source folders and scripts: ask the file system once per path.
-    let mut kinds: HashMap<PathBuf, Option<bool>> = HashMap::new();
+    // Steps share source folders and scripts: work out and stat each distinct path once.
+    let mut escape = EscapeCache::default();
+    let mut kinds: HashMap<(&Path, &str), Option<bool>> = HashMap::new();
     for step in &cx.pipeline.steps {
         let mut code_missing = false;
         for (path, what) in step_paths(step) {
             let raw = &path.raw;
-            if raw.value.is_empty() || is_absolute(&raw.value) {
+            // A path that leaves its root is reported as such (path-escapes-root), and so is the
+            // script of a source directory that does: one mistake, one diagnostic.
+            if raw.value.is_empty() || is_absolute(&raw.value) || escape.escapes(path) {
+                code_missing |= what == "source directory";
                 continue;
             }
             // A script in a missing source directory is reported once, with its folder.
-            if what == "script" && code_missing {
+            if is_script(what) && code_missing {
                 continue;
             }
-            let full = path.resolved();
-            let want_dir = what == "source directory";
-            let is_dir = *kinds.entry(full.clone()).or_insert_with(|| std::fs::metadata(&full).ok().map(|m| m.is_dir()));
+            let want_dir = matches!(what, "source directory" | "build context");
+            let key = (path.base.as_path(), raw.value.as_str());
+            let is_dir =
+                *kinds.entry(key).or_insert_with(|| std::fs::metadata(path.resolved()).ok().map(|m| m.is_dir()));
             let problem = match is_dir {
                 Some(is_dir) if want_dir && !is_dir => Some("is not a folder"),
                 Some(is_dir) if !want_dir && what != "hash path" && is_dir => Some("is a folder, not a file"),
@@ -41,6 +46,7 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                 None => Some("does not exist"),
             };
             let Some(problem) = problem else { continue };
+            let full = path.resolved();
             code_missing |= want_dir;
             let siblings = full
                 .parent()
@@ -54,7 +60,7 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                 .unwrap_or_default();
             let file_name = full.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let help = did_you_mean(file_name, &siblings)
-                .or_else(|| Some(format!("looked for `{}`", full.display())));
+                .or_else(|| Some(format!("looked for `{}`", crate::source::shown_path(&normalize(&full)).display())));
             out.push(
                 RULE.at(raw.file, raw.span, format!("{what} `{}` {problem}", raw.value)).with_help_opt(help),
             );

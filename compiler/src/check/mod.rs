@@ -16,12 +16,24 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// Every unresolved reference in the pipeline's step inputs.
+    /// Every unresolved reference in the pipeline's step inputs, and those lowering found
+    /// elsewhere ([`Pipeline::unresolved`]).
     pub fn unresolved(&self) -> impl Iterator<Item = &Unresolved> {
-        self.pipeline.steps.iter().flat_map(|s| &s.inputs).filter_map(|i| match &i.source {
-            Source::Unresolved(u) => Some(u),
-            _ => None,
-        })
+        self.pipeline
+            .steps
+            .iter()
+            .flat_map(|s| &s.inputs)
+            .filter_map(|i| match &i.source {
+                Source::Unresolved(u) => Some(u),
+                _ => None,
+            })
+            .chain(&self.pipeline.unresolved)
+    }
+
+    /// Names that unresolved references were most likely meant to name ("did you mean"
+    /// targets): such a declaration is not unused, it is misspelt at its use.
+    pub fn likely_meant(&self) -> Vec<&str> {
+        self.unresolved().filter_map(|u| crate::suggest::closest(&u.name.value, &u.candidates)).collect()
     }
 }
 
@@ -58,6 +70,8 @@ rules! {
     syntax: [
         yaml_syntax, yaml_limit, duplicate_key, unknown_key, missing_key, wrong_type,
         invalid_value, unknown_format, misspelt_key, invalid_data_reference,
+        invalid_binding, unclosed_expression, unknown_setting, invalid_name,
+        component_kind_mismatch, component_cycle,
     ],
     pipeline: [
         unknown_step, unknown_output, unknown_data_source, unknown_parameter,
@@ -65,6 +79,10 @@ rules! {
         unknown_datastore, cycle, duplicate_destination, binding_type_mismatch,
         parameter_default_type, path_escapes_root, missing_file, unused_data_reference,
         unused_parameter, retired_service, databricks_target, empty_pipeline, invalid_range,
+        missing_data, transfer_endpoint,
+        undeclared_placeholder, undeclared_port, missing_input, unknown_input,
+        literal_type_mismatch, literal_out_of_range, literal_not_in_enum,
+        optional_input_in_command, missing_local_data,
     ],
     workspace: [literal_secret, workspace_range],
 }

@@ -1,10 +1,11 @@
 //! `path-escapes-root`: a path that leaves the folder it must stay in, or is absolute.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use super::Context;
 use crate::diagnostic::{Diagnostics, Rule, Severity};
-use crate::ir::{DataLocation, Environment, PathRef, Step};
+use crate::ir::{ComponentOrigin, DataLocation, Environment, PathRef, Step, StepKind};
 
 /// A path leaves its root (`..` past the top, or absolute).
 pub const RULE: Rule = Rule {
@@ -39,6 +40,39 @@ pub fn is_absolute(raw: &str) -> bool {
     raw.starts_with('/') || raw.starts_with('\\') || (b.len() >= 2 && b[1] == b':' && b[0].is_ascii_alphabetic())
 }
 
+/// True for a Windows drive (`C:\data`, `C:/data`) or UNC (`\\server\share`) path, which on a
+/// datastore can only be a local path written by mistake (a leading `/` is the datastore root).
+fn is_local_absolute(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    raw.starts_with("\\\\") || (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/'))
+}
+
+/// True when a relative path leaves the root it must stay inside.
+pub fn escapes(path: &PathRef) -> bool {
+    path.root.as_ref().is_some_and(|root| !normalize(&path.resolved()).starts_with(normalize(root)))
+}
+
+/// [`escapes`] answered once per distinct path: steps share source folders and scripts, and
+/// normalising a path costs allocations.
+#[derive(Default)]
+pub struct EscapeCache<'a> {
+    verdicts: HashMap<(&'a Path, &'a str, &'a Path), bool>,
+}
+
+impl<'a> EscapeCache<'a> {
+    /// True when `path` leaves its root (as [`escapes`]).
+    pub fn escapes(&mut self, path: &'a PathRef) -> bool {
+        let Some(root) = &path.root else { return false };
+        let key = (path.base.as_path(), path.raw.value.as_str(), root.as_path());
+        *self.verdicts.entry(key).or_insert_with(|| escapes(path))
+    }
+}
+
+/// True for the labels [`step_paths`] gives the file a step runs.
+pub fn is_script(what: &str) -> bool {
+    matches!(what, "script" | "executable" | "entry script")
+}
+
 /// The paths of a step that must stay inside a root, and what each is.
 pub fn step_paths(step: &Step) -> Vec<(&PathRef, &'static str)> {
     let mut paths: Vec<(&PathRef, &'static str)> = Vec::new();
@@ -46,12 +80,26 @@ pub fn step_paths(step: &Step) -> Vec<(&PathRef, &'static str)> {
         paths.push((c, "source directory"));
     }
     if let Some(s) = &step.script {
-        paths.push((s, "script"));
+        // Named as the step type names it.
+        let what = match step.kind {
+            StepKind::AzureBatch => "executable",
+            StepKind::Parallel(_) => "entry script",
+            _ => "script",
+        };
+        paths.push((s, what));
     }
     match &step.environment {
         Environment::RunConfig(r) => paths.push((r, "run configuration")),
-        Environment::Inline { conda_file: Some(c), .. } => paths.push((c, "conda file")),
+        Environment::Inline { conda_file, build, .. } => {
+            paths.extend(conda_file.iter().map(|c| (c, "conda file")));
+            paths.extend(build.iter().map(|b| (b, "build context")));
+        }
         _ => {}
+    }
+    if let Some(c) = &step.component
+        && let ComponentOrigin::File { path, .. } = &c.origin
+    {
+        paths.push((path, "component file"));
     }
     paths.extend(step.hash_paths.iter().map(|h| (h, "hash path")));
     paths
@@ -59,6 +107,7 @@ pub fn step_paths(step: &Step) -> Vec<(&PathRef, &'static str)> {
 
 /// Checks every path of every step, and datastore paths.
 pub fn check(cx: &Context, out: &mut Diagnostics) {
+    let mut cache = EscapeCache::default();
     for step in &cx.pipeline.steps {
         for (path, what) in step_paths(step) {
             let raw = &path.raw;
@@ -72,20 +121,19 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                 );
                 continue;
             }
-            let Some(root) = &path.root else { continue };
-            let full = normalize(&path.resolved());
-            let root = normalize(root);
-            if !full.starts_with(&root) {
+            if cache.escapes(path) {
+                // A script's root is its source directory; every other path's the project.
+                let (left, help) = match what {
+                    "script" | "executable" | "entry script" => {
+                        ("the step's source directory", "keep it inside the step's source directory, which is what gets uploaded")
+                    }
+                    _ => (
+                        "the project folder",
+                        "keep it inside the project folder (the nearest folder above the pipeline holding `.git` or the workspace file)",
+                    ),
+                };
                 out.push(
-                    RULE.at(
-                        raw.file,
-                        raw.span,
-                        format!("{what} `{}` leaves its root `{}`", raw.value, root.display()),
-                    )
-                    .with_help(match what {
-                        "script" => "keep the script inside the step's source directory",
-                        _ => "keep it inside the project folder",
-                    }),
+                    RULE.at(raw.file, raw.span, format!("{what} `{}` leaves {left}", raw.value)).with_help(help),
                 );
             }
         }
@@ -98,6 +146,17 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
         .chain(cx.pipeline.inputs.iter().filter_map(|i| i.data.as_ref()));
     for location in locations {
         let DataLocation::Datastore { path, datastore } = location else { continue };
+        if is_local_absolute(&path.value) {
+            out.push(
+                RULE.at(
+                    path.file,
+                    path.span,
+                    format!("path `{}` on datastore `{}` is a path on this machine", path.value, datastore.value),
+                )
+                .with_help("a path on a datastore is relative to the datastore's root, e.g. `data/sales.csv`"),
+            );
+            continue;
+        }
         // A leading `/` is the datastore's root, as the SDK reads it; only `..` leaves it.
         let relative = path.value.trim_start_matches(['/', '\\']);
         if normalize(Path::new(relative)).starts_with("..") {
@@ -130,5 +189,10 @@ mod tests {
         assert!(is_absolute("/etc/passwd"));
         assert!(is_absolute("C:\\data"));
         assert!(!is_absolute("data/x"));
+        assert!(is_local_absolute("C:\\data\\x.csv"));
+        assert!(is_local_absolute("d:/data"));
+        assert!(is_local_absolute("\\\\server\\share"));
+        assert!(!is_local_absolute("/data/x.csv"));
+        assert!(!is_local_absolute("data:x"));
     }
 }

@@ -14,7 +14,8 @@ pub const RULE: Rule = Rule {
 
 /// Names that are not workspace computes: serverless compute needs no declaration.
 pub fn is_builtin(name: &str) -> bool {
-    matches!(name.strip_prefix("azureml:").unwrap_or(name), "serverless" | "local")
+    // A `${{parent.inputs.x}}` binding names a compute only at run time.
+    matches!(name.strip_prefix("azureml:").unwrap_or(name), "serverless" | "local") || name.contains("${{")
 }
 
 /// Checks compute names against a workspace file (not against the built-in workspace).

@@ -33,6 +33,16 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                         );
                         continue;
                     }
+                    if names(PortRole::SideInput).is_empty() {
+                        out.push(
+                            RULE.at(n.file, n.span, format!("step `{}` declares no `side_inputs`", step.key.value))
+                                .with_help(format!(
+                                    "list the data under the step's `side_inputs: [{}]`, or read it as an input with `input:`",
+                                    n.value
+                                )),
+                        );
+                        continue;
+                    }
                     (n, "side input", "side_inputs", names(PortRole::SideInput))
                 }
                 Arg::Literal(_) => continue,

@@ -27,8 +27,9 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
             used[i] = true;
         }
     }
+    let meant = cx.likely_meant();
     for (d, used) in p.data.iter().zip(used) {
-        if !used {
+        if !used && !meant.contains(&d.name.as_str()) {
             out.push(
                 RULE.at(d.name.file, d.name.span, format!("data reference `{}` is never used", d.name.value))
                     .with_help("bind it to a step input with `source:`, or remove it"),

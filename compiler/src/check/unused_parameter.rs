@@ -14,7 +14,16 @@ pub const RULE: Rule = Rule {
 /// Warns about pipeline inputs nothing binds.
 pub fn check(cx: &Context, out: &mut Diagnostics) {
     let p = cx.pipeline;
+    // A component's inputs are used by the pipelines that give them.
+    if p.reusable {
+        return;
+    }
     let mut used = vec![false; p.inputs.len()];
+    for &index in &p.bound_inputs {
+        if let Some(u) = used.get_mut(index) {
+            *u = true;
+        }
+    }
     for step in &p.steps {
         for input in &step.inputs {
             if let Source::PipelineInput { index, .. } = input.source
@@ -24,8 +33,9 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
             }
         }
     }
+    let meant = cx.likely_meant();
     for (input, used) in p.inputs.iter().zip(used) {
-        if !used {
+        if !used && !meant.contains(&input.name.as_str()) {
             out.push(
                 RULE.at(
                     input.name.file,

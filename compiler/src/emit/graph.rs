@@ -93,6 +93,16 @@ fn dot_body(out: &mut String, p: &Pipeline, prefix: &str, depth: usize) {
                     dot_id(&input.name.value)
                 );
             }
+        } // A copy writes into a data reference.
+        if let StepKind::DataTransfer { destination, .. } = &s.kind
+            && p.data.iter().any(|d| d.name.value == destination.value)
+        {
+            let _ = writeln!(
+                out,
+                "{pad}{} -> {} [label=\"destination\"];",
+                id(&s.key.value),
+                id(&format!("data:{}", destination.value))
+            );
         }
     }
 }
@@ -138,6 +148,11 @@ fn mermaid_body(out: &mut String, p: &Pipeline, prefix: &str, depth: usize) {
                     id(i)
                 );
             }
+        }
+        if let StepKind::DataTransfer { destination, .. } = &s.kind
+            && let Some(j) = p.data.iter().position(|d| d.name.value == destination.value)
+        {
+            let _ = writeln!(out, "{pad}{} -->|destination| {}d{j}", id(i), prefix.replace('/', "_"));
         }
     }
 }

@@ -5,12 +5,14 @@
 //! Lowering never fails: a name it cannot resolve stays in the IR as [`Source::Unresolved`] and a
 //! check reports it, so every mistake of a file is found in one pass.
 
+mod component;
 mod graph;
 mod types;
 mod workspace;
 
 use std::path::PathBuf;
 
+pub use component::{Component, ComponentOrigin, PortDecl};
 pub use graph::{Dag, EdgeKind};
 pub use types::{DataType, Literal};
 pub use workspace::{Compute, ComputeKind, Datastore, DatastoreKind, SecretField, Workspace};
@@ -94,6 +96,21 @@ pub struct Pipeline {
     pub steps: Vec<Step>,
     /// Edges between steps, built from the steps' sources and `run_after`.
     pub dag: Dag,
+    /// Pipeline fields sluice does not interpret (v2 `tags`, `properties`, `identity`,
+    /// `services`, unknown `settings`), as written.
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    /// References outside step inputs that do not resolve (v2 bindings in outputs, compute,
+    /// conditions); the same checks as for inputs report them.
+    pub unresolved: Vec<Unresolved>,
+    /// A reusable definition checked on its own (a v2 component file): compute and the use of
+    /// its inputs are left to the pipelines that use it.
+    pub reusable: bool,
+    /// Known only by reference (a registered v2 pipeline component): its steps are not visible.
+    pub opaque: bool,
+    /// Where the steps are declared as a whole (v2 `jobs`), for diagnostics about all of them.
+    pub steps_at: Option<Name>,
+    /// Pipeline inputs bound outside step inputs (v2 `compute` and settings), by index.
+    pub bound_inputs: Vec<usize>,
 }
 
 impl Pipeline {
@@ -133,6 +150,10 @@ pub struct PipelineInput {
     pub optional: bool,
     /// What it means.
     pub description: Option<String>,
+    /// How a data input is made available.
+    pub mode: Option<Mode>,
+    /// Other keys as written (v2 `path_on_compute`, `datastore`, `min`, `max`, `enum`).
+    pub settings: serde_json::Map<String, serde_json::Value>,
 }
 
 impl PipelineInput {
@@ -153,6 +174,10 @@ pub struct PipelineOutput {
     pub datastore: Option<Name>,
     /// How it is written.
     pub mode: Option<Mode>,
+    /// Where it is written (v2 `path`), as given.
+    pub path: Option<Name>,
+    /// Other keys as written (v2 `name`, `version`, `description`).
+    pub settings: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A named piece of data that steps read (v1 data reference).
@@ -369,6 +394,11 @@ pub struct Step {
     /// Settings that decide the result and that sluice passes on without reading (v1
     /// `runconfig_parameters`, Databricks parameters, ...), canonical JSON.
     pub settings: serde_json::Map<String, serde_json::Value>,
+    /// The component the step runs, with its declared interface (v2; `None` for v1 steps).
+    pub component: Option<Box<Component>>,
+    /// Other templates whose placeholders name the step's ports (v2 parallel `input_data`,
+    /// `append_row_to`, environment variables).
+    pub templates: Vec<Command>,
 }
 
 impl Step {
@@ -380,6 +410,17 @@ impl Step {
     /// The output port with this name.
     pub fn output(&self, name: &str) -> Option<&OutputPort> {
         self.outputs.iter().find(|p| p.name.value == name)
+    }
+
+    /// Names of the inputs a sweep sets per trial (the keys of its search space).
+    pub fn swept_inputs(&self) -> Vec<&str> {
+        if !matches!(self.kind, StepKind::Sweep) {
+            return Vec::new();
+        }
+        match self.settings.get("search_space") {
+            Some(serde_json::Value::Object(m)) => m.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -399,6 +440,10 @@ pub enum Environment {
         image: Option<Name>,
         /// Conda file, hashed by content.
         conda_file: Option<PathRef>,
+        /// Docker build context folder (v2 `build.path`), hashed by content.
+        build: Option<PathRef>,
+        /// Other keys as written (v2 `name`, `version`, `os_type`, `build.dockerfile_path`).
+        settings: serde_json::Map<String, serde_json::Value>,
     },
 }
 
@@ -549,6 +594,9 @@ pub struct InputPort {
     pub optional: bool,
     /// Value when unbound.
     pub default: Option<Spanned<Literal>>,
+    /// What the step wrote for this input beyond its source, as written (v2 `type`, `mode`,
+    /// `path_on_compute`, `datastore`).
+    pub settings: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A step output.
@@ -566,4 +614,8 @@ pub struct OutputPort {
     pub mode: Option<Mode>,
     /// Pipeline output it is bound to (v2 `${{parent.outputs.x}}`), by index.
     pub pipeline_output: Option<usize>,
+    /// Where it is written (v2 `path`), as given.
+    pub path: Option<Name>,
+    /// Other keys as written (v2 `name`, `version`, `type`, `mode`).
+    pub settings: serde_json::Map<String, serde_json::Value>,
 }

@@ -2,6 +2,7 @@
 //! resolves what it can and leaves the rest as [`crate::ir::Source::Unresolved`] for the checks.
 
 pub mod v1;
+pub mod v2;
 pub mod workspace;
 
 use std::path::{Path, PathBuf};
@@ -55,18 +56,13 @@ pub type Sink = Diagnostics;
 pub fn v2_pipeline(
     session: &mut crate::session::Session,
     file: FileId,
-    _node: &crate::yaml::Node,
-    _cx: &LowerCtx,
+    node: &crate::yaml::Node,
+    cx: &LowerCtx,
 ) -> Option<crate::ir::Pipeline> {
-    session.diagnostics.push(crate::check::unknown_format::RULE.at(
-        file,
-        crate::source::Span::point(0),
-        "v2 pipelines are not supported yet",
-    ));
-    None
+    v2::lower_pipeline(session, file, node, cx)
 }
 
 /// Checks a standalone v2 component file.
 pub fn v2_component_check(session: &mut crate::session::Session, file: FileId, node: &crate::yaml::Node) {
-    let _ = (session, file, node);
+    v2::check_component(session, file, node);
 }

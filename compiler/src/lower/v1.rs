@@ -56,6 +56,12 @@ pub fn lower(file: &v1::PipelineFile, cx: &LowerCtx, sink: &mut Sink) -> Pipelin
         data,
         steps,
         dag,
+        settings: JsonMap::new(),
+        unresolved: Vec::new(),
+        reusable: false,
+        opaque: false,
+        steps_at: None,
+        bound_inputs: Vec::new(),
     }
 }
 
@@ -90,6 +96,8 @@ fn parameter(cx: &LowerCtx, key: &Spanned<String>, p: &v1::Parameter) -> Pipelin
         data,
         optional: false,
         description: p.description.clone(),
+        mode: None,
+        settings: JsonMap::new(),
     }
 }
 
@@ -256,6 +264,7 @@ fn data_input(cx: &LowerCtx, name: &Spanned<String>, input: &StepInput, r: &Reso
         mode: mode(input.bind_mode.as_ref(), false),
         optional: false,
         default: None,
+        settings: JsonMap::new(),
     }
 }
 
@@ -274,6 +283,7 @@ fn lower_step(cx: &LowerCtx, key: &Spanned<String>, step: &v1::Step, r: &Resolve
         mode: None,
         optional: false,
         default: None,
+        settings: JsonMap::new(),
     }));
     let mut outputs: Vec<OutputPort> = c
         .outputs
@@ -285,6 +295,8 @@ fn lower_step(cx: &LowerCtx, key: &Spanned<String>, step: &v1::Step, r: &Resolve
             datastore: o.datastore.as_ref().map(|d| cx.name(d)),
             mode: mode(o.bind_mode.as_ref(), true),
             pipeline_output: None,
+            path: None,
+            settings: JsonMap::new(),
         })
         .collect();
 
@@ -318,6 +330,7 @@ fn lower_step(cx: &LowerCtx, key: &Spanned<String>, step: &v1::Step, r: &Resolve
                 mode: None,
                 optional: false,
                 default: None,
+                settings: JsonMap::new(),
             });
             let dest = &t.destination_data_reference;
             let is_data_ref = r.pipeline.data_references.contains_key(&dest.value);
@@ -328,6 +341,8 @@ fn lower_step(cx: &LowerCtx, key: &Spanned<String>, step: &v1::Step, r: &Resolve
                 datastore: None,
                 mode: None,
                 pipeline_output: None,
+                path: None,
+                settings: JsonMap::new(),
             });
             for (k, v) in [
                 ("source_reference_type", &t.source_reference_type),
@@ -378,6 +393,7 @@ fn lower_step(cx: &LowerCtx, key: &Spanned<String>, step: &v1::Step, r: &Resolve
                     mode: None,
                     optional: false,
                     default: None,
+                    settings: JsonMap::new(),
                 });
             }
             let spec = ParallelSpec {
@@ -423,6 +439,8 @@ fn lower_step(cx: &LowerCtx, key: &Spanned<String>, step: &v1::Step, r: &Resolve
             .map(|rc| Environment::RunConfig(cx.path(rc, &cx.dir, Some(&cx.root))))
             .unwrap_or_default(),
         settings,
+        component: None,
+        templates: Vec::new(),
     }
 }
 

@@ -2,16 +2,19 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, NamedSource,
+    SourceCode, SourceSpan, SpanContents,
+};
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceMap, Span};
 
 /// One diagnostic adapted to miette: labels in the primary file render in place; labels in other
 /// files become related reports.
 struct Report<'a> {
     d: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: NamedSource<Text>,
     labels: Vec<LabeledSpan>,
     related: Vec<Related>,
 }
@@ -19,7 +22,7 @@ struct Report<'a> {
 /// A secondary place in another file.
 struct Related {
     message: String,
-    source: NamedSource<String>,
+    source: NamedSource<Text>,
     label: LabeledSpan,
 }
 
@@ -85,21 +88,56 @@ impl miette::Diagnostic for Related {
     }
 }
 
-fn named_source(
-    sources: &SourceMap,
-    file: FileId,
-    conceal: Option<crate::source::Span>,
-) -> NamedSource<String> {
+/// Source text whose reported columns count characters, as every other output does (miette's own
+/// count bytes).
+struct Text(String);
+
+impl SourceCode for Text {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.0.read_span(span, before, after)?;
+        let mut start = span.offset().min(self.0.len());
+        while !self.0.is_char_boundary(start) {
+            start -= 1;
+        }
+        let line_start = self.0[..start].rfind('\n').map_or(0, |i| i + 1);
+        let mut column = self.0[line_start..start].chars().count();
+        // Editors hide a byte order mark: it is no column.
+        if line_start == 0 && column > 0 && self.0.starts_with('\u{feff}') {
+            column -= 1;
+        }
+        Ok(Box::new(MietteSpanContents::new(
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+fn named_source(sources: &SourceMap, file: FileId, concealed: &[(FileId, Span)]) -> NamedSource<Text> {
     let f = sources.get(file);
     let mut text = f.text.to_string();
-    if let Some(span) = conceal {
+    // Hide every secret of the file in every snippet: those diagnostics found, and literal values
+    // of secret keys (also in files too broken to check).
+    let ranges = concealed
+        .iter()
+        .filter(|(id, _)| *id == file)
+        .map(|(_, s)| s.start as usize..s.end as usize)
+        .chain(crate::syntax::common::literal_secret_ranges(&f.text));
+    for r in ranges {
         // Same byte length, so every other span still points where it should.
-        let (start, end) = (span.start as usize, (span.end as usize).min(text.len()));
+        let (start, end) = (r.start, r.end.min(text.len()));
         if start <= end && text.is_char_boundary(start) && text.is_char_boundary(end) {
             text.replace_range(start..end, &"*".repeat(end - start));
         }
     }
-    NamedSource::new(super::display_path(sources, file), text).with_language("yaml")
+    NamedSource::new(super::display_path(sources, file), Text(text)).with_language("yaml")
 }
 
 fn span(l: &Label) -> SourceSpan {
@@ -111,8 +149,9 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let mut out = String::new();
+    let concealed: Vec<(FileId, Span)> =
+        diagnostics.iter().filter(|d| d.conceal).map(|d| (d.primary.file, d.primary.span)).collect();
     for d in diagnostics {
-        let conceal = d.conceal.then_some(d.primary.span);
         let mut labels =
             vec![LabeledSpan::new_primary_with_span(d.primary.message.clone(), span(&d.primary))];
         let mut related = Vec::new();
@@ -122,12 +161,12 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool
             } else {
                 related.push(Related {
                     message: l.message.clone().unwrap_or_else(|| "related".to_string()),
-                    source: named_source(sources, l.file, None),
+                    source: named_source(sources, l.file, &concealed),
                     label: LabeledSpan::new_with_span(None, span(l)),
                 });
             }
         }
-        let report = Report { d, source: named_source(sources, d.primary.file, conceal), labels, related };
+        let report = Report { d, source: named_source(sources, d.primary.file, &concealed), labels, related };
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}: {}\n", d.code, d.message));
         }

@@ -121,6 +121,67 @@ impl JsonSchema for Scalar {
 /// and never printed or written anywhere.
 pub type Secret = Spanned<String>;
 
+/// Keys that hold secrets in workspace files. Their literal values are never shown, even in the
+/// source snippets of other diagnostics.
+pub const SECRET_FIELDS: [&str; 5] =
+    ["account_key", "sas_token", "client_secret", "access_token", "access_key"];
+
+/// Byte ranges of literal values written after a secret key (`account_key: abc`), found in the
+/// text itself so they can be hidden even when the file could not be read. `${env:NAME}`
+/// references are not secrets and are left alone.
+pub fn literal_secret_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut ranges = Vec::new();
+    for field in SECRET_FIELDS {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(field).map(|i| i + from) {
+            from = i + field.len();
+            // A whole key: nothing word-like before it, and a `:` (maybe quoted) after it.
+            let before_ok = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+            let mut j = from;
+            if matches!(bytes.get(j), Some(b'"' | b'\'')) {
+                j += 1;
+            }
+            if !before_ok || bytes.get(j) != Some(&b':') {
+                continue;
+            }
+            j += 1;
+            while matches!(bytes.get(j), Some(b' ' | b'\t')) {
+                j += 1;
+            }
+            let start = j;
+            // An environment reference is no secret (its braces would end a flow value below).
+            let rest = &text[start..];
+            if rest.find('}').is_some_and(|close| env_reference(&rest[..=close]).is_some()) {
+                continue;
+            }
+            // The value runs to the end of the line, or of the flow entry, or the closing quote.
+            let quote = bytes.get(j).copied().filter(|b| *b == b'"' || *b == b'\'');
+            let mut end = start + usize::from(quote.is_some());
+            while let Some(&b) = bytes.get(end) {
+                match quote {
+                    Some(q) if b == q => {
+                        end += 1;
+                        break;
+                    }
+                    Some(_) if b == b'\n' => break,
+                    Some(_) => {}
+                    None if matches!(b, b'\n' | b'\r' | b',' | b'}' | b']') => break,
+                    None if b == b'#' && matches!(bytes.get(end - 1), Some(b' ' | b'\t')) => break,
+                    None => {}
+                }
+                end += 1;
+            }
+            let value = text[start..end].trim_end();
+            let unquoted = value.trim_matches(['"', '\'']);
+            if !value.is_empty() && env_reference(unquoted).is_none() && text.is_char_boundary(start) {
+                ranges.push(start..start + value.len());
+            }
+        }
+    }
+    ranges
+}
+
 /// The variable name in a `${env:NAME}` reference, if `text` is one.
 pub fn env_reference(text: &str) -> Option<&str> {
     let name = text.strip_prefix("${env:")?.strip_suffix('}')?;
@@ -154,6 +215,15 @@ mod tests {
         assert_eq!(python_float(0.0001), "0.0001");
         assert_eq!(python_float(1e20), "1e+20");
         assert_eq!(python_float(-2.5), "-2.5");
+    }
+
+    #[test]
+    fn finds_literal_secrets_in_text() {
+        let text =
+            "a:\n  account_key: abc123  # old\n  sas_token: ${env:SAS}\nb: {access_token: 'x y', k: 1}\n";
+        let found: Vec<&str> = literal_secret_ranges(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(found, vec!["abc123", "'x y'"]);
+        assert!(literal_secret_ranges("my_account_key: abc\n").is_empty());
     }
 
     #[test]

@@ -3,4 +3,5 @@
 
 pub mod common;
 pub mod v1;
+pub mod v2;
 pub mod workspace;

@@ -80,9 +80,11 @@ pub struct AzureBlobDatastore {
     pub container_name: Spanned<String>,
     /// Account key, as `${env:NAME}`.
     #[schemars(schema_with = "secret_schema")]
+    #[serde(default)]
     pub account_key: Option<Spanned<String>>,
     /// Shared access signature, as `${env:NAME}`.
     #[schemars(schema_with = "secret_schema")]
+    #[serde(default)]
     pub sas_token: Option<Spanned<String>>,
     /// `https` (default) or `http`.
     pub protocol: Option<String>,
@@ -102,9 +104,11 @@ pub struct AzureFileDatastore {
     pub file_share_name: Spanned<String>,
     /// Account key, as `${env:NAME}`.
     #[schemars(schema_with = "secret_schema")]
+    #[serde(default)]
     pub account_key: Option<Spanned<String>>,
     /// Shared access signature, as `${env:NAME}`.
     #[schemars(schema_with = "secret_schema")]
+    #[serde(default)]
     pub sas_token: Option<Spanned<String>>,
     /// `https` (default) or `http`.
     pub protocol: Option<String>,
@@ -128,6 +132,7 @@ pub struct AdlsGen2Datastore {
     pub client_id: Option<String>,
     /// Service principal secret, as `${env:NAME}`.
     #[schemars(schema_with = "secret_schema")]
+    #[serde(default)]
     pub client_secret: Option<Spanned<String>>,
     /// `https` (default) or `http`.
     pub protocol: Option<String>,
@@ -255,6 +260,7 @@ pub struct AzureBatchCompute {
     pub subscription_id: Option<String>,
     /// Account access key, as `${env:NAME}`.
     #[schemars(schema_with = "secret_schema")]
+    #[serde(default)]
     pub access_key: Option<Spanned<String>>,
     /// Extra settings kept as given.
     #[serde(default)]

@@ -21,6 +21,16 @@ use crate::source::Span;
 /// The key that selects an enum variant in a mapping.
 const TAG: &str = "type";
 
+/// Prefix of a struct name passed to `deserialize_struct` by a hand-written `Deserialize` of a
+/// value that is a scalar or a mapping (`InputValue`): a mapping is read as a struct with the
+/// given fields (unknown keys reported without losing the entry), anything else as by
+/// `deserialize_any`.
+pub const SCALAR_OR_STRUCT: &str = "$sluice::scalar_or_struct";
+
+/// Prefix of an enum name (`#[serde(rename = "$sluice::default=command")]`) that names the
+/// variant a mapping without a `type` key is read as (v2 jobs are commands unless typed).
+pub(crate) const DEFAULT_VARIANT: &str = "$sluice::default=";
+
 /// What went wrong while reading a node into a typed structure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeErrorKind {
@@ -66,6 +76,11 @@ pub enum DeErrorKind {
         /// The absent key.
         field: &'static str,
     },
+    /// A mapping that stands for a tagged enum has no `type` key.
+    MissingTag {
+        /// The allowed `type` values.
+        expected: &'static [&'static str],
+    },
     /// A key given twice.
     DuplicateField {
         /// The repeated key.
@@ -98,7 +113,7 @@ impl DeError {
     fn at(mut self, span: Span, owner: Option<Span>) -> Self {
         if self.span.is_none() {
             self.span = Some(match (&self.kind, owner) {
-                (DeErrorKind::MissingField { .. }, Some(owner)) => owner,
+                (DeErrorKind::MissingField { .. } | DeErrorKind::MissingTag { .. }, Some(owner)) => owner,
                 _ => span,
             });
         }
@@ -121,6 +136,7 @@ impl DeError {
             DeErrorKind::UnknownVariant { variant, .. } => format!("unknown value `{variant}`"),
             DeErrorKind::UnknownField { field, .. } => format!("unknown key `{field}`"),
             DeErrorKind::MissingField { field } => format!("missing required key `{field}`"),
+            DeErrorKind::MissingTag { .. } => format!("missing required key `{TAG}`"),
             DeErrorKind::DuplicateField { field } => format!("duplicate key `{field}`"),
             DeErrorKind::Recovered => RECOVERED.to_string(),
         }
@@ -170,23 +186,32 @@ fn unexpected(u: de::Unexpected) -> String {
 
 /// Reads a node into `T`. All unknown keys are reported; any other error stops at the first.
 pub fn from_node<T: DeserializeOwned + Send>(node: &Node, text: &str) -> Result<T, Vec<DeError>> {
-    // Pipeline files nest a handful of levels: read those here, without a thread of their own.
-    if depth(node) <= SHALLOW {
-        return read(node, text);
-    }
     super::on_big_stack(|| read(node, text))
 }
 
-/// Nesting that any thread's stack can read, also in debug builds (test threads have 2 MiB).
-const SHALLOW: usize = 12;
-
-/// Levels of mappings and sequences in `node` (a scalar is 0).
-fn depth(node: &Node) -> usize {
-    match &node.value {
-        Value::Seq(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
-        Value::Map(entries) => 1 + entries.iter().map(|(_, v)| depth(v)).max().unwrap_or(0),
-        _ => 0,
-    }
+/// Reads a node into `T`, keeping the value when the only problems are unknown keys (which are
+/// left out), so that later stages can still report their own findings. Every error is returned.
+pub fn from_node_partial<T: DeserializeOwned + Send>(node: &Node, text: &str) -> (Option<T>, Vec<DeError>) {
+    super::on_big_stack(|| {
+        let ctx = Ctx { text, recovered: RefCell::new(Vec::new()), dropped: std::cell::Cell::new(false) };
+        let result = T::deserialize(NodeDe { node, ctx: &ctx, owner: None, skip_tag: false });
+        let dropped = ctx.dropped.get();
+        let mut errors = ctx.recovered.into_inner();
+        match result {
+            Ok(v)
+                if !dropped && errors.iter().all(|e| matches!(e.kind, DeErrorKind::UnknownField { .. })) =>
+            {
+                (Some(v), errors)
+            }
+            Ok(_) => (None, errors),
+            Err(e) => {
+                if e.kind != DeErrorKind::Recovered {
+                    errors.push(e.at(node.span, None));
+                }
+                (None, errors)
+            }
+        }
+    })
 }
 
 /// A mapping key as text, borrowed when it is a string (most are).
@@ -198,7 +223,7 @@ fn key_name(key: &Node) -> Cow<'_, str> {
 }
 
 fn read<T: DeserializeOwned>(node: &Node, text: &str) -> Result<T, Vec<DeError>> {
-    let ctx = Ctx { text, recovered: RefCell::new(Vec::new()) };
+    let ctx = Ctx { text, recovered: RefCell::new(Vec::new()), dropped: std::cell::Cell::new(false) };
     let result = T::deserialize(NodeDe { node, ctx: &ctx, owner: None, skip_tag: false });
     let mut errors = ctx.recovered.into_inner();
     match result {
@@ -217,6 +242,8 @@ struct Ctx<'a> {
     text: &'a str,
     /// Errors reported without stopping (unknown keys).
     recovered: RefCell<Vec<DeError>>,
+    /// An entry of a mapping was left out because its value could not be read.
+    dropped: std::cell::Cell<bool>,
 }
 
 #[derive(Clone, Copy)]
@@ -290,7 +317,11 @@ macro_rules! int_method {
             let n = <$ty>::try_from(i).map_err(|_| DeError {
                 kind: DeErrorKind::InvalidValue {
                     found: format!("`{i}`"),
-                    expected: format!("an integer between {} and {}", <$ty>::MIN, <$ty>::MAX),
+                    expected: if i < 0 && <$ty>::MIN == 0 {
+                        "a whole number, 0 or more".to_string()
+                    } else {
+                        format!("an integer between {} and {}", <$ty>::MIN, <$ty>::MAX)
+                    },
                 },
                 span: Some(self.node.span),
             })?;
@@ -433,24 +464,40 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         fields: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
+        // A value that is either a scalar or a mapping with known keys: scalars go to the
+        // visitor as they are; a mapping has its unknown keys reported and left out, as a struct.
+        if name.starts_with(SCALAR_OR_STRUCT) && !matches!(self.node.value, Value::Map(_)) {
+            return self.deserialize_any(v);
+        }
         match &self.node.value {
             Value::Map(_) | Value::Null => {
                 // Report every unknown key now and hide it from the visitor, so one typo does
                 // not hide the next.
+                let mut unknown = Vec::new();
                 for (k, _) in self.entries() {
                     let name = key_name(k);
                     if !fields.contains(&name.as_ref()) {
+                        unknown.push(name.to_string());
                         self.ctx.recovered.borrow_mut().push(DeError {
                             kind: DeErrorKind::UnknownField { field: name.into_owned(), expected: fields },
                             span: Some(k.span),
                         });
                     }
                 }
-                self.fix(v.visit_map(MapDe::new(self, Some(fields))))
+                match v.visit_map(MapDe::new(self, Some(fields))) {
+                    // A required key is missing because it is misspelt: the unknown key's "did
+                    // you mean" says it all, so one mistake gives one diagnostic.
+                    Err(DeError { kind: DeErrorKind::MissingField { field }, .. })
+                        if unknown.iter().any(|u| crate::suggest::closest(u, &[field]).is_some()) =>
+                    {
+                        Err(DeError::new(DeErrorKind::Recovered))
+                    }
+                    r => self.fix(r),
+                }
             }
             _ => Err(self.wrong("a mapping")),
         }
@@ -458,8 +505,8 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
+        name: &'static str,
+        variants: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
         match &self.node.value {
@@ -467,13 +514,14 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                 self.fix(v.visit_enum(UnitEnum { de: self }))
             }
             Value::Map(_) => {
-                let Some((tag_key, tag)) = self.node.entry(TAG) else {
-                    return Err(
-                        DeError::new(DeErrorKind::MissingField { field: TAG }).at(self.node.span, self.owner)
-                    );
+                let Some((_, tag)) = self.node.entry(TAG) else {
+                    if let Some(default) = name.strip_prefix(DEFAULT_VARIANT) {
+                        return self.fix(v.visit_enum(TaggedEnum { de: self, tag: Tag::Default(default) }));
+                    }
+                    return Err(DeError::new(DeErrorKind::MissingTag { expected: variants })
+                        .at(self.node.span, self.owner));
                 };
-                let _ = tag_key;
-                self.fix(v.visit_enum(TaggedEnum { de: self, tag }))
+                self.fix(v.visit_enum(TaggedEnum { de: self, tag: Tag::Node(tag) }))
             }
             _ => Err(self.wrong("a name or a mapping with `type`")),
         }
@@ -570,6 +618,7 @@ impl<'de, 'a> MapAccess<'de> for MapDe<'a> {
             if e.kind != DeErrorKind::Recovered {
                 self.de.ctx.recovered.borrow_mut().push(e.at(v.span, Some(k.span)));
             }
+            self.de.ctx.dropped.set(true);
             DeError::new(DeErrorKind::Recovered)
         })
     }
@@ -618,7 +667,16 @@ impl<'de, 'a> VariantAccess<'de> for UnitEnum<'a> {
 /// An enum written as a mapping whose `type` key names the variant; the other keys are its body.
 struct TaggedEnum<'a> {
     de: NodeDe<'a>,
-    tag: &'a Node,
+    tag: Tag<'a>,
+}
+
+/// Where the variant name of a [`TaggedEnum`] comes from.
+#[derive(Clone, Copy)]
+enum Tag<'a> {
+    /// The value of the `type` key.
+    Node(&'a Node),
+    /// No `type` key: the enum's default variant.
+    Default(&'static str),
 }
 
 impl<'de, 'a> EnumAccess<'de> for TaggedEnum<'a> {
@@ -626,8 +684,15 @@ impl<'de, 'a> EnumAccess<'de> for TaggedEnum<'a> {
     type Variant = Self;
 
     fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), DeError> {
-        let tag = self.de.child(self.tag, None);
-        let v = seed.deserialize(tag).map_err(|e| e.at(self.tag.span, None))?;
+        let v = match self.tag {
+            Tag::Node(node) => {
+                let tag = self.de.child(node, None);
+                seed.deserialize(tag).map_err(|e| e.at(node.span, None))?
+            }
+            Tag::Default(name) => seed
+                .deserialize(de::value::StrDeserializer::<DeError>::new(name))
+                .map_err(|e| e.at(self.de.node.span, self.de.owner))?,
+        };
         Ok((v, self))
     }
 }
@@ -666,6 +731,7 @@ impl<'de, 'a> VariantAccess<'de> for TaggedEnum<'a> {
 }
 
 #[cfg(test)]
+#[allow(dead_code)] // The test structs' fields are there to be read by serde.
 mod tests {
     use super::*;
     use crate::yaml::{Limits, Map, Spanned, parse};
@@ -723,6 +789,7 @@ mod tests {
         let text = "steps:\n  a:\n    script_name: 1.10\n    arguments: [x, 'y']\n";
         let doc: Doc = read(text).unwrap();
         let (key, step) = &doc.steps.entries[0];
+        assert_eq!(step.allow_reuse, None);
         assert_eq!(key.value, "a");
         assert_eq!(step.script_name.value, "1.10");
         assert_eq!(&text[step.arguments[1].span.start as usize..step.arguments[1].span.end as usize], "'y'");
@@ -748,6 +815,21 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_required_key_is_one_mistake() {
+        let text = "steps:\n  a:\n    scrpt_name: x\n  b:\n    argments: []\n";
+        let errors = read::<Doc>(text).unwrap_err();
+        let found: Vec<(String, bool)> = errors
+            .iter()
+            .map(|e| (at(text, e), matches!(e.kind, DeErrorKind::MissingField { .. })))
+            .collect();
+        // `scrpt_name` stands for the missing `script_name`; `b` still lacks it.
+        assert_eq!(
+            found,
+            vec![("scrpt_name".to_string(), false), ("argments".to_string(), false), ("b".to_string(), true)]
+        );
+    }
+
+    #[test]
     fn wrong_types_point_at_the_value() {
         let text = "steps:\n  a:\n    script_name: x\n    allow_reuse: yes\n";
         let errors = read::<Doc>(text).unwrap_err();
@@ -770,6 +852,9 @@ mod tests {
         let errors = read::<Doc>(text).unwrap_err();
         assert!(matches!(errors[0].kind, DeErrorKind::UnknownVariant { .. }));
         assert_eq!(at(text, &errors[0]), "Notebok");
+
+        let doc: Doc = read("steps: {}\nkind:\n  type: Script\n  name: a\n").unwrap();
+        assert!(matches!(doc.kind, Some(Kind::Script(Script { ref name })) if name == "a"));
 
         let text = "steps: {}\nkind:\n  type: Script\n  name: a\n  nme: b\n";
         let errors = read::<Doc>(text).unwrap_err();

@@ -6,7 +6,7 @@ mod fast;
 mod node;
 mod spanned;
 
-pub use de::{DeError, DeErrorKind, from_node};
+pub use de::{DeError, DeErrorKind, SCALAR_OR_STRUCT, from_node, from_node_partial};
 pub use node::{Limits, Node, ParseError, ParseErrorKind, Value, parse, parse_general};
 
 /// The fast path of [`parse`] alone: the node tree, or `None` where [`parse_general`] must read
@@ -20,9 +20,21 @@ pub use spanned::{Map, Spanned};
 /// the depth limit allows 64 levels. Only touched pages are committed.
 const STACK_BYTES: usize = 256 * 1024 * 1024;
 
+thread_local! {
+    /// This thread already has the big stack (nested calls need no thread of their own).
+    static ON_BIG_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Runs `f` on a thread with a stack deep enough for any input the limits allow; runs it here
-/// when no thread can be made.
+/// when this thread already is one, or when no thread can be made.
 pub(crate) fn on_big_stack<T: Send, F: FnOnce() -> T + Send>(f: F) -> T {
+    if ON_BIG_STACK.with(std::cell::Cell::get) {
+        return f();
+    }
+    let f = move || {
+        ON_BIG_STACK.with(|b| b.set(true));
+        f()
+    };
     let mut slot = Some(f);
     let spawned = std::thread::scope(|s| {
         let slot = &mut slot;

@@ -125,7 +125,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bytes: 16 * 1024 * 1024, max_depth: 64, max_nodes: 8_000_000, max_alias_events: 100_000 }
+        Limits { max_bytes: 16 * 1024 * 1024, max_depth: 64, max_nodes: 8_000_000, max_alias_events: 20_000 }
     }
 }
 
@@ -156,6 +156,8 @@ pub struct ParseError {
     pub message: String,
     /// Where.
     pub span: Span,
+    /// How to fix it, when a fix can be guessed.
+    pub help: Option<String>,
 }
 
 /// Reads YAML text into a node tree. Duplicate keys are reported (the first occurrence is kept)
@@ -168,6 +170,7 @@ pub fn parse(text: &str, limits: &Limits) -> (Option<Node>, Vec<ParseError>) {
                 kind: ParseErrorKind::Limit,
                 message: format!("file is {} bytes; the limit is {} bytes", text.len(), limits.max_bytes),
                 span: Span::point(0),
+                help: None,
             }],
         );
     }
@@ -211,13 +214,17 @@ pub fn parse_general(text: &str, limits: &Limits) -> (Option<Node>, Vec<ParseErr
 }
 
 fn parse_error(e: &SaphyrError, text: &str) -> ParseError {
-    let span =
+    let mut span =
         e.location().map(|l| location_span(&l, text)).unwrap_or_else(|| Span::point(text.len() as u32));
     let mut inner = e.without_snippet();
     while let SaphyrError::AliasError { error, .. } = inner {
         inner = error.without_snippet();
     }
     let (kind, message) = match inner {
+        // Several documents are a mistake in the file's shape, not an input limit.
+        SaphyrError::Budget { breach: serde_saphyr::budget::BudgetBreach::Documents { .. }, .. } => {
+            (ParseErrorKind::Syntax, DOCUMENTS_MESSAGE.to_string())
+        }
         SaphyrError::Budget { breach, .. } => (ParseErrorKind::Limit, budget_message(breach)),
         SaphyrError::AliasReplayLimitExceeded { max_total_replayed_events, .. } => (
             ParseErrorKind::Limit,
@@ -231,10 +238,7 @@ fn parse_error(e: &SaphyrError, text: &str) -> ParseError {
         | SaphyrError::AliasReplayCounterOverflow { .. } => {
             (ParseErrorKind::Limit, "aliases expand too much; this looks like an alias bomb".to_string())
         }
-        SaphyrError::MultipleDocuments { .. } => (
-            ParseErrorKind::Syntax,
-            "a pipeline file holds one YAML document; remove the `---` separator".to_string(),
-        ),
+        SaphyrError::MultipleDocuments { .. } => (ParseErrorKind::Syntax, DOCUMENTS_MESSAGE.to_string()),
         other => {
             let mut message = other.to_string();
             if let Some(i) = message.find(" at line ") {
@@ -243,8 +247,41 @@ fn parse_error(e: &SaphyrError, text: &str) -> ParseError {
             (ParseErrorKind::Syntax, message)
         }
     };
-    ParseError { kind, message, span }
+    let mut help = None;
+    let mut message = message;
+    if kind == ParseErrorKind::Syntax && message.contains("tab") {
+        // The scanner names the scalar before the tab; point at the tab itself.
+        if let Some(tab) = indenting_tab(text, span.start as usize) {
+            span = tab;
+            message = "a tab indents this line; YAML indents with spaces only".to_string();
+            help = Some("replace the tab with spaces".to_string());
+        }
+    } else if kind == ParseErrorKind::Syntax && message.contains("flow mapping") {
+        let at = span.start as usize;
+        if at > 0 && text.as_bytes().get(at - 1) == Some(&b'$') {
+            help = Some("inside `{ ... }`, quote a value holding braces: `\"${env:NAME}\"`".to_string());
+        }
+    }
+    ParseError { kind, message, span, help }
 }
+
+/// The first tab in the indentation of a line at or after the line holding `from` (looking a few
+/// lines ahead, as far as the scanner may have read).
+fn indenting_tab(text: &str, from: usize) -> Option<Span> {
+    let line_start = text[..from.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let mut offset = line_start;
+    for line in text[line_start..].split_inclusive('\n').take(4) {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if let Some(i) = line[..indent].find('\t') {
+            let at = (offset + i) as u32;
+            return Some(Span::new(at, at + 1));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+const DOCUMENTS_MESSAGE: &str = "a pipeline file holds one YAML document; remove the `---` separator";
 
 fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
     use serde_saphyr::budget::BudgetBreach as B;
@@ -254,9 +291,7 @@ fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
         B::Events { events } => format!("{events} YAML events; the file is too large"),
         B::Aliases { aliases } => format!("{aliases} aliases; the file uses too many"),
         B::Anchors { anchors } => format!("{anchors} anchors; the file uses too many"),
-        B::Documents { .. } => {
-            "a pipeline file holds one YAML document; remove the `---` separator".to_string()
-        }
+        B::Documents { .. } => DOCUMENTS_MESSAGE.to_string(),
         B::AliasAnchorRatio { .. } => {
             "far more aliases than anchors; this looks like an alias bomb".to_string()
         }
@@ -266,9 +301,21 @@ fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
 
 fn location_span(loc: &serde_saphyr::Location, text: &str) -> Span {
     let span = loc.span();
-    let start = span.byte_offset().unwrap_or(0).min(text.len() as u64) as u32;
-    let len = span.byte_len().unwrap_or(0) as u32;
+    let (start, len) = match (span.byte_offset(), span.byte_len()) {
+        (Some(start), Some(len)) => (start.min(text.len() as u64) as u32, len as u32),
+        // Scanner errors carry only character positions: convert them to bytes.
+        _ => char_span_to_bytes(text, span.offset(), span.len()),
+    };
     Span::new(start, start.saturating_add(len).min(text.len() as u32))
+}
+
+/// Byte offset and length of `len` characters starting at character `offset`.
+fn char_span_to_bytes(text: &str, offset: u64, len: u64) -> (u32, u32) {
+    let byte_at =
+        |chars: u64| text.char_indices().nth(chars as usize).map(|(i, _)| i).unwrap_or(text.len()) as u32;
+    let start = byte_at(offset);
+    let end = byte_at(offset.saturating_add(len));
+    (start, end.saturating_sub(start))
 }
 
 /// What serde-saphyr hands us: a value whose children carry locations.
@@ -377,6 +424,7 @@ fn convert(raw: SSpanned<Raw>, text: &str, errors: &mut Vec<ParseError>) -> Node
                         kind: ParseErrorKind::ComplexKey,
                         message: "a mapping key must be a plain scalar, not a list or mapping".to_string(),
                         span: key.span,
+                        help: None,
                     });
                     continue;
                 }
@@ -386,6 +434,7 @@ fn convert(raw: SSpanned<Raw>, text: &str, errors: &mut Vec<ParseError>) -> Node
                         kind: ParseErrorKind::DuplicateKey { key: name.clone(), first },
                         message: format!("duplicate key `{name}`"),
                         span: key.span,
+                        help: None,
                     });
                     continue;
                 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Wall time of one `sluice check` of the 49 v2 corpus pipelines (DESIGN 9: under 100 ms).
+# Uses hyperfine when installed (apt-get install hyperfine), else times RUNS runs itself and
+# prints the minimum and median. Build first: cargo build --release.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="${SLUICE:-$PWD/target/release/sluice}"
+corpus="$PWD/../shared/corpus/azureml-v2"
+runs="${RUNS:-30}"
+[ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 2; }
+[ -f "$corpus/pipelines.txt" ] || { echo "error: $corpus/pipelines.txt not found" >&2; exit 2; }
+cd "$corpus"
+mapfile -t files < pipelines.txt
+"$bin" check --format json "${files[@]}" > /dev/null || { echo "error: the corpus does not check clean" >&2; exit 1; }
+if command -v hyperfine > /dev/null; then
+    exec hyperfine --warmup 3 --runs "$runs" -N "$bin check --format json ${files[*]}"
+fi
+times=()
+for _ in $(seq "$runs"); do
+    start=$(date +%s%N)
+    "$bin" check --format json "${files[@]}" > /dev/null
+    end=$(date +%s%N)
+    times+=($(( (end - start) / 1000 )))
+done
+sorted=($(printf '%s\n' "${times[@]}" | sort -n))
+min=${sorted[0]}
+median=${sorted[$(( runs / 2 ))]}
+printf '%d runs of `sluice check` on %d pipelines: min %d.%03d ms, median %d.%03d ms\n' \
+    "$runs" "${#files[@]}" $((min / 1000)) $((min % 1000)) $((median / 1000)) $((median % 1000))

@@ -1,0 +1,34 @@
+//! `optional-input-in-command`: an optional input used in a command outside `$[[ ... ]]`; when
+//! it is not given, the command is left with an empty placeholder.
+
+use super::Context;
+use crate::diagnostic::{Diagnostics, Rule, Severity};
+use crate::ir::CommandPart;
+
+/// An optional input is used in a command outside an optional fragment.
+pub const RULE: Rule = Rule {
+    code: "optional-input-in-command",
+    severity: Severity::Warning,
+    summary: "An optional input is used in a command outside `$[[ ... ]]`, so the command breaks when it is not given.",
+};
+
+/// Warns about optional inputs in the unconditional part of commands.
+pub fn check(cx: &Context, out: &mut Diagnostics) {
+    for step in &cx.pipeline.steps {
+        let Some(c) = step.component.as_deref().filter(|c| c.interface_known) else { continue };
+        for command in step.command.iter().chain(&step.templates) {
+            for part in &command.parts {
+                let CommandPart::Input(n) = part else { continue };
+                if c.input(n.as_str()).is_some_and(|d| d.optional) {
+                    out.push(
+                        RULE.at(n.file, n.span, format!("optional input `{}` is used outside `$[[ ... ]]`", n.value))
+                            .with_help(format!(
+                                "when `{0}` is not given the command keeps an empty placeholder; wrap the argument: `$[[--{0} ${{{{inputs.{0}}}}}]]`",
+                                n.value
+                            )),
+                    );
+                }
+            }
+        }
+    }
+}

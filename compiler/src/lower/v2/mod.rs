@@ -1,0 +1,323 @@
+//! Lowering of v2 pipeline jobs and component files (DESIGN 2.2) into the IR: jobs become
+//! steps, bindings become sources and edges, pipeline inputs become parameters or data inputs,
+//! pipeline components become nested pipelines.
+//!
+//! Component files are read once per session (cached by canonical path); a pipeline component
+//! that refers back to itself through files is reported and not followed.
+
+mod component;
+mod data;
+mod jobs;
+mod pipeline;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::Map as JsonMap;
+
+use crate::check;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::ir::{ComponentOrigin, Dag, Name, Pipeline, PipelineInput, PipelineOutput, Source, Step};
+use crate::lower::LowerCtx;
+use crate::session::Session;
+use crate::source::{FileId, Span};
+use crate::syntax::v2::{ComponentFile, PipelineFile};
+use crate::yaml::{Node, Spanned};
+
+pub use pipeline::Scope;
+
+/// Component files read in one session, by canonical path (`None`: could not be read).
+#[derive(Debug, Default)]
+pub struct Cache {
+    pub(crate) components: HashMap<PathBuf, Option<Loaded>>,
+    /// The project root of each folder holding component files.
+    pub(crate) roots: HashMap<PathBuf, PathBuf>,
+}
+
+/// A component file that was read, with the context its paths resolve in.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file.
+    pub file: FileId,
+    /// What it says.
+    pub doc: Arc<ComponentFile>,
+    /// Its node tree (for passthrough of what sluice does not interpret).
+    pub node: Arc<Node>,
+    /// Folder and project root its paths resolve against.
+    pub cx: LowerCtx,
+}
+
+/// Lowers one file's jobs, loading the component files they refer to.
+pub struct Lowerer<'s> {
+    session: &'s mut Session,
+    /// Canonical paths of the pipeline components being lowered (to catch reference cycles).
+    stack: Vec<PathBuf>,
+}
+
+impl<'s> Lowerer<'s> {
+    /// A lowerer reporting into `session`.
+    pub fn new(session: &'s mut Session) -> Self {
+        Lowerer { session, stack: Vec::new() }
+    }
+
+    fn report(&mut self, d: Diagnostic) {
+        self.session.diagnostics.push(d);
+    }
+
+    fn report_all(&mut self, ds: Vec<Diagnostic>) {
+        self.session.diagnostics.extend(ds);
+    }
+}
+
+/// Lowers a v2 pipeline job file; `None` when it could not be read.
+pub fn lower_pipeline(session: &mut Session, file: FileId, node: &Node, cx: &LowerCtx) -> Option<Pipeline> {
+    let doc: PipelineFile = session.read_partial(file, node)?;
+    let mut l = Lowerer::new(session);
+    Some(l.pipeline_job(&doc, node, cx))
+}
+
+/// Checks a standalone component file: it is lowered as a reusable pipeline (its own jobs for
+/// a pipeline component, one step for the others) and checked like a pipeline.
+pub fn check_component(session: &mut Session, file: FileId, node: &Node) {
+    let Some(doc) = session.read_partial::<ComponentFile>(file, node) else { return };
+    let path = session.sources.get(file).path.clone();
+    let workspace = session.workspace_for(&path);
+    let mut l = Lowerer::new(session);
+    let loaded = l.loaded(file, node.clone(), doc);
+    if let Ok(canonical) = std::fs::canonicalize(&path) {
+        l.session.v2.components.entry(canonical.clone()).or_insert_with(|| Some(loaded.clone()));
+        l.stack.push(canonical);
+    }
+    let pipeline = l.standalone(&loaded);
+    let mut out = Diagnostics::new();
+    check::check_pipeline(&pipeline, &workspace, &session.sources, &mut out);
+    session.diagnostics.extend(out.into_vec());
+}
+
+impl Lowerer<'_> {
+    /// Lowers a pipeline job.
+    fn pipeline_job(&mut self, doc: &PipelineFile, node: &Node, cx: &LowerCtx) -> Pipeline {
+        let mut unresolved = Vec::new();
+        let settings = doc.settings.as_ref().map(|s| &s.value);
+        let setting = |k: &str| settings.and_then(|s| s.get(k));
+        let mut passthrough = data::passthrough(
+            Some(node),
+            &[
+                "$schema",
+                "type",
+                "name",
+                "display_name",
+                "description",
+                "experiment_name",
+                "inputs",
+                "outputs",
+                "jobs",
+                "settings",
+                "compute",
+                "component",
+            ],
+        );
+        if let Some(s) = settings {
+            self.check_settings(cx, s);
+            let extra: JsonMap<String, serde_json::Value> = s
+                .iter()
+                .filter(|(k, _)| {
+                    !["default_compute", "default_datastore", "continue_on_step_failure", "force_rerun"]
+                        .contains(&k.value.as_str())
+                })
+                .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                .collect();
+            if !extra.is_empty() {
+                passthrough.insert("settings".to_string(), extra.into());
+            }
+        }
+        let setting_name = |k: &str| {
+            setting(k).and_then(|v| {
+                v.value.as_str().map(|s| Name { value: s.to_string(), file: cx.file, span: v.span })
+            })
+        };
+        let default_compute =
+            setting_name("default_compute").or_else(|| doc.compute.as_ref().map(|c| cx.name(c)));
+        let setting_bool = |k: &str| setting(k).and_then(|v| v.value.as_bool()).unwrap_or(false);
+
+        let inputs: Vec<PipelineInput> = doc
+            .inputs
+            .iter()
+            .map(|(k, v)| {
+                self.pipeline_input(cx, k, v, data::child(data::child(Some(node), "inputs"), &k.value))
+            })
+            .collect();
+        let outputs: Vec<PipelineOutput> = doc
+            .outputs
+            .iter()
+            .map(|(k, v)| {
+                self.pipeline_output(cx, k, v, data::child(data::child(Some(node), "outputs"), &k.value))
+            })
+            .collect();
+        let (steps, bound_inputs) = {
+            let scope = Scope::new(cx, &inputs, &outputs, default_compute.clone());
+            let steps = match (&doc.jobs, &doc.component) {
+                (Some(jobs), _) => {
+                    self.lower_jobs(&scope, &jobs.value, data::child(Some(node), "jobs"), &mut unresolved)
+                }
+                (None, Some(component)) => self.component_job(&scope, component),
+                (None, None) => Vec::new(),
+            };
+            (steps, scope.used.take())
+        };
+        let dag = Dag::build(&steps);
+        Pipeline {
+            file: cx.file,
+            name: doc.name.as_ref().map(|n| cx.name(n)),
+            display_name: doc.display_name.as_ref().map(|d| d.value.clone()),
+            description: doc.description.clone(),
+            experiment_name: doc.experiment_name.as_ref().map(|e| e.value.clone()),
+            default_compute,
+            default_datastore: setting_name("default_datastore"),
+            continue_on_step_failure: setting_bool("continue_on_step_failure"),
+            force_rerun: setting_bool("force_rerun"),
+            inputs,
+            outputs,
+            data: Vec::new(),
+            steps,
+            dag,
+            settings: passthrough,
+            unresolved,
+            reusable: false,
+            opaque: false,
+            bound_inputs,
+            steps_at: doc.jobs.as_ref().map(|j| Name {
+                value: "jobs".into(),
+                file: cx.file,
+                span: cx.key_before(j.span, "jobs"),
+            }),
+        }
+    }
+
+    /// Warns about settings the service does not know (the SDK passes them on silently).
+    fn check_settings(&mut self, cx: &LowerCtx, settings: &crate::yaml::Map<Spanned<serde_json::Value>>) {
+        use crate::syntax::v2::SETTINGS;
+        for (k, _) in settings.iter() {
+            if !SETTINGS.contains(&k.value.as_str()) {
+                let help = crate::suggest::did_you_mean(&k.value, &SETTINGS).unwrap_or_else(|| {
+                    format!("known settings: {}", crate::suggest::list_names(&SETTINGS, 6))
+                });
+                self.report(
+                    check::unknown_setting::RULE
+                        .at(cx.file, k.span, format!("unknown setting `{}`; the service ignores it", k.value))
+                        .with_help(help),
+                );
+            }
+        }
+    }
+
+    /// A pipeline job that runs a pipeline component (`component:` instead of `jobs`): one
+    /// step, whose inputs are the pipeline's inputs of the same names.
+    fn component_job(&mut self, scope: &Scope, component: &Spanned<String>) -> Vec<Step> {
+        let mut step = self.pipeline_node_step(scope, component, None);
+        step.inputs = scope
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(index, i)| crate::ir::InputPort {
+                name: i.name.clone(),
+                role: if i.data.is_some() {
+                    crate::ir::PortRole::Data
+                } else {
+                    crate::ir::PortRole::Parameter
+                },
+                ty: step
+                    .component
+                    .as_ref()
+                    .and_then(|c| c.input(&i.name.value))
+                    .and_then(|d| d.ty.as_ref().map(|t| t.value)),
+                source: Source::PipelineInput { index, at: i.name.clone() },
+                mode: i.mode,
+                optional: false,
+                default: None,
+                settings: JsonMap::new(),
+            })
+            .collect();
+        vec![step]
+    }
+
+    /// A standalone component as a reusable pipeline.
+    fn standalone(&mut self, loaded: &Loaded) -> Pipeline {
+        let cx = &loaded.cx;
+        let doc = loaded.doc.clone();
+        let common = doc.common();
+        let key = common.name.map(|n| cx.name(n)).unwrap_or_else(|| Name {
+            value: self
+                .session
+                .sources
+                .get(cx.file)
+                .path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("component")
+                .to_string(),
+            file: cx.file,
+            span: Span::point(0),
+        });
+        let origin = ComponentOrigin::File {
+            path: crate::ir::PathRef {
+                raw: Name {
+                    value: self.session.sources.get(cx.file).path.display().to_string(),
+                    file: cx.file,
+                    span: Span::point(0),
+                },
+                base: PathBuf::new(),
+                root: None,
+            },
+            file: Some(cx.file),
+        };
+        let mut unresolved = Vec::new();
+        let (mut inputs, outputs) = pipeline::interface(cx, &doc, Some(&loaded.node));
+        let steps = match &*doc {
+            ComponentFile::Pipeline(p) => {
+                let scope = Scope::new(cx, &inputs, &outputs, None);
+                self.lower_jobs(&scope, &p.jobs, data::child(Some(&loaded.node), "jobs"), &mut unresolved)
+            }
+            _ => {
+                // One step running the component, each declared input bound to the pipeline
+                // input of the same name (defaults stay with the component's declarations).
+                let mut bare: Vec<PipelineInput> = inputs.clone();
+                for i in &mut bare {
+                    i.default = None;
+                }
+                let scope = Scope::new(cx, &bare, &outputs, None);
+                let step = self.component_step(&scope, key.clone(), loaded, origin);
+                inputs = bare;
+                vec![step]
+            }
+        };
+        let dag = Dag::build(&steps);
+        Pipeline {
+            file: cx.file,
+            name: Some(key),
+            display_name: common.display_name.map(|d| d.value.clone()),
+            description: common.description.map(str::to_string),
+            experiment_name: None,
+            default_compute: None,
+            default_datastore: None,
+            continue_on_step_failure: false,
+            force_rerun: false,
+            inputs,
+            outputs,
+            data: Vec::new(),
+            steps,
+            dag,
+            settings: JsonMap::new(),
+            unresolved,
+            reusable: true,
+            opaque: false,
+            steps_at: None,
+            bound_inputs: Vec::new(),
+        }
+    }
+}
