@@ -1,0 +1,108 @@
+//! A step's command line. A v1 script step runs `python3 <script> <arguments>` (the interpreter
+//! is `SLUICE_PYTHON` when set); a step with a command template (v2) runs it with `bash -c`
+//! (`sh -c` where bash is missing), each `${{inputs.x}}`/`${{outputs.y}}` replaced by its path or
+//! value as text, as Azure ML does, and each `$[[ ... ]]` kept only when every placeholder in it
+//! has a value.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sluice_compiler::ir::{Arg, CommandPart, Step, StepKind};
+
+use crate::plan::InputValue;
+
+/// The Python interpreter for script steps: `SLUICE_PYTHON`, else `python3`.
+pub fn python() -> String {
+    std::env::var("SLUICE_PYTHON")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| "python3".to_string())
+}
+
+/// The shell for command templates: `bash` when on `PATH`, else `sh`.
+pub fn shell() -> &'static str {
+    if find_program("bash").is_some() { "bash" } else { "sh" }
+}
+
+/// The full path of a program as the operating system would find it (a name with a `/` is
+/// taken as a path).
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    if name.contains('/') {
+        let p = Path::new(name);
+        return p.is_file().then(|| p.to_path_buf());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| is_executable(p))
+}
+
+#[cfg(unix)]
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(p: &Path) -> bool {
+    p.is_file()
+}
+
+/// The argv of a step with its inputs and outputs at these places; `None` for kinds sluice does
+/// not run itself.
+pub fn command_line(
+    step: &Step,
+    inputs: &BTreeMap<String, InputValue>,
+    outputs: &BTreeMap<String, PathBuf>,
+) -> Result<Option<Vec<String>>, String> {
+    if !matches!(step.kind, StepKind::Command) {
+        return Ok(None);
+    }
+    let input = |name: &str| -> Result<String, String> {
+        match inputs.get(name).and_then(InputValue::text) {
+            Some(t) => Ok(t),
+            None => Err(format!("input `{name}` has no value")),
+        }
+    };
+    let output = |name: &str| -> Result<String, String> {
+        outputs
+            .get(name)
+            .map(|p| p.to_string_lossy().into_owned())
+            .ok_or_else(|| format!("no output `{name}`"))
+    };
+    if let Some(cmd) = &step.command {
+        let text = render(&cmd.parts, &input, &output)?;
+        return Ok(Some(vec![shell().to_string(), "-c".to_string(), text]));
+    }
+    let Some(script) = &step.script else {
+        return Err("the step has no script or command".to_string());
+    };
+    let mut argv = vec![python(), script.raw.value.clone()];
+    for a in &step.arguments {
+        argv.push(match a {
+            Arg::Literal(s) => s.value.clone(),
+            Arg::Input(n) | Arg::Parameter(n) | Arg::SideInput(n) => input(&n.value)?,
+            Arg::Output(n) => output(&n.value)?,
+        });
+    }
+    Ok(Some(argv))
+}
+
+fn render(
+    parts: &[CommandPart],
+    input: &dyn Fn(&str) -> Result<String, String>,
+    output: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<String, String> {
+    let mut s = String::new();
+    for p in parts {
+        match p {
+            CommandPart::Text(t) => s.push_str(t),
+            CommandPart::Input(n) => s.push_str(&input(&n.value)?),
+            CommandPart::Output(n) => s.push_str(&output(&n.value)?),
+            // Kept whole when every placeholder inside has a value, else dropped.
+            CommandPart::Optional(inner) => {
+                if let Ok(t) = render(inner, input, output) {
+                    s.push_str(&t);
+                }
+            }
+        }
+    }
+    Ok(s)
+}
