@@ -85,12 +85,12 @@ async fn run_async(
     opts: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<RunSummary, RuntimeError> {
-    let started = time::now_ms();
     // From here on Ctrl-C is ours: it cancels the run instead of killing sluice.
     let mut signals = Signals::new()?;
     let state = StateDir::for_root(&compiled.workspace.root);
     state.create()?;
     let _lock = state.lock(&mut |holder| reporter.waiting(holder))?;
+    let started = time::now_ms();
     let mut store = RunStore::open(&state.store_path())?;
     recover(&store, &state)?;
 
@@ -413,14 +413,12 @@ impl Scheduler<'_> {
         };
         for i in 0..self.plan.steps.len() {
             if self.status[i] == St::Waiting {
-                let key = &self.plan.steps[i].key;
-                if self.canceled {
-                    self.status[i] = St::Canceled;
-                    self.store.step_finished(self.run, key, status::CANCELED, None, None, Some(&why))?;
-                } else {
-                    self.skip(i, &why, reporter)?;
-                }
+                self.skip(i, &why, reporter)?;
             }
+        }
+        // Outputs of steps that did not succeed never reach the cache.
+        for i in 0..self.plan.steps.len() {
+            let _ = remove_tree(&self.state.tmp_dir().join(format!("{}-{i}", self.run)));
         }
         Ok(())
     }

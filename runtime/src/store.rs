@@ -477,7 +477,8 @@ impl RunStore {
         text.and_then(|t| Listing::decode(&t))
     }
 
-    /// The last recorded run of step `step` of the pipeline at `pipeline_file`.
+    /// The last recorded run of step `step` of the pipeline at `pipeline_file` that started (or
+    /// reused outputs): steps that never started say nothing about their inputs.
     pub fn last_step_run(
         &self,
         pipeline_file: &str,
@@ -487,7 +488,8 @@ impl RunStore {
             .conn
             .query_row(
                 "SELECT run_id, status, fingerprint, manifest FROM step_runs
-                 WHERE pipeline_file = ?1 AND step = ?2 ORDER BY run_id DESC LIMIT 1",
+                 WHERE pipeline_file = ?1 AND step = ?2 AND status NOT IN ('skipped', 'queued')
+                 ORDER BY run_id DESC LIMIT 1",
                 params![pipeline_file, step],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
@@ -526,7 +528,14 @@ impl RunStore {
         self.conn
             .execute(
                 "UPDATE step_runs SET status = 'interrupted', message = 'sluice stopped before the step ended'
-                 WHERE run_id = ?1 AND status IN ('running', 'queued')",
+                 WHERE run_id = ?1 AND status = 'running'",
+                params![run],
+            )
+            .map_err(e)?;
+        self.conn
+            .execute(
+                "UPDATE step_runs SET status = 'skipped', message = 'sluice stopped before the step started'
+                 WHERE run_id = ?1 AND status = 'queued'",
                 params![run],
             )
             .map_err(e)?;

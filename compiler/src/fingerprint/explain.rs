@@ -119,7 +119,7 @@ pub fn describe(change: &Change, reruns: &dyn Fn(&str) -> bool) -> String {
         "version" => format!("{what} changed from version {} to {}", old.value, new.value),
         "parameter" => {
             let tail = match origin {
-                Some(Origin::Parameter(_)) => format!(" (step input `{port}`)"),
+                Some(Origin::Parameter(p)) if p != port => format!(" (step input `{port}`)"),
                 _ => String::new(),
             };
             format!("{what} changed from {} to {}{tail}", show(&old.value), show(&new.value))
