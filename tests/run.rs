@@ -4,6 +4,7 @@
 //!
 //! Every check goes through exit codes and the versioned JSON of `plan --json` and
 //! `runs show --json`, as a CI job would.
+#![allow(clippy::unwrap_used)] // Tests fail loudly.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
