@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::fs::Metadata;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -61,17 +62,96 @@ impl FileKey {
 }
 
 struct Entry {
+    /// Where the path's bytes are in [`Table::arena`].
+    path: (usize, usize),
     key: FileKey,
     hash: [u8; 32],
     /// Day (since the epoch) the entry was last used; entries unused for long are dropped.
     used: AtomicU32,
 }
 
-/// File hashes by path and [`FileKey`]. Shared by the hashing threads.
+/// Entries with their paths in one arena and an index by a 64-bit hash of the path (checked
+/// against the path itself): loading 100,000 entries allocates nothing per entry.
 #[derive(Default)]
+struct Table {
+    index: HashMap<u64, u32, BuildHasherDefault<Premixed>>,
+    entries: Vec<Entry>,
+    arena: Vec<u8>,
+}
+
+impl Table {
+    fn path(&self, e: &Entry) -> &[u8] {
+        &self.arena[e.path.0..e.path.0 + e.path.1]
+    }
+
+    fn find(&self, path: &[u8]) -> Option<&Entry> {
+        let i = *self.index.get(&path_hash(path))? as usize;
+        let e = self.entries.get(i)?;
+        (self.path(e) == path).then_some(e)
+    }
+
+    fn insert(&mut self, path: &[u8], key: FileKey, hash: [u8; 32], used: u32) {
+        let h = path_hash(path);
+        if let Some(&i) = self.index.get(&h)
+            && self.path(&self.entries[i as usize]) == path
+        {
+            let e = &mut self.entries[i as usize];
+            (e.key, e.hash) = (key, hash);
+            e.used.store(used, Ordering::Relaxed);
+            return;
+        }
+        // A new path (or, very rarely, one whose 64-bit hash another path has: the older entry
+        // is then forgotten, which only costs reading that file again).
+        let at = self.arena.len();
+        self.arena.extend_from_slice(path);
+        self.index.insert(h, self.entries.len() as u32);
+        self.entries.push(Entry { path: (at, path.len()), key, hash, used: AtomicU32::new(used) });
+    }
+}
+
+/// FNV-1a over the path's bytes, finished with the SplitMix64 mixer so every bit of the result
+/// is well spread.
+fn path_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct Premixed(u64);
+
+impl Hasher for Premixed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// File hashes by path and [`FileKey`]. Shared by the hashing threads.
 pub struct HashCache {
-    entries: RwLock<HashMap<PathBuf, Entry>>,
+    table: RwLock<Table>,
     dirty: AtomicBool,
+    today: u32,
+}
+
+impl Default for HashCache {
+    fn default() -> Self {
+        HashCache { table: RwLock::new(Table::default()), dirty: AtomicBool::new(false), today: today() }
+    }
 }
 
 impl std::fmt::Debug for HashCache {
@@ -105,7 +185,7 @@ impl HashCache {
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.entries.read().map_or(0, |e| e.len())
+        self.table.read().map_or(0, |t| t.index.len())
     }
 
     /// True when the cache holds nothing.
@@ -115,14 +195,18 @@ impl HashCache {
 
     /// The cached hash of the file at `path` if its key is still `key`.
     pub fn get(&self, path: &Path, key: &FileKey) -> Option<[u8; 32]> {
-        let entries = self.entries.read().ok()?;
-        let e = entries.get(path)?;
+        self.get_bytes(path.as_os_str().as_encoded_bytes(), key)
+    }
+
+    /// [`HashCache::get`] with the path as its bytes (`OsStr::as_encoded_bytes`).
+    pub fn get_bytes(&self, path: &[u8], key: &FileKey) -> Option<[u8; 32]> {
+        let table = self.table.read().ok()?;
+        let e = table.find(path)?;
         if e.key != *key {
             return None;
         }
-        let day = today();
-        if e.used.load(Ordering::Relaxed) != day {
-            e.used.store(day, Ordering::Relaxed);
+        if e.used.load(Ordering::Relaxed) != self.today {
+            e.used.store(self.today, Ordering::Relaxed);
             self.dirty.store(true, Ordering::Relaxed);
         }
         Some(e.hash)
@@ -130,8 +214,8 @@ impl HashCache {
 
     /// Records the hash of the file at `path` with key `key`.
     pub fn put(&self, path: PathBuf, key: FileKey, hash: [u8; 32]) {
-        if let Ok(mut entries) = self.entries.write() {
-            entries.insert(path, Entry { key, hash, used: AtomicU32::new(today()) });
+        if let Ok(mut table) = self.table.write() {
+            table.insert(path.as_os_str().as_encoded_bytes(), key, hash, self.today);
             self.dirty.store(true, Ordering::Relaxed);
         }
     }
@@ -163,16 +247,18 @@ impl HashCache {
     }
 
     fn encode(&self) -> Vec<u8> {
-        let oldest = today().saturating_sub(KEEP_DAYS);
+        let oldest = self.today.saturating_sub(KEEP_DAYS);
         let mut out = Vec::with_capacity(self.len() * 120 + 64);
         out.extend_from_slice(MAGIC);
-        if let Ok(entries) = self.entries.read() {
-            for (path, e) in entries.iter() {
+        if let Ok(table) = self.table.read() {
+            // Only entries the index reaches (a path that lost its slot to another is dropped).
+            for &i in table.index.values() {
+                let e = &table.entries[i as usize];
                 let used = e.used.load(Ordering::Relaxed);
                 if used < oldest {
                     continue;
                 }
-                let p = path.as_os_str().as_encoded_bytes();
+                let p = table.path(e);
                 out.extend_from_slice(&(p.len() as u32).to_le_bytes());
                 out.extend_from_slice(p);
                 out.extend_from_slice(&e.key.size.to_le_bytes());
@@ -196,15 +282,14 @@ impl HashCache {
             return None;
         }
         let mut r = Reader { bytes: body.strip_prefix(MAGIC)? };
-        let mut map = HashMap::new();
+        let mut table = Table::default();
+        // About 100 bytes per entry.
+        table.entries.reserve(body.len() / 100);
+        table.index.reserve(body.len() / 100);
+        table.arena.reserve(body.len() / 2);
         while !r.bytes.is_empty() {
             let len = r.u32()? as usize;
-            let p = r.take(len)?;
-            let path = PathBuf::from(String::from_utf8(p.to_vec()).ok().map_or_else(
-                // Paths that are not UTF-8 went through as_encoded_bytes; rebuild them the same way.
-                || os_string(p),
-                std::ffi::OsString::from,
-            ));
+            let path = r.take(len)?;
             let key = FileKey {
                 size: r.u64()?,
                 mtime_s: r.u64()? as i64,
@@ -214,21 +299,10 @@ impl HashCache {
             };
             let used = r.u32()?;
             let hash: [u8; 32] = r.take(32)?.try_into().ok()?;
-            map.insert(path, Entry { key, hash, used: AtomicU32::new(used) });
+            table.insert(path, key, hash, used);
         }
-        Some(HashCache { entries: RwLock::new(map), dirty: AtomicBool::new(false) })
+        Some(HashCache { table: RwLock::new(table), dirty: AtomicBool::new(false), today: today() })
     }
-}
-
-#[cfg(unix)]
-fn os_string(bytes: &[u8]) -> std::ffi::OsString {
-    use std::os::unix::ffi::OsStrExt;
-    std::ffi::OsStr::from_bytes(bytes).to_os_string()
-}
-
-#[cfg(not(unix))]
-fn os_string(bytes: &[u8]) -> std::ffi::OsString {
-    String::from_utf8_lossy(bytes).into_owned().into()
 }
 
 struct Reader<'a> {
@@ -278,6 +352,20 @@ mod tests {
         assert_eq!(d.get(Path::new("/a/b.py"), &key(12)), None);
         assert_eq!(d.get(Path::new("/a/b.py"), &FileKey { inode: 43, ..key(10) }), None);
         assert_eq!(d.get(Path::new("/a/b.py"), &FileKey { mtime_ns: 6, ..key(10) }), None);
+    }
+
+    #[test]
+    fn a_path_put_again_is_updated() {
+        let c = HashCache::new();
+        for i in 0..1000u64 {
+            c.put(PathBuf::from(format!("/t/{i}")), key(i), [1; 32]);
+        }
+        c.put(PathBuf::from("/t/7"), key(70), [2; 32]);
+        assert_eq!(c.len(), 1000);
+        assert_eq!(c.get(Path::new("/t/7"), &key(7)), None);
+        assert_eq!(c.get(Path::new("/t/7"), &key(70)), Some([2; 32]));
+        assert_eq!(c.get(Path::new("/t/8"), &key(8)), Some([1; 32]));
+        assert_eq!(c.get(Path::new("/t/1000"), &key(1000)), None);
     }
 
     #[test]

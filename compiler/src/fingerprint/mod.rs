@@ -17,6 +17,7 @@ pub mod explain;
 pub mod manifest;
 pub mod params;
 pub mod tree;
+pub mod walk;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

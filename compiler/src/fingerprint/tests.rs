@@ -268,10 +268,7 @@ fn explain_names_files_parameters_and_upstream_steps() {
     assert_eq!(reasons("prep"), ["source file `prep.py` changed; source file `extra.py` added"]);
     assert_eq!(
         reasons("train"),
-        [
-            "upstream step `prep` re-runs (input `clean`)",
-            "parameter `lr` changed from 0.1 to 0.5 (step input `lr`)"
-        ]
+        ["upstream step `prep` re-runs (input `clean`)", "parameter `lr` changed from 0.1 to 0.5"]
     );
 }
 

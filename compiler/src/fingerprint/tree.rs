@@ -13,11 +13,11 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use ignore::{WalkBuilder, WalkState};
 use sha2::{Digest, Sha256};
 
 use super::cache::{FileKey, HashCache};
 use super::canonical::hex;
+use super::walk;
 
 /// Folders never part of a content hash: version control and sluice's own state.
 pub const ALWAYS_SKIPPED: [&str; 2] = [".git", ".sluice"];
@@ -168,7 +168,9 @@ impl<'c> TreeHasher<'c> {
 
     /// The content hash of the file or folder at `path`.
     pub fn hash(&self, path: &Path, rules: IgnoreRules) -> Result<Arc<PathHash>, HashError> {
-        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        // One spelling per path (no `.`, no trailing `/`), so cache keys match.
+        let abs: PathBuf =
+            std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).components().collect();
         let memo_key = (abs.clone(), rules);
         if let Some(h) = self.memo.lock().ok().and_then(|m| m.get(&memo_key).cloned()) {
             return Ok(h);
@@ -234,20 +236,23 @@ impl<'c> TreeHasher<'c> {
     }
 
     fn hash_dir(&self, root: &Path, rules: IgnoreRules) -> Result<PathHash, HashError> {
-        let matcher = Arc::new(match rules {
+        let matcher = match rules {
             IgnoreRules::None => Gitignore::empty(),
             IgnoreRules::Project => project_ignore(root),
-        });
-        let (found, errors) = self.walk(root, matcher);
-        if let Some(message) = errors.into_iter().next() {
-            return Err(HashError::Walk { path: root.to_path_buf(), message });
-        }
+        };
+        let found = walk::walk(root, &matcher, self.threads)
+            .map_err(|message| HashError::Walk { path: root.to_path_buf(), message })?;
         // Files whose hash the cache knows are done; the rest are read on every core.
         let mut files: Vec<FileEntry> = Vec::with_capacity(found.len());
         let mut todo: Vec<(PathBuf, FileKey)> = Vec::new();
-        for (rel, key) in found {
-            let abs = root.join(&rel);
-            match self.cache.get(&abs, &key) {
+        // The absolute path of each file, built in one buffer (no allocation per lookup).
+        let mut abs: Vec<u8> = root.as_os_str().as_encoded_bytes().to_vec();
+        let prefix = abs.len();
+        for walk::Found { rel, key } in found {
+            abs.truncate(prefix);
+            abs.extend_from_slice(std::path::MAIN_SEPARATOR_STR.as_bytes());
+            abs.extend_from_slice(rel.as_os_str().as_encoded_bytes());
+            match self.cache.get_bytes(&abs, &key) {
                 Some(hash) => files.push(FileEntry { rel, size: key.size, hash, key }),
                 None => todo.push((rel, key)),
             }
@@ -300,66 +305,6 @@ impl<'c> TreeHasher<'c> {
             files.extend(r?);
         }
         Ok(files)
-    }
-
-    /// Every file under `root` that the rules keep, with its key; and the walk's errors.
-    fn walk(&self, root: &Path, matcher: Arc<Gitignore>) -> (Vec<(PathBuf, FileKey)>, Vec<String>) {
-        let found: Mutex<Vec<(PathBuf, FileKey)>> = Mutex::new(Vec::new());
-        let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
-        let filter = {
-            let matcher = matcher.clone();
-            move |e: &ignore::DirEntry| {
-                if e.depth() == 0 {
-                    return true;
-                }
-                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-                if is_dir && ALWAYS_SKIPPED.iter().any(|s| e.file_name() == *s) {
-                    return false;
-                }
-                !matcher.matched(e.path(), is_dir).is_ignore()
-            }
-        };
-        WalkBuilder::new(root)
-            .standard_filters(false)
-            .follow_links(true)
-            .threads(self.threads)
-            .filter_entry(filter)
-            .build_parallel()
-            .run(|| {
-                let found = &found;
-                let errors = &errors;
-                Box::new(move |entry| {
-                    let entry = match entry {
-                        Ok(e) => e,
-                        Err(e) => {
-                            if let Ok(mut v) = errors.lock() {
-                                v.push(e.to_string());
-                            }
-                            return WalkState::Quit;
-                        }
-                    };
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
-                        return WalkState::Continue;
-                    }
-                    let path = entry.path();
-                    match std::fs::metadata(path) {
-                        Ok(m) => {
-                            let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-                            if let Ok(mut v) = found.lock() {
-                                v.push((rel, FileKey::from_metadata(&m)));
-                            }
-                            WalkState::Continue
-                        }
-                        Err(e) => {
-                            if let Ok(mut v) = errors.lock() {
-                                v.push(format!("{}: {e}", path.display()));
-                            }
-                            WalkState::Quit
-                        }
-                    }
-                })
-            });
-        (found.into_inner().unwrap_or_default(), errors.into_inner().unwrap_or_default())
     }
 }
 
