@@ -172,7 +172,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sluice", default=os.path.join(ROOT, "target", "release", "sluice"))
     ap.add_argument("--dir", default=None)
-    ap.add_argument("--skip-1g", action="store_true")
+    ap.add_argument("--only", choices=["hash", "tree", "steps", "example"], action="append",
+                    help="run only these benchmarks (repeatable)")
     args = ap.parse_args()
     sluice = os.path.abspath(args.sluice)
     base = args.dir or tempfile.mkdtemp(prefix="sluice-bench-")
@@ -181,7 +182,8 @@ def main():
         one, multi, cores = openssl_limit()
         print(f"machine: {cores} cores; openssl sha256 (16 KiB blocks): "
               f"{one / 1e9:.2f} GB/s one core, {multi / 1e9 if multi else float('nan'):.2f} GB/s all cores")
-        if not args.skip_1g:
+        want = lambda name: not args.only or name in args.only
+        if want("hash"):
             total, med, best = bench_cold_hash(sluice, base)
             rate = total / med
             print(f"cold hash, 1 GiB tree ({total / 2**30:.2f} GiB, 1,024 files): median {med * 1000:.0f} ms, "
@@ -189,16 +191,19 @@ def main():
                   f"{rate / (one * cores) * 100:.0f}% of {cores} x one-core openssl, "
                   f"{(rate / multi * 100) if multi else float('nan'):.0f}% of openssl -multi {cores}")
             shutil.rmtree(os.path.join(base, "hash1g"), ignore_errors=True)
-        n, cold, med, best = bench_warm_plan(sluice, base)
-        print(f"plan of a {n:,}-file tree: cold {cold * 1000:.0f} ms, warm median {med * 1000:.0f} ms, best {best * 1000:.0f} ms")
-        shutil.rmtree(os.path.join(base, "tree100k"), ignore_errors=True)
-        n, first, seq, bare, reused_med, reused_best = bench_steps(sluice, base)
-        print(f"{n:,} no-op steps: run {first:.2f} s ({first / n * 1000:.1f} ms/step, default jobs), "
-              f"--jobs 1 {seq:.2f} s ({seq / n * 1000:.1f} ms/step; the bare processes alone take "
-              f"{bare / n * 1000:.1f} ms each, so overhead {(seq - bare) / n * 1000:.1f} ms/step)")
-        print(f"{n:,} reused steps: run median {reused_med * 1000:.0f} ms, best {reused_best * 1000:.0f} ms")
-        med, best = bench_example(sluice)
-        print(f"plan of examples/compare-models: median {med * 1000:.1f} ms, best {best * 1000:.1f} ms")
+        if want("tree"):
+            n, cold, med, best = bench_warm_plan(sluice, base)
+            print(f"plan of a {n:,}-file tree: cold {cold * 1000:.0f} ms, warm median {med * 1000:.0f} ms, best {best * 1000:.0f} ms")
+            shutil.rmtree(os.path.join(base, "tree100k"), ignore_errors=True)
+        if want("steps"):
+            n, first, seq, bare, reused_med, reused_best = bench_steps(sluice, base)
+            print(f"{n:,} no-op steps: run {first:.2f} s ({first / n * 1000:.1f} ms/step, default jobs), "
+                  f"--jobs 1 {seq:.2f} s ({seq / n * 1000:.1f} ms/step; the bare processes alone take "
+                  f"{bare / n * 1000:.1f} ms each, so overhead {(seq - bare) / n * 1000:.1f} ms/step)")
+            print(f"{n:,} reused steps: run median {reused_med * 1000:.0f} ms, best {reused_best * 1000:.0f} ms")
+        if want("example"):
+            med, best = bench_example(sluice)
+            print(f"plan of examples/compare-models: median {med * 1000:.1f} ms, best {best * 1000:.1f} ms")
     finally:
         if not args.dir:
             shutil.rmtree(base, ignore_errors=True)

@@ -109,9 +109,10 @@ impl OutputCache {
             f.write_all(&serde_json::to_vec(&marker).map_err(std::io::Error::other)?)?;
             f.sync_all()?;
         }
+        // The outputs and the marker are on disk before the marker has its name, so a marker
+        // that survives a crash always speaks of complete outputs. (The folder renames need no
+        // sync for that: if one is lost, so is the marker, and the step simply runs again.)
         fs::rename(&tmp_marker, entry.join(MARKER))?;
-        sync_dir(&entry);
-        sync_dir(&self.dir);
         if let Some(old) = old {
             let _ = remove_tree(&old);
         }
@@ -133,13 +134,6 @@ fn list_files(base: &Path, dir: &Path, out: &mut Vec<(String, u64)>) -> std::io:
         }
     }
     Ok(())
-}
-
-/// Syncs a folder so the renames into it last (ignored where folders cannot be opened).
-fn sync_dir(dir: &Path) {
-    if let Ok(f) = fs::File::open(dir) {
-        let _ = f.sync_all();
-    }
 }
 
 /// Removes a folder tree, read-only files included.

@@ -61,6 +61,32 @@ impl StepJob {
     pub fn metrics_file(&self) -> PathBuf {
         self.step_dir.join("metrics.jsonl")
     }
+
+    fn snapshot_is_small(&self) -> bool {
+        self.source.as_ref().is_none_or(|s| s.files.len() <= SMALL_FILES && s.total_bytes() <= SMALL_BYTES)
+    }
+}
+
+/// True when the outputs in `staged` are few and small (counting stops early otherwise).
+fn outputs_are_small(staged: &Path) -> bool {
+    let (mut files, mut bytes) = (0usize, 0u64);
+    let mut dirs = vec![staged.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => dirs.push(e.path()),
+                _ => {
+                    files += 1;
+                    bytes += e.metadata().map_or(0, |m| m.len());
+                    if files > SMALL_FILES || bytes > SMALL_BYTES {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+    true
 }
 
 /// What happened to a step.
@@ -102,14 +128,28 @@ pub async fn run_step(job: StepJob, events: UnboundedSender<Event>) -> (usize, O
     };
     // The snapshot is only needed while the process runs.
     let code = job.code_dir();
-    let _ = tokio::task::spawn_blocking(move || remove_tree(&code)).await;
+    let _ = blocking(job.snapshot_is_small(), move || remove_tree(&code)).await;
     (index, outcome, t0.elapsed().as_millis() as i64)
 }
+
+/// Runs file work in place when it is small (a hop to another thread costs more than the work,
+/// and on a busy machine much more), else on the blocking pool so the run loop stays responsive.
+async fn blocking<T: Send + 'static>(
+    small: bool,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    if small { Ok(f()) } else { tokio::task::spawn_blocking(f).await.map_err(|e| e.to_string()) }
+}
+
+/// Snapshots and outputs up to this size are handled in place.
+const SMALL_BYTES: u64 = 8 << 20;
+/// ... and up to this many files.
+const SMALL_FILES: usize = 256;
 
 async fn run_inner(job: &StepJob, events: &UnboundedSender<Event>) -> Result<Outcome, String> {
     let prepared = {
         let job = job.clone();
-        tokio::task::spawn_blocking(move || prepare(&job)).await.map_err(|e| e.to_string())?
+        blocking(job.snapshot_is_small(), move || prepare(&job)).await?
     };
     let (stdout, stderr) = prepared?;
     let (program, args) = job.argv.split_first().ok_or("the step has no command")?;
@@ -131,8 +171,9 @@ async fn run_inner(job: &StepJob, events: &UnboundedSender<Event>) -> Result<Out
     if !status.success() {
         return Ok(Outcome::Failed { code: exit_code(&status), why: describe_status(&status) });
     }
+    let small = outputs_are_small(&job.staged);
     let job = job.clone();
-    tokio::task::spawn_blocking(move || store(&job)).await.map_err(|e| e.to_string())??;
+    blocking(small, move || store(&job)).await??;
     Ok(Outcome::Completed)
 }
 

@@ -168,6 +168,7 @@ async fn run_async(
         pids: HashMap::new(),
         first_failure: None,
         canceled: false,
+        programs: HashMap::new(),
     };
     sched.deps = plan
         .steps
@@ -333,6 +334,7 @@ struct Scheduler<'a> {
     pids: HashMap<usize, u32>,
     first_failure: Option<(String, String)>,
     canceled: bool,
+    programs: HashMap<String, Option<PathBuf>>,
 }
 
 impl Scheduler<'_> {
@@ -478,7 +480,7 @@ impl Scheduler<'_> {
         Ok(())
     }
 
-    fn job(&self, i: usize) -> Result<StepJob, RuntimeError> {
+    fn job(&mut self, i: usize) -> Result<StepJob, RuntimeError> {
         let s = &self.plan.steps[i];
         let step_dir = self.state.step_dir(self.run, &s.key);
         std::fs::create_dir_all(&step_dir).map_err(|e| RuntimeError::io(&step_dir, e))?;
@@ -486,9 +488,17 @@ impl Scheduler<'_> {
         let outputs: BTreeMap<String, PathBuf> =
             s.outputs.keys().map(|n| (n.clone(), StepJob::staged_output(&staged, n))).collect();
         let step = &s.step;
-        let argv = command::command_line(step, &s.inputs, &outputs)
+        let mut argv = command::command_line(step, &s.inputs, &outputs)
             .map_err(|e| RuntimeError::Other(format!("step `{}`: {e}", s.key)))?
             .ok_or_else(|| RuntimeError::Other(format!("step `{}` has no command", s.key)))?;
+        // The program's full path, found once per run (not searched in PATH per step).
+        if let Some(program) = argv.first_mut() {
+            let found =
+                self.programs.entry(program.clone()).or_insert_with(|| command::find_program(program));
+            if let Some(path) = found {
+                *program = path.to_string_lossy().into_owned();
+            }
+        }
         let types = step.outputs.iter().map(|o| (o.name.value.clone(), o.ty)).collect();
         Ok(StepJob {
             index: i,
