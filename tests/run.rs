@@ -445,6 +445,12 @@ fn kill_9_during_a_step_then_a_new_run_reuses_what_completed_and_nothing_partial
     let hold = p.path("hold");
     std::fs::write(p.path("hold-0.5"), "").unwrap();
     let mut child = start_held_run(&p, &hold, &p.path(".sluice/runs/1/train_b/stdout"));
+    // Let train_a (which runs beside train_b) finish.
+    let t0 = Instant::now();
+    while status_of(&p.show("1"), "train_a") != "completed" {
+        assert!(t0.elapsed() < Duration::from_secs(60), "train_a did not complete");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     // train_b has written half its output; kill sluice without warning.
     child.kill().unwrap();
     child.wait().unwrap();
