@@ -221,6 +221,9 @@ fn environment(job: &StepJob) -> Vec<(String, String)> {
             env.push((k.to_string(), v.to_string()));
         }
     }
+    // A port name that cannot be a variable name (`=`, NUL) gets no variable; its value is in
+    // the context file.
+    env.retain(|(k, v)| !k.contains(['=', '\0']) && !v.contains('\0'));
     env
 }
 

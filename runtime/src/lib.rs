@@ -8,6 +8,7 @@ pub mod command;
 pub mod datastore;
 pub mod error;
 pub mod exec;
+pub mod flatten;
 pub mod git;
 pub mod orphans;
 pub mod plan;

@@ -220,7 +220,14 @@ pub fn plan(
     hash_cache: &HashCache,
     opts: &PlanOptions,
 ) -> Result<Plan, RuntimeError> {
-    let pipeline = &compiled.pipeline;
+    // Nested pipelines run as their steps.
+    let flat;
+    let pipeline = if crate::flatten::has_nested(&compiled.pipeline) {
+        flat = crate::flatten::flatten(&compiled.pipeline);
+        &flat
+    } else {
+        &compiled.pipeline
+    };
     let workspace = &compiled.workspace;
     let values = params::resolve(pipeline, &opts.parameters)?;
     let hasher = TreeHasher::new(hash_cache);
@@ -491,7 +498,8 @@ pub fn runnable(pipeline: &Pipeline, workspace: &Workspace, step: &Step) -> Resu
         StepKind::Sweep => Some("sweep jobs cannot run on this machine yet"),
         StepKind::Spark => Some("Spark jobs cannot run on this machine"),
         StepKind::AutoMl => Some("AutoML jobs run only in Azure ML"),
-        StepKind::Pipeline(_) => Some("nested pipeline steps cannot run on this machine yet"),
+        // Flattened before planning; one left here is a nested pipeline that could not be.
+        StepKind::Pipeline(_) => Some("this nested pipeline cannot run on this machine"),
         StepKind::ControlFlow(_) => Some("control-flow nodes cannot run on this machine yet"),
     };
     if let Some(p) = kind_problem {

@@ -78,9 +78,14 @@ impl StateDir {
         self.dir.join("runs")
     }
 
-    /// The folder of a step of a run.
+    /// The folder of a step of a run (`outer/inner` keys of nested pipelines nest; anything
+    /// that could leave the folder is escaped).
     pub fn step_dir(&self, run: i64, step: &str) -> PathBuf {
-        self.runs_dir().join(run.to_string()).join(step)
+        let mut dir = self.runs_dir().join(run.to_string());
+        for part in step.split('/') {
+            dir.push(safe_name(part));
+        }
+        dir
     }
 
     /// The folder of a built-in local datastore.
@@ -113,6 +118,36 @@ impl StateDir {
             .and_then(|_| file.seek(SeekFrom::Start(0)))
             .and_then(|_| file.write_all(me.as_bytes()));
         Ok(StateLock { _file: file })
+    }
+}
+
+/// A step key part as a file name: letters, digits, `-`, `_` and `.` stay; anything else (and
+/// a name of dots only) is written as `%XX`.
+fn safe_name(part: &str) -> String {
+    let dots_only = part.chars().all(|c| c == '.');
+    let mut out = String::with_capacity(part.len());
+    for b in part.bytes() {
+        if (b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') && !dots_only {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if out.is_empty() { "%".to_string() } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_folders_stay_inside_the_run() {
+        let s = StateDir::for_root(Path::new("/p"));
+        assert_eq!(s.step_dir(3, "train_a"), Path::new("/p/.sluice/runs/3/train_a"));
+        assert_eq!(s.step_dir(3, "outer/inner"), Path::new("/p/.sluice/runs/3/outer/inner"));
+        assert_eq!(s.step_dir(3, "../x"), Path::new("/p/.sluice/runs/3/%2E%2E/x"));
+        assert_eq!(s.step_dir(3, "a b\\c"), Path::new("/p/.sluice/runs/3/a%20b%5Cc"));
+        assert_eq!(s.step_dir(3, ""), Path::new("/p/.sluice/runs/3/%"));
     }
 }
 
