@@ -302,23 +302,32 @@ pub fn plan(
             .iter()
             .map(|o| (o.name.value.clone(), cache.output_path(&fp.fingerprint, &o.name.value)))
             .collect();
-        let mut problem = None;
+        let mut why = Vec::new();
         if reuse != Reuse::Hit {
-            let mut why = runnable(pipeline, workspace, step).err().into_iter().collect::<Vec<_>>();
+            why.extend(runnable(pipeline, workspace, step).err());
             why.extend(
                 inputs
                     .iter()
                     .filter_map(|(name, v)| v.as_ref().err().map(|e| format!("input `{name}`: {e}"))),
             );
-            if !why.is_empty() {
-                let text = format!("step `{}`: {}", step.key.value, why.join("; "));
-                problems.push(text.clone());
-                problem = Some(text);
-            }
         }
         let inputs: BTreeMap<String, InputValue> =
             inputs.into_iter().map(|(k, v)| (k, v.unwrap_or(InputValue::Unbound))).collect();
-        let command = command::command_line(step, &inputs, &outputs).ok().flatten();
+        let command = match command::command_line(step, &inputs, &outputs) {
+            Ok(c) => c,
+            Err(e) => {
+                if why.is_empty() && reuse != Reuse::Hit {
+                    why.push(e);
+                }
+                None
+            }
+        };
+        let mut problem = None;
+        if !why.is_empty() {
+            let text = format!("step `{}`: {}", step.key.value, why.join("; "));
+            problems.push(text.clone());
+            problem = Some(text);
+        }
         let manifest = opts.explain.then(|| manifest_values(&fp.manifest));
         index.insert(id, steps.len());
         steps.push(PlannedStep {

@@ -347,6 +347,7 @@ impl Scheduler<'_> {
     ) -> Result<(), RuntimeError> {
         let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
         let mut running: JoinSet<(usize, Outcome, i64)> = JoinSet::new();
+        let mut tasks: HashMap<tokio::task::Id, usize> = HashMap::new();
         let mut kill_deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
         let mut stopping = false;
         loop {
@@ -361,7 +362,8 @@ impl Scheduler<'_> {
                             let job = self.job(i)?;
                             self.status[i] = St::Running;
                             reporter.step_started(&self.plan.steps[i].key, &self.plan.steps[i].reason);
-                            running.spawn(exec::run_step(job, tx.clone()));
+                            let handle = running.spawn(exec::run_step(job, tx.clone()));
+                            tasks.insert(handle.id(), i);
                         }
                     }
                 }
@@ -370,6 +372,8 @@ impl Scheduler<'_> {
                 break;
             }
             tokio::select! {
+                // A step's start is always handled before its end.
+                biased;
                 Some(ev) = rx.recv() => match ev {
                     Event::Started { index, pid, at_ms } => {
                         self.pids.insert(index, pid);
@@ -379,8 +383,18 @@ impl Scheduler<'_> {
                         }
                     }
                 },
-                Some(done) = running.join_next() => {
-                    let Ok((i, outcome, ms)) = done else { continue };
+                Some(done) = running.join_next_with_id() => {
+                    let (i, outcome, ms) = match done {
+                        Ok((id, result)) => {
+                            tasks.remove(&id);
+                            result
+                        }
+                        // A step's task cannot panic by design; if one did, its step failed.
+                        Err(e) => match tasks.remove(&e.id()) {
+                            Some(i) => (i, Outcome::Failed { code: None, why: format!("internal error: {e}") }, 0),
+                            None => continue,
+                        },
+                    };
                     self.pids.remove(&i);
                     self.finished(i, outcome, ms, reporter)?;
                     if self.status[i] == St::Failed && !continue_on_failure {

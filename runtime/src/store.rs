@@ -365,7 +365,8 @@ impl RunStore {
     ) -> Result<(), RuntimeError> {
         self.conn
             .execute(
-                "UPDATE step_runs SET status = 'running', started_ms = ?3, pid = ?4 WHERE run_id = ?1 AND step = ?2",
+                "UPDATE step_runs SET status = 'running', started_ms = ?3, pid = ?4
+                 WHERE run_id = ?1 AND step = ?2 AND status = 'queued'",
                 params![run, step, started_ms, pid],
             )
             .map_err(|s| self.err(s))?;
