@@ -83,7 +83,8 @@ impl Reporter for PlainReporter {
 /// A live display: a bar of finished steps and a spinner per running step.
 pub struct TerminalReporter {
     multi: MultiProgress,
-    total: ProgressBar,
+    /// Finished steps out of all (made when the run starts).
+    total: Option<ProgressBar>,
     running: HashMap<String, ProgressBar>,
 }
 
@@ -103,12 +104,17 @@ impl TerminalReporter {
     /// A display on stderr.
     pub fn new() -> TerminalReporter {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
-        let total = multi.add(ProgressBar::hidden());
-        TerminalReporter { multi, total, running: HashMap::new() }
+        TerminalReporter { multi, total: None, running: HashMap::new() }
     }
 
     fn line(&self, text: &str) {
         let _ = self.multi.println(text);
+    }
+
+    fn step_done(&self) {
+        if let Some(t) = &self.total {
+            t.inc(1);
+        }
     }
 }
 
@@ -118,18 +124,22 @@ impl Reporter for TerminalReporter {
     }
     fn started(&mut self, run: i64, pipeline: &str, steps: usize, to_run: usize, reused: usize) {
         self.line(&format!("run {run} of {pipeline}: {steps} steps, {to_run} to run, {reused} reused"));
-        self.total.set_length(steps as u64);
-        self.total.set_draw_target(ProgressDrawTarget::stderr());
+        let total = self.multi.add(ProgressBar::new(steps as u64));
         if let Ok(style) = ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} steps  {elapsed}") {
-            self.total.set_style(style.progress_chars("=> "));
+            total.set_style(style.progress_chars("=> "));
         }
+        self.total = Some(total);
     }
     fn reused(&mut self, step: &str, reason: &str) {
         self.line(&format!("  reused     {step} ({reason})"));
-        self.total.inc(1);
+        self.step_done();
     }
     fn step_started(&mut self, step: &str, _reason: &str) {
-        let bar = self.multi.insert_before(&self.total, ProgressBar::new_spinner());
+        let spinner = ProgressBar::new_spinner();
+        let bar = match &self.total {
+            Some(t) => self.multi.insert_before(t, spinner),
+            None => self.multi.add(spinner),
+        };
         if let Ok(style) = ProgressStyle::with_template("  {spinner} {msg} {elapsed}") {
             bar.set_style(style);
         }
@@ -148,14 +158,14 @@ impl Reporter for TerminalReporter {
             StepEnd::Failed(why) => self.line(&format!("  FAILED     {step} ({why}) after {d}")),
             StepEnd::Canceled => self.line(&format!("  canceled   {step} after {d}")),
         }
-        self.total.inc(1);
+        self.step_done();
     }
     fn failure_output(&mut self, _step: &str, text: &str) {
         self.multi.suspend(|| eprint!("{text}"));
     }
     fn skipped(&mut self, step: &str, reason: &str) {
         self.line(&format!("  skipped    {step} ({reason})"));
-        self.total.inc(1);
+        self.step_done();
     }
     fn canceling(&mut self) {
         self.line("canceling: stopping the running steps...");
@@ -164,7 +174,9 @@ impl Reporter for TerminalReporter {
         for (_, bar) in self.running.drain() {
             bar.finish_and_clear();
         }
-        self.total.finish_and_clear();
+        if let Some(t) = self.total.take() {
+            t.finish_and_clear();
+        }
         let _ = self.multi.clear();
         eprintln!("{summary}");
     }
