@@ -217,8 +217,43 @@ async fn run_async(
         canceled,
         ms: ended - started,
     };
-    reporter.finished(&summary_line(&summary, plan.steps.len(), message.as_deref()));
+    let mut text = summary_line(&summary, plan.steps.len(), message.as_deref());
+    if run_status == status::COMPLETED {
+        let here = std::env::current_dir().unwrap_or_default();
+        text.push_str(&final_outputs(&plan, &here));
+    }
+    reporter.finished(&text);
     Ok(summary)
+}
+
+/// Where the outputs of the last steps (those no step reads) are, for people to find them
+/// (relative to `here` when inside it).
+fn final_outputs(plan: &Plan, here: &Path) -> String {
+    const MAX: usize = 8;
+    let read: std::collections::HashSet<&str> =
+        plan.steps.iter().flat_map(|s| s.depends_on.iter().map(String::as_str)).collect();
+    let outs: Vec<String> = plan
+        .steps
+        .iter()
+        .filter(|s| !read.contains(s.key.as_str()))
+        .flat_map(|s| {
+            s.outputs.iter().map(move |(name, p)| {
+                let shown = p
+                    .strip_prefix(here)
+                    .map_or_else(|_| p.display().to_string(), |r| r.display().to_string());
+                format!("\n  {}.{name}: {shown}", s.key)
+            })
+        })
+        .collect();
+    if outs.is_empty() {
+        return String::new();
+    }
+    let more = if outs.len() > MAX {
+        format!("\n  ... and {} more (see `sluice plan --json`)", outs.len() - MAX)
+    } else {
+        String::new()
+    };
+    format!("\noutputs:{}{more}", outs.into_iter().take(MAX).collect::<String>())
 }
 
 fn summary_line(s: &RunSummary, total: usize, failure: Option<&str>) -> String {
