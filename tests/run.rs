@@ -684,3 +684,30 @@ fn steps_that_cannot_run_here_are_named_before_anything_starts() {
     assert!(err.contains("step `notebook`: it runs on Databricks"), "{err}");
     assert!(!p.path(".sluice/runs/1").exists());
 }
+
+#[test]
+fn a_parallel_run_step_runs_its_entry_script_over_mini_batches() {
+    let p = Project::new();
+    for i in 0..5 {
+        p.write(&format!("data/images/img{i}.txt"), &format!("{}\n", i * 10));
+    }
+    p.write(
+        "src/score/score.py",
+        "import argparse\n\
+         def init():\n    global factor\n    ap = argparse.ArgumentParser()\n    ap.add_argument('--factor', type=int)\n    factor = ap.parse_known_args()[0].factor\n\
+         def run(mini_batch):\n    return [f'{p.rsplit(\"/\", 1)[1]},{int(open(p).read()) * factor},{len(mini_batch)}' for p in mini_batch]\n",
+    );
+    p.write(
+        "pipeline.yml",
+        "pipeline:\n  name: par\n  default_compute: cpu\n  data_references:\n    images: {datastore: data, path_on_datastore: images}\n  steps:\n\
+         \x20   score:\n      type: ParallelRunStep\n      parallel_run_config:\n        entry_script: score.py\n        source_directory: src/score\n        mini_batch_size: 2\n        error_threshold: -1\n        output_action: append_row\n        append_row_file_name: scores.txt\n\
+         \x20     arguments: [--factor, '3']\n      inputs: {batch: {source: images}}\n      outputs: {results: {destination: scores}}\n",
+    );
+    p.run(&[], 0);
+    let plan = p.plan(&[]);
+    assert!(all(&plan, "hit"));
+    let out = Path::new(plan["steps"][0]["outputs"]["results"].as_str().unwrap()).join("scores.txt");
+    let text = std::fs::read_to_string(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines, ["img0.txt,0,2", "img1.txt,30,2", "img2.txt,60,2", "img3.txt,90,2", "img4.txt,120,1"]);
+}

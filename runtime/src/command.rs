@@ -46,15 +46,18 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// The argv of a step with its inputs and outputs at these places; `None` for kinds sluice does
-/// not run itself.
+/// not run itself. `state_dir` holds the driver of parallel steps.
 pub fn command_line(
     step: &Step,
     inputs: &BTreeMap<String, InputValue>,
     outputs: &BTreeMap<String, PathBuf>,
+    state_dir: &Path,
 ) -> Result<Option<Vec<String>>, String> {
-    if !matches!(step.kind, StepKind::Command) {
-        return Ok(None);
-    }
+    let parallel = match &step.kind {
+        StepKind::Command => None,
+        StepKind::Parallel(spec) => Some(spec),
+        _ => return Ok(None),
+    };
     let input = |name: &str| -> Result<String, String> {
         match inputs.get(name).and_then(InputValue::text) {
             Some(t) => Ok(t),
@@ -67,6 +70,21 @@ pub fn command_line(
             .map(|p| p.to_string_lossy().into_owned())
             .ok_or_else(|| format!("no output `{name}`"))
     };
+    if let Some(spec) = parallel {
+        // python3 <driver> <entry script> <arguments>: the driver calls the script's functions.
+        let entry = spec
+            .entry_script
+            .as_ref()
+            .or(step.script.as_ref())
+            .ok_or("the parallel step has no entry script")?;
+        let driver = crate::parallel::driver_path(state_dir).to_string_lossy().into_owned();
+        let mut argv = vec![python(), driver, entry.raw.value.clone()];
+        if let Some(cmd) = &step.command {
+            argv.extend(crate::parallel::split_words(&render(&cmd.parts, &input, &output)?));
+        }
+        argv.extend(arguments(step, &input, &output)?);
+        return Ok(Some(argv));
+    }
     if let Some(cmd) = &step.command {
         let text = render(&cmd.parts, &input, &output)?;
         return Ok(Some(vec![shell().to_string(), "-c".to_string(), text]));
@@ -75,6 +93,17 @@ pub fn command_line(
         return Err("the step has no script or command".to_string());
     };
     let mut argv = vec![python(), script.raw.value.clone()];
+    argv.extend(arguments(step, &input, &output)?);
+    Ok(Some(argv))
+}
+
+/// A v1 step's arguments with placeholders replaced.
+fn arguments(
+    step: &Step,
+    input: &dyn Fn(&str) -> Result<String, String>,
+    output: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Vec<String>, String> {
+    let mut argv = Vec::new();
     for a in &step.arguments {
         argv.push(match a {
             Arg::Literal(s) => s.value.clone(),
@@ -82,7 +111,7 @@ pub fn command_line(
             Arg::Output(n) => output(&n.value)?,
         });
     }
-    Ok(Some(argv))
+    Ok(argv)
 }
 
 fn render(

@@ -42,6 +42,8 @@ pub struct StepJob {
     pub outputs: BTreeMap<String, Option<DataType>>,
     /// The command line with outputs in `staged` (built by the caller from the plan).
     pub argv: Vec<String>,
+    /// More environment variables (the settings of a parallel step).
+    pub extra_env: Vec<(String, String)>,
     /// The cache the outputs go to.
     pub cache: OutputCache,
 }
@@ -216,6 +218,7 @@ fn environment(job: &StepJob) -> Vec<(String, String)> {
         let p = StepJob::staged_output(&job.staged, name);
         env.push((format!("SLUICE_OUTPUT_{name}"), p.to_string_lossy().into_owned()));
     }
+    env.extend(job.extra_env.iter().cloned());
     for (k, v) in [("PYTHONUNBUFFERED", "1"), ("PYTHONDONTWRITEBYTECODE", "1")] {
         if std::env::var_os(k).is_none() {
             env.push((k.to_string(), v.to_string()));

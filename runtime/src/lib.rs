@@ -11,6 +11,7 @@ pub mod exec;
 pub mod flatten;
 pub mod git;
 pub mod orphans;
+pub mod parallel;
 pub mod plan;
 pub mod progress;
 pub mod run;

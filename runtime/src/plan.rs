@@ -313,7 +313,7 @@ pub fn plan(
         }
         let inputs: BTreeMap<String, InputValue> =
             inputs.into_iter().map(|(k, v)| (k, v.unwrap_or(InputValue::Unbound))).collect();
-        let command = match command::command_line(step, &inputs, &outputs) {
+        let command = match command::command_line(step, &inputs, &outputs, &state.dir) {
             Ok(c) => c,
             Err(e) => {
                 if why.is_empty() && reuse != Reuse::Hit {
@@ -492,8 +492,7 @@ fn input_values(
 /// Why a step cannot run on this machine, if it cannot.
 pub fn runnable(pipeline: &Pipeline, workspace: &Workspace, step: &Step) -> Result<(), String> {
     let kind_problem = match &step.kind {
-        StepKind::Command => None,
-        StepKind::Parallel(_) => Some("a parallel (ParallelRunStep) step cannot run on this machine yet"),
+        StepKind::Command | StepKind::Parallel(_) => None,
         StepKind::Databricks(_) => Some(
             "it runs on Databricks; submitting Databricks jobs is not supported yet, so run this pipeline in Azure ML",
         ),

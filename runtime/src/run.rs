@@ -537,7 +537,7 @@ impl Scheduler<'_> {
         let outputs: BTreeMap<String, PathBuf> =
             s.outputs.keys().map(|n| (n.clone(), StepJob::staged_output(&staged, n))).collect();
         let step = &s.step;
-        let mut argv = command::command_line(step, &s.inputs, &outputs)
+        let mut argv = command::command_line(step, &s.inputs, &outputs, &self.state.dir)
             .map_err(|e| RuntimeError::Other(format!("step `{}`: {e}", s.key)))?
             .ok_or_else(|| RuntimeError::Other(format!("step `{}` has no command", s.key)))?;
         // The program's full path, found once per run (not searched in PATH per step).
@@ -561,6 +561,10 @@ impl Scheduler<'_> {
             inputs: s.inputs.clone(),
             outputs: types,
             argv,
+            extra_env: crate::parallel::settings(step)
+                .map(|p| ("SLUICE_PARALLEL".to_string(), p.to_string()))
+                .into_iter()
+                .collect(),
             cache: self.cache.clone(),
         })
     }

@@ -45,6 +45,7 @@ impl StateDir {
         for d in [self.dir.clone(), self.cache_dir(), self.tmp_dir(), self.runs_dir()] {
             std::fs::create_dir_all(&d).map_err(|e| RuntimeError::io(&d, e))?;
         }
+        crate::parallel::install_driver(&self.dir).map_err(|e| RuntimeError::io(&self.dir, e))?;
         // Keep the state out of version control even where .gitignore does not mention it.
         let ignore = self.dir.join(".gitignore");
         if !ignore.exists() {
