@@ -14,7 +14,7 @@ pub fn run(cmd: &DatastoreCommand) -> Result<Outcome> {
 }
 
 fn upload(a: &UploadArgs) -> Result<Outcome> {
-    let mut s = session(&a.workspace);
+    let mut s = session(&a.workspace)?;
     // The workspace of the pipeline named, else of the current folder.
     let anchor = a.pipeline.clone().unwrap_or_else(|| std::path::PathBuf::from("./.sluice-anchor"));
     let ws = s.workspace_for(&anchor);

@@ -92,7 +92,7 @@ pub fn compile(
     file: &std::path::Path,
     ws: &WorkspaceArgs,
 ) -> anyhow::Result<Option<sluice_compiler::session::Compiled>> {
-    let mut s = session(ws);
+    let mut s = session(ws)?;
     let compiled = s.compile(file)?;
     print_diagnostics(&s);
     Ok(compiled)

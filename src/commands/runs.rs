@@ -39,7 +39,7 @@ fn state_dir(state: &StateArgs, ws: &WorkspaceArgs) -> Result<StateDir> {
     let dir = if let Some(dir) = &state.state {
         StateDir { dir: std::path::absolute(dir)? }
     } else if let Some(p) = &state.pipeline {
-        StateDir::for_root(&session(ws).workspace_for(p).root)
+        StateDir::for_root(&session(ws)?.workspace_for(p).root)
     } else if let Some(w) = &ws.workspace {
         StateDir::for_root(std::path::absolute(w)?.parent().unwrap_or(Path::new(".")))
     } else {

@@ -288,8 +288,9 @@ fn manifests_round_trip_through_json() {
 #[test]
 fn missing_data_and_parameters_are_errors() {
     let d = project();
-    fs::remove_file(d.path().join("data/raw.csv")).unwrap();
     let c = compile(d.path());
+    // Gone after the checks ran (they report a missing file themselves).
+    fs::remove_file(d.path().join("data/raw.csv")).unwrap();
     let values = params::resolve(&c.pipeline, &[]).unwrap();
     let cache = HashCache::new();
     let e = fingerprint_steps(&c.pipeline, &c.workspace, &values, &TreeHasher::new(&cache)).unwrap_err();
