@@ -17,6 +17,7 @@ temporary folder, removed afterwards).
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -27,21 +28,30 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+CPU = [0.0]  # CPU seconds (user + system) of the last command run by sh()
+
+
 def sh(cmd, env=None, cwd=None, check=True):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     dt = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[0] = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if check and p.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
     return dt, p
 
 
 def median_time(cmd, n, env=None, cwd=None, before=None):
-    times = []
+    """Median and best wall time; CPU[0] is left at the median CPU time (user + system)."""
+    times, cpus = [], []
     for _ in range(n):
         if before:
             before()
         times.append(sh(cmd, env=env, cwd=cwd)[0])
+        cpus.append(CPU[0])
+    CPU[0] = statistics.median(cpus)
     return statistics.median(times), min(times)
 
 
@@ -106,7 +116,7 @@ def bench_cold_hash(sluice, base):
         shutil.rmtree(os.path.join(proj, ".sluice"), ignore_errors=True)
 
     med, best = median_time([sluice, "plan", "pipeline.yml"], 5, cwd=proj, before=forget)
-    return total, med, best
+    return total, med, best, CPU[0]
 
 
 def bench_warm_plan(sluice, base, n_files=100_000):
@@ -127,7 +137,7 @@ def bench_warm_plan(sluice, base, n_files=100_000):
     )
     cold, _ = sh([sluice, "plan", "pipeline.yml"], cwd=proj)
     med, best = median_time([sluice, "plan", "pipeline.yml"], 7, cwd=proj)
-    return n_files, cold, med, best
+    return n_files, cold, med, best, CPU[0]
 
 
 def bench_steps(sluice, base, n=1000, width=100):
@@ -152,6 +162,7 @@ def bench_steps(sluice, base, n=1000, width=100):
     # The steps' interpreter is `true`: the process costs ~1 ms, the rest is sluice.
     env = dict(os.environ, SLUICE_PYTHON="true")
     first, p = sh([sluice, "run", "pipeline.yml"], env=env, cwd=proj)
+    first_cpu = CPU[0]
     reused_med, reused_best = median_time([sluice, "run", "pipeline.yml"], 5, env=env, cwd=proj)
     # The same steps, each a bare `true` process, one at a time and two at a time, without sluice.
     t0 = time.perf_counter()
@@ -160,7 +171,7 @@ def bench_steps(sluice, base, n=1000, width=100):
     bare = time.perf_counter() - t0
     shutil.rmtree(os.path.join(proj, ".sluice"))
     seq, _ = sh([sluice, "run", "pipeline.yml", "--jobs", "1"], env=env, cwd=proj)
-    return n, first, seq, bare, reused_med, reused_best
+    return n, first, first_cpu, seq, bare, reused_med, reused_best
 
 
 def bench_example(sluice):
@@ -184,20 +195,23 @@ def main():
               f"{one / 1e9:.2f} GB/s one core, {multi / 1e9 if multi else float('nan'):.2f} GB/s all cores")
         want = lambda name: not args.only or name in args.only
         if want("hash"):
-            total, med, best = bench_cold_hash(sluice, base)
+            total, med, best, cpu = bench_cold_hash(sluice, base)
             rate = total / med
             print(f"cold hash, 1 GiB tree ({total / 2**30:.2f} GiB, 1,024 files): median {med * 1000:.0f} ms, "
                   f"best {best * 1000:.0f} ms -> {rate / 1e9:.2f} GB/s median, {total / best / 1e9:.2f} GB/s best; "
                   f"{rate / (one * cores) * 100:.0f}% of {cores} x one-core openssl, "
-                  f"{(rate / multi * 100) if multi else float('nan'):.0f}% of openssl -multi {cores}")
+                  f"{(rate / multi * 100) if multi else float('nan'):.0f}% of openssl -multi {cores}; "
+                  f"CPU {cpu:.2f} s -> {total / cpu / 1e9:.2f} GB/s per busy core = {total / cpu / one * 100:.0f}% of one-core openssl")
             shutil.rmtree(os.path.join(base, "hash1g"), ignore_errors=True)
         if want("tree"):
-            n, cold, med, best = bench_warm_plan(sluice, base)
-            print(f"plan of a {n:,}-file tree: cold {cold * 1000:.0f} ms, warm median {med * 1000:.0f} ms, best {best * 1000:.0f} ms")
+            n, cold, med, best, cpu = bench_warm_plan(sluice, base)
+            print(f"plan of a {n:,}-file tree: cold {cold * 1000:.0f} ms, warm median {med * 1000:.0f} ms, "
+                  f"best {best * 1000:.0f} ms, CPU {cpu * 1000:.0f} ms (user + system, all threads)")
             shutil.rmtree(os.path.join(base, "tree100k"), ignore_errors=True)
         if want("steps"):
-            n, first, seq, bare, reused_med, reused_best = bench_steps(sluice, base)
-            print(f"{n:,} no-op steps: run {first:.2f} s ({first / n * 1000:.1f} ms/step, default jobs), "
+            n, first, first_cpu, seq, bare, reused_med, reused_best = bench_steps(sluice, base)
+            print(f"{n:,} no-op steps: run {first:.2f} s ({first / n * 1000:.1f} ms/step, default jobs; "
+                  f"CPU {first_cpu / n * 1000:.1f} ms/step incl. the step process), "
                   f"--jobs 1 {seq:.2f} s ({seq / n * 1000:.1f} ms/step; the bare processes alone take "
                   f"{bare / n * 1000:.1f} ms each, so overhead {(seq - bare) / n * 1000:.1f} ms/step)")
             print(f"{n:,} reused steps: run median {reused_med * 1000:.0f} ms, best {reused_best * 1000:.0f} ms")
