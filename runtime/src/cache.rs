@@ -5,7 +5,6 @@
 //! marker lists, is never reused.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -103,15 +102,12 @@ impl OutputCache {
             None
         };
         fs::rename(staged, &entry)?;
+        // The outputs are on disk before the marker exists, so a marker that survives a crash
+        // speaks of complete outputs. The marker itself needs no sync: one that a crash leaves
+        // empty or torn does not parse, and the step simply runs again (as it does when a lost
+        // folder rename takes the marker with it).
         let tmp_marker = entry.join(format!("{MARKER}.tmp"));
-        {
-            let mut f = fs::File::create(&tmp_marker)?;
-            f.write_all(&serde_json::to_vec(&marker).map_err(std::io::Error::other)?)?;
-            f.sync_all()?;
-        }
-        // The outputs and the marker are on disk before the marker has its name, so a marker
-        // that survives a crash always speaks of complete outputs. (The folder renames need no
-        // sync for that: if one is lost, so is the marker, and the step simply runs again.)
+        fs::write(&tmp_marker, serde_json::to_vec(&marker).map_err(std::io::Error::other)?)?;
         fs::rename(&tmp_marker, entry.join(MARKER))?;
         if let Some(old) = old {
             let _ = remove_tree(&old);

@@ -207,6 +207,7 @@ async fn run_async(
     let ended = time::now_ms();
     let message = sched.first_failure.as_ref().map(|(k, why)| format!("step `{k}` failed ({why})"));
     store.finish_run(run_id, run_status, ended, message.as_deref())?;
+    store.prune_listings()?;
     let summary = RunSummary {
         run: run_id,
         status: run_status,

@@ -364,11 +364,11 @@ impl RunStore {
         pid: Option<u32>,
     ) -> Result<(), RuntimeError> {
         self.conn
-            .execute(
+            .prepare_cached(
                 "UPDATE step_runs SET status = 'running', started_ms = ?3, pid = ?4
                  WHERE run_id = ?1 AND step = ?2 AND status = 'queued'",
-                params![run, step, started_ms, pid],
             )
+            .and_then(|mut st| st.execute(params![run, step, started_ms, pid]))
             .map_err(|s| self.err(s))?;
         Ok(())
     }
@@ -384,11 +384,11 @@ impl RunStore {
         message: Option<&str>,
     ) -> Result<(), RuntimeError> {
         self.conn
-            .execute(
+            .prepare_cached(
                 "UPDATE step_runs SET status = ?3, ended_ms = COALESCE(?4, ended_ms), exit_code = ?5, message = ?6
                  WHERE run_id = ?1 AND step = ?2",
-                params![run, step, status, ended_ms, exit_code, message],
             )
+            .and_then(|mut st| st.execute(params![run, step, status, ended_ms, exit_code, message]))
             .map_err(|s| self.err(s))?;
         Ok(())
     }
@@ -455,6 +455,40 @@ impl RunStore {
             }
         }
         tx.commit().map_err(err)
+    }
+
+    /// Drops the file listings no step's last run refers to (only those explain a later plan),
+    /// so the store does not grow with every change of a large tree.
+    pub fn prune_listings(&mut self) -> Result<usize, RuntimeError> {
+        let path = self.path.clone();
+        let err = |source| RuntimeError::Store { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(err)?;
+        let removed = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT s.manifest FROM step_runs s JOIN (
+                       SELECT pipeline_file, step, MAX(run_id) AS run_id FROM step_runs
+                       WHERE status NOT IN ('skipped', 'queued') GROUP BY pipeline_file, step) last
+                     ON s.pipeline_file = last.pipeline_file AND s.step = last.step AND s.run_id = last.run_id",
+                )
+                .map_err(err)?;
+            let manifests: Vec<String> =
+                stmt.query_map([], |r| r.get(0)).map_err(err)?.collect::<Result<_, _>>().map_err(err)?;
+            tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS keep(hash TEXT PRIMARY KEY); DELETE FROM keep;",
+            )
+            .map_err(err)?;
+            let mut keep = tx.prepare("INSERT OR IGNORE INTO keep(hash) VALUES (?1)").map_err(err)?;
+            for m in manifests {
+                let Ok(m) = serde_json::from_str::<Manifest>(&m) else { continue };
+                for tree in m.fields.values().filter_map(|f| f.tree.as_ref()) {
+                    keep.execute(params![tree]).map_err(err)?;
+                }
+            }
+            tx.execute("DELETE FROM trees WHERE hash NOT IN (SELECT hash FROM keep)", []).map_err(err)?
+        };
+        tx.commit().map_err(err)?;
+        Ok(removed)
     }
 
     /// True when the listing of `hash` is kept.
@@ -735,5 +769,47 @@ mod tests {
         drop(s);
         let s = RunStore::open(&d.path().join("runs.db")).unwrap();
         assert_eq!(s.latest_run().unwrap(), Some(run));
+    }
+}
+
+#[cfg(test)]
+mod prune_tests {
+    use super::*;
+    use sluice_compiler::fingerprint::{Field, Listing};
+
+    #[test]
+    fn listings_no_last_run_needs_are_dropped() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = RunStore::open(&d.path().join("runs.db")).unwrap();
+        let run = s
+            .begin_run(&NewRun {
+                experiment: "e".into(),
+                pipeline_file: "p.yml".into(),
+                pipeline_name: None,
+                parameters: serde_json::json!({}),
+                options: serde_json::json!({}),
+                git: None,
+                started_ms: 0,
+            })
+            .unwrap();
+        let mut manifest = Manifest::default();
+        manifest.insert("source", Field { value: "a".into(), origin: None, tree: Some("a".into()) });
+        let step = NewStepRun {
+            step: "s".into(),
+            position: 0,
+            kind: "command".into(),
+            fingerprint: "f".into(),
+            reuse: "miss".into(),
+            reason: "never run".into(),
+            status: status::COMPLETED.into(),
+            reused_from: None,
+            command: None,
+            manifest,
+        };
+        s.insert_step_runs(run, "p.yml", &[step]).unwrap();
+        s.put_listings(&[("a".into(), Listing::default()), ("b".into(), Listing::default())]).unwrap();
+        assert_eq!(s.prune_listings().unwrap(), 1);
+        assert!(s.has_listing("a"));
+        assert!(!s.has_listing("b"));
     }
 }
