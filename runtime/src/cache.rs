@@ -180,8 +180,15 @@ mod tests {
         fs::write(staged.join("outputs/o/b.txt"), "b").unwrap();
         cache.commit(&staged, marker("f1")).unwrap();
         assert_eq!(cache.lookup("f1").unwrap().files, vec![("outputs/o/b.txt".to_string(), 1)]);
+        // A torn marker (a crash before it reached the disk) does not count.
+        let marker_path = cache.entry_dir("f1").join(MARKER);
+        let text = fs::read(&marker_path).unwrap();
+        fs::write(&marker_path, &text[..text.len() / 2]).unwrap();
+        assert!(cache.lookup("f1").is_none());
+        fs::write(&marker_path, "").unwrap();
+        assert!(cache.lookup("f1").is_none());
         // Without its marker an entry does not count.
-        fs::remove_file(cache.entry_dir("f1").join(MARKER)).unwrap();
+        fs::remove_file(&marker_path).unwrap();
         assert!(cache.lookup("f1").is_none());
     }
 }

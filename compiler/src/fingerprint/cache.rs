@@ -84,10 +84,12 @@ impl Table {
         &self.arena[e.path.0..e.path.0 + e.path.1]
     }
 
+    /// The entry of `path`. The path's bytes are not compared: an entry found for another path
+    /// (two paths with one 64-bit hash) still has to match the file's device, inode, size and
+    /// modification time to count, and a device and inode name one file.
     fn find(&self, path: &[u8]) -> Option<&Entry> {
         let i = *self.index.get(&path_hash(path))? as usize;
-        let e = self.entries.get(i)?;
-        (self.path(e) == path).then_some(e)
+        self.entries.get(i)
     }
 
     fn insert(&mut self, path: &[u8], key: FileKey, hash: [u8; 32], used: u32) {
