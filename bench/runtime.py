@@ -140,9 +140,9 @@ def bench_warm_plan(sluice, base, n_files=100_000):
     return n_files, cold, med, best, CPU[0]
 
 
-def bench_steps(sluice, base, n=1000, width=100):
+def bench_steps(sluice, base, n=1000, width=100, real_python=False):
     """n no-op steps in n/width levels of `width`; each reads one output of the level before."""
-    proj = os.path.join(base, "steps1k")
+    proj = os.path.join(base, f"steps{n}{'py' if real_python else ''}")
     os.makedirs(os.path.join(proj, "src"), exist_ok=True)
     with open(os.path.join(proj, "src", "noop.py"), "w") as f:
         f.write("pass\n")
@@ -159,8 +159,13 @@ def bench_steps(sluice, base, n=1000, width=100):
             lines.append(f"      inputs: {{i: {{source: d{(level - 1) * width + (j * 7) % width}}}}}\n")
         lines.append(f"      outputs: {{o: {{destination: d{i}}}}}\n")
     write_pipeline(os.path.join(proj, "pipeline.yml"), "".join(lines))
-    # The steps' interpreter is `true`: the process costs ~1 ms, the rest is sluice.
-    env = dict(os.environ, SLUICE_PYTHON="true")
+    # The steps' interpreter is `true`: the process costs ~1 ms, the rest is sluice. With
+    # real_python, each step is a real `python3 noop.py` (as DVC's one-line stages are real).
+    env = dict(os.environ)
+    if real_python:
+        env.pop("SLUICE_PYTHON", None)
+    else:
+        env["SLUICE_PYTHON"] = "true"
     first, p = sh([sluice, "run", "pipeline.yml"], env=env, cwd=proj)
     first_cpu = CPU[0]
     reused_med, reused_best = median_time([sluice, "run", "pipeline.yml"], 5, env=env, cwd=proj)
@@ -183,7 +188,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sluice", default=os.path.join(ROOT, "target", "release", "sluice"))
     ap.add_argument("--dir", default=None)
-    ap.add_argument("--only", choices=["hash", "tree", "steps", "example"], action="append",
+    ap.add_argument("--only", choices=["hash", "tree", "steps", "dvc", "example"], action="append",
                     help="run only these benchmarks (repeatable)")
     args = ap.parse_args()
     sluice = os.path.abspath(args.sluice)
@@ -215,6 +220,17 @@ def main():
                   f"--jobs 1 {seq:.2f} s ({seq / n * 1000:.1f} ms/step; the bare processes alone take "
                   f"{bare / n * 1000:.1f} ms each, so overhead {(seq - bare) / n * 1000:.1f} ms/step)")
             print(f"{n:,} reused steps: run median {reused_med * 1000:.0f} ms, best {reused_best * 1000:.0f} ms")
+        if want("dvc"):
+            n, first, first_cpu, seq, bare, reused_med, reused_best = bench_steps(sluice, base, 200, 20, True)
+            print(f"{n} python3 steps (DVC: 200 one-line stages run in 69 s, no-op in 2.6 s): "
+                  f"run {first:.2f} s, all reused {reused_med * 1000:.0f} ms median")
+            proj = os.path.join(ROOT, "examples", "compare-models")
+            shutil.rmtree(os.path.join(proj, ".sluice"), ignore_errors=True)
+            sh([sluice, "run", "pipeline.yml"], cwd=proj)
+            med, best = median_time([sluice, "run", "pipeline.yml"], 11, cwd=proj)
+            pmed, pbest = median_time([sluice, "plan", "pipeline.yml"], 11, cwd=proj)
+            print(f"examples/compare-models, 5 steps, nothing to do (DVC 4 stages: repro 0.98 s, status 0.77 s): "
+                  f"run {med * 1000:.0f} ms median, plan {pmed * 1000:.1f} ms median")
         if want("example"):
             med, best = bench_example(sluice)
             print(f"plan of examples/compare-models: median {med * 1000:.1f} ms, best {best * 1000:.1f} ms")
