@@ -135,6 +135,8 @@ def bench_warm_plan(sluice, base, n_files=100_000):
         os.path.join(proj, "pipeline.yml"),
         "    s:\n      type: PythonScriptStep\n      script_name: main.py\n      source_directory: src\n",
     )
+    # A state folder, so that plans keep file hashes (a plan writes nothing without one).
+    os.makedirs(os.path.join(proj, ".sluice"), exist_ok=True)
     cold, _ = sh([sluice, "plan", "pipeline.yml"], cwd=proj)
     med, best = median_time([sluice, "plan", "pipeline.yml"], 7, cwd=proj)
     return n_files, cold, med, best, CPU[0]

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sluice_compiler::ir::{Arg, CommandPart, Step, StepKind};
+use sluice_compiler::ir::{Arg, CommandPart, ComponentOrigin, Step, StepKind};
 
 use crate::plan::InputValue;
 
@@ -90,7 +90,15 @@ pub fn command_line(
         return Ok(Some(vec![shell().to_string(), "-c".to_string(), text]));
     }
     let Some(script) = &step.script else {
-        return Err("the step has no script or command".to_string());
+        return Err(match step.component.as_deref().map(|c| &c.origin) {
+            Some(ComponentOrigin::Registered(r)) => {
+                format!(
+                    "its component `{}` is registered in Azure ML; sluice cannot see its command",
+                    r.value
+                )
+            }
+            _ => "the step has no script or command".to_string(),
+        });
     };
     let mut argv = vec![python(), script.raw.value.clone()];
     argv.extend(arguments(step, &input, &output)?);
@@ -134,4 +142,70 @@ fn render(
         }
     }
     Ok(s)
+}
+
+/// A step's own environment variables (v2 `environment_variables`), with `${{inputs.x}}` and
+/// `${{outputs.y}}` in their values replaced as in its command.
+pub fn environment_variables(
+    step: &Step,
+    inputs: &BTreeMap<String, InputValue>,
+    outputs: &BTreeMap<String, PathBuf>,
+) -> Vec<(String, String)> {
+    let Some(serde_json::Value::Object(vars)) = step.settings.get("environment_variables") else {
+        return Vec::new();
+    };
+    vars.iter()
+        .map(|(k, v)| {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), substitute(&text, inputs, outputs))
+        })
+        .collect()
+}
+
+/// Replaces each `${{inputs.x}}` / `${{outputs.y}}` in `text` (others stay as written).
+pub fn substitute(
+    text: &str,
+    inputs: &BTreeMap<String, InputValue>,
+    outputs: &BTreeMap<String, PathBuf>,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${{") {
+        let Some(len) = rest[start..].find("}}") else { break };
+        let inner = rest[start + 3..start + len].trim();
+        let value = if let Some(name) = inner.strip_prefix("inputs.") {
+            inputs.get(name).and_then(InputValue::text)
+        } else if let Some(name) = inner.strip_prefix("outputs.") {
+            outputs.get(name).map(|p| p.to_string_lossy().into_owned())
+        } else {
+            None
+        };
+        out.push_str(&rest[..start]);
+        match value {
+            Some(v) => out.push_str(&v),
+            None => out.push_str(&rest[start..start + len + 2]),
+        }
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_in_text_are_replaced() {
+        let inputs = BTreeMap::from([("lr".to_string(), InputValue::Value(0.5.into()))]);
+        let outputs = BTreeMap::from([("m".to_string(), PathBuf::from("/o/m"))]);
+        assert_eq!(
+            substitute("a ${{inputs.lr}} b ${{ outputs.m }} c ${{x.y}}", &inputs, &outputs),
+            "a 0.5 b /o/m c ${{x.y}}"
+        );
+        assert_eq!(substitute("${{inputs.missing}} ${{", &inputs, &outputs), "${{inputs.missing}} ${{");
+    }
 }

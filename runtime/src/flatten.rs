@@ -8,7 +8,7 @@ use sluice_compiler::ir::{Dag, DataLocation, Name, Pipeline, Source, Step, StepI
 
 /// True when some step is a nested pipeline.
 pub fn has_nested(p: &Pipeline) -> bool {
-    p.steps.iter().any(|s| matches!(s.kind, StepKind::Pipeline(_)))
+    p.steps.iter().any(|s| matches!(&s.kind, StepKind::Pipeline(sub) if !sub.opaque))
 }
 
 /// The pipeline with every nested pipeline replaced by its steps.
@@ -24,7 +24,8 @@ pub fn flatten(p: &Pipeline) -> Pipeline {
     let mut placed: Vec<Placed> = Vec::with_capacity(p.steps.len());
     for step in &p.steps {
         match &step.kind {
-            StepKind::Pipeline(sub) => {
+            // A pipeline known only by reference stays one step (that cannot run here).
+            StepKind::Pipeline(sub) if !sub.opaque => {
                 let sub = flatten(sub);
                 let base = out.steps.len();
                 let data_base = out.data.len();
@@ -145,36 +146,73 @@ fn bound_input(outer: &Step, sub: &Pipeline, index: usize, at: Name) -> Source {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sluice_compiler::ir::{OutputPort, PipelineOutput};
     use sluice_compiler::session::{Session, WorkspaceChoice};
 
-    const INNER: &str = "\
-pipeline:
-  name: inner
-  default_compute: local
-  parameters:
-    lr: {type: float, default: 0.1}
-  steps:
-    fit:
-      type: PythonScriptStep
-      script_name: fit.py
-      arguments: [--lr, parameter:lr, --out, output:model]
-      parameters: {lr: {source: lr}}
-      outputs: {model: {destination: model}}
-    score:
-      type: PythonScriptStep
-      script_name: score.py
-      arguments: [--model, input:m]
-      inputs: {m: {source: model}}
+    pub(crate) const TRAIN: &str = "\
+type: command
+name: fit
+inputs:
+  data: {type: uri_folder}
+  epochs: {type: integer, default: 3}
+outputs:
+  model: {type: uri_folder}
+code: ./src
+environment: {image: python:3.12-slim}
+command: python fit.py --data ${{inputs.data}} --epochs ${{inputs.epochs}} --model ${{outputs.model}}
 ";
 
-    fn compile(dir: &std::path::Path, name: &str, text: &str) -> Pipeline {
-        std::fs::write(dir.join(name), text).unwrap();
-        for f in ["fit.py", "score.py", "use.py"] {
-            std::fs::write(dir.join(f), "").unwrap();
-        }
+    pub(crate) const INNER: &str = "\
+$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json
+type: pipeline
+name: inner
+inputs:
+  data: {type: uri_folder}
+  epochs: {type: integer, default: 3}
+outputs:
+  model: {type: uri_folder}
+jobs:
+  fit:
+    component: ./train.yml
+    inputs:
+      data: ${{parent.inputs.data}}
+      epochs: ${{parent.inputs.epochs}}
+    outputs:
+      model: ${{parent.outputs.model}}
+";
+
+    pub(crate) const OUTER: &str = "\
+type: pipeline
+settings:
+  default_compute: azureml:cpu
+inputs:
+  rounds: 5
+jobs:
+  first:
+    type: pipeline
+    component: ./inner.yml
+    inputs:
+      data: {type: uri_folder, path: ./data}
+  second:
+    type: pipeline
+    component: ./inner.yml
+    inputs:
+      data: ${{parent.jobs.first.outputs.model}}
+      epochs: ${{parent.inputs.rounds}}
+";
+
+    fn compile(dir: &std::path::Path) -> Pipeline {
+        let write = |rel: &str, text: &str| {
+            let p = dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("src/fit.py", "print(1)\n");
+        write("data/x.txt", "1\n");
+        write("train.yml", TRAIN);
+        write("inner.yml", INNER);
+        write("pipeline.yml", OUTER);
         let mut s = Session::new(WorkspaceChoice::default());
-        let c = s.compile(&dir.join(name)).unwrap();
+        let c = s.compile(&dir.join("pipeline.yml")).unwrap();
         assert!(!s.diagnostics.has_errors(), "{:?}", s.diagnostics.as_slice());
         c.unwrap().pipeline
     }
@@ -182,41 +220,23 @@ pipeline:
     #[test]
     fn nested_steps_take_the_outer_bindings() {
         let d = tempfile::tempdir().unwrap();
-        let mut inner = compile(d.path(), "inner.yml", INNER);
-        // The inner `model` output is the nested pipeline's output `trained`.
-        inner.outputs.push(PipelineOutput {
-            name: inner.steps[0].outputs[0].name.clone(),
-            ty: None,
-            datastore: None,
-            mode: None,
-        });
-        inner.outputs[0].name.value = "trained".into();
-        inner.steps[0].outputs[0] =
-            OutputPort { pipeline_output: Some(0), ..inner.steps[0].outputs[0].clone() };
-
-        // An outer pipeline: a nested step `train` (binding lr to the outer parameter) and a
-        // step reading its output.
-        let mut outer = compile(
-            d.path(),
-            "outer.yml",
-            "pipeline:\n  name: outer\n  default_compute: local\n  parameters:\n    rate: {type: float, default: 0.5}\n  steps:\n    train:\n      type: PythonScriptStep\n      script_name: fit.py\n      parameters: {lr: {source: rate}}\n      outputs: {trained: {destination: t}}\n    use:\n      type: PythonScriptStep\n      script_name: use.py\n      arguments: [--m, input:m]\n      inputs: {m: {source: t}}\n      run_after: [train]\n",
-        );
-        outer.steps[0].kind = StepKind::Pipeline(Box::new(inner));
+        let outer = compile(d.path());
+        assert!(has_nested(&outer));
         let flat = flatten(&outer);
         let keys: Vec<&str> = flat.steps.iter().map(|s| s.key.value.as_str()).collect();
-        assert_eq!(keys, ["train/fit", "train/score", "use"]);
-        // The inner parameter takes the outer step's binding: the outer parameter `rate`.
-        assert!(matches!(flat.steps[0].inputs[0].source, Source::PipelineInput { index: 0, .. }));
-        // Inner data flow is renumbered.
+        assert_eq!(keys, ["first/fit", "second/fit"]);
+        let (first, second) = (&flat.steps[0], &flat.steps[1]);
+        // `first` gives data in place and leaves epochs to the nested pipeline's default.
+        assert!(matches!(&first.input("data").unwrap().source, Source::Location(DataLocation::Local(_))));
         assert!(
-            matches!(&flat.steps[1].inputs[0].source, Source::StepOutput { step: StepId(0), output, .. } if output == "model")
+            matches!(&first.input("epochs").unwrap().source, Source::Literal(l) if l.value == sluice_compiler::ir::Literal::Int(3))
         );
-        // The outer reader reads the inner producer.
+        // `second` reads what `first`'s inner step makes, and the outer pipeline's input.
         assert!(
-            matches!(&flat.steps[2].inputs[0].source, Source::StepOutput { step: StepId(0), output, .. } if output == "model")
+            matches!(&second.input("data").unwrap().source, Source::StepOutput { step: StepId(0), output, .. } if output == "model")
         );
-        let after: Vec<&str> = flat.steps[2].run_after.iter().map(|n| n.value.as_str()).collect();
-        assert_eq!(after, ["train/fit", "train/score"]);
-        assert_eq!(flat.dag.levels().unwrap().len(), 3);
+        assert!(matches!(second.input("epochs").unwrap().source, Source::PipelineInput { index: 0, .. }));
+        assert!(!has_nested(&flat));
+        assert_eq!(flat.dag.levels().unwrap().len(), 2);
     }
 }

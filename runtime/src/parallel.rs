@@ -32,8 +32,20 @@ pub fn settings(step: &Step) -> Option<serde_json::Value> {
     let StepKind::Parallel(spec) = &step.kind else {
         return None;
     };
-    let split: Vec<&str> =
-        step.inputs.iter().filter(|p| p.role == PortRole::Data).map(|p| p.name.value.as_str()).collect();
+    // v2 names the input to split (`input_data: ${{inputs.x}}`); v1 splits every data input.
+    let named: Vec<&str> = match step.settings.get("input_data") {
+        Some(serde_json::Value::String(t)) => t
+            .split("${{")
+            .filter_map(|p| p.split_once("}}").map(|(inner, _)| inner.trim()))
+            .filter_map(|inner| inner.strip_prefix("inputs."))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let split: Vec<&str> = if named.is_empty() {
+        step.inputs.iter().filter(|p| p.role == PortRole::Data).map(|p| p.name.value.as_str()).collect()
+    } else {
+        named
+    };
     let setting = |k: &str| step.settings.get(k).cloned().unwrap_or(serde_json::Value::Null);
     Some(json!({
         "split": split,

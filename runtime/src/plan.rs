@@ -460,33 +460,41 @@ fn input_values(
         data::resolve(loc, workspace).map(|d| InputValue::Path(d.path)).map_err(|e| e.to_string())
     };
     let literal = |l: &Literal| Ok(InputValue::Value(l.to_json()));
-    step.inputs
+    // Inputs the component declares that the step does not give take their default.
+    let mut out: BTreeMap<String, Result<InputValue, String>> = step
+        .component
         .iter()
-        .map(|port| {
-            let v = match &port.source {
-                Source::StepOutput { step: up, output, .. } => match index.get(up).map(|&i| &planned[i]) {
-                    Some(u) => Ok(InputValue::Path(cache.output_path(&u.fingerprint, output))),
-                    None => Err("its upstream step is not planned".to_string()),
-                },
-                Source::Data { index, .. } => local(&pipeline.data[*index].location),
-                Source::PipelineInput { index: i, .. } => {
-                    let input = &pipeline.inputs[*i];
-                    match (&input.data, values.get(*i)) {
-                        (Some(loc), _) => local(loc),
-                        (None, Some(v)) => literal(v),
-                        (None, None) => Ok(InputValue::Unbound),
-                    }
-                }
-                Source::Literal(l) => literal(&l.value),
-                Source::Location(loc) => local(loc),
-                Source::None | Source::Unresolved(_) => match &port.default {
-                    Some(d) => literal(&d.value),
-                    None => Ok(InputValue::Unbound),
-                },
-            };
-            (port.name.value.clone(), v)
+        .flat_map(|c| &c.inputs)
+        .filter(|d| step.input(&d.name.value).is_none())
+        .map(|d| {
+            (d.name.value.clone(), d.default.as_ref().map_or(Ok(InputValue::Unbound), |l| literal(&l.value)))
         })
-        .collect()
+        .collect();
+    out.extend(step.inputs.iter().map(|port| {
+        let v = match &port.source {
+            Source::StepOutput { step: up, output, .. } => match index.get(up).map(|&i| &planned[i]) {
+                Some(u) => Ok(InputValue::Path(cache.output_path(&u.fingerprint, output))),
+                None => Err("its upstream step is not planned".to_string()),
+            },
+            Source::Data { index, .. } => local(&pipeline.data[*index].location),
+            Source::PipelineInput { index: i, .. } => {
+                let input = &pipeline.inputs[*i];
+                match (&input.data, values.get(*i)) {
+                    (Some(loc), _) => local(loc),
+                    (None, Some(v)) => literal(v),
+                    (None, None) => Ok(InputValue::Unbound),
+                }
+            }
+            Source::Literal(l) => literal(&l.value),
+            Source::Location(loc) => local(loc),
+            Source::None | Source::Unresolved(_) => match &port.default {
+                Some(d) => literal(&d.value),
+                None => Ok(InputValue::Unbound),
+            },
+        };
+        (port.name.value.clone(), v)
+    }));
+    out
 }
 
 /// Why a step cannot run on this machine, if it cannot.
@@ -506,8 +514,10 @@ pub fn runnable(pipeline: &Pipeline, workspace: &Workspace, step: &Step) -> Resu
         StepKind::Sweep => Some("sweep jobs cannot run on this machine yet"),
         StepKind::Spark => Some("Spark jobs cannot run on this machine"),
         StepKind::AutoMl => Some("AutoML jobs run only in Azure ML"),
-        // Flattened before planning; one left here is a nested pipeline that could not be.
-        StepKind::Pipeline(_) => Some("this nested pipeline cannot run on this machine"),
+        // Flattened before planning; one left here is known only by reference.
+        StepKind::Pipeline(_) => {
+            Some("its pipeline component is registered in Azure ML; sluice cannot see its steps")
+        }
         StepKind::ControlFlow(_) => Some("control-flow nodes cannot run on this machine yet"),
     };
     if let Some(p) = kind_problem {

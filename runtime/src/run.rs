@@ -562,9 +562,11 @@ impl Scheduler<'_> {
             inputs: s.inputs.clone(),
             outputs: types,
             argv,
-            extra_env: crate::parallel::settings(step)
-                .map(|p| ("SLUICE_PARALLEL".to_string(), p.to_string()))
+            extra_env: command::environment_variables(step, &s.inputs, &outputs)
                 .into_iter()
+                .chain(
+                    crate::parallel::settings(step).map(|p| ("SLUICE_PARALLEL".to_string(), p.to_string())),
+                )
                 .collect(),
             cache: self.cache.clone(),
         })

@@ -57,6 +57,7 @@ fn compiled(dir: &Path) -> Compiled {
         mode: None,
         optional: false,
         default: None,
+        settings: Default::default(),
     });
     make.inputs.push(InputPort {
         name: name("extra"),
@@ -66,6 +67,7 @@ fn compiled(dir: &Path) -> Compiled {
         mode: None,
         optional: true,
         default: None,
+        settings: Default::default(),
     });
     to_command(
         make,
@@ -106,4 +108,64 @@ fn command_steps_plan_and_run() {
     assert_eq!(std::fs::read_to_string(out).unwrap(), "3 none");
     let logs = std::fs::read_to_string(state.step_dir(1, "use").join("stdout")).unwrap();
     assert_eq!(logs.trim(), "3 none");
+}
+
+/// A v2 pipeline whose jobs are pipeline components runs as the components' steps.
+#[test]
+fn nested_v2_pipelines_run_as_their_steps() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let write = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "src/fit.py",
+        "import argparse, os\nap = argparse.ArgumentParser()\nap.add_argument('--data'); ap.add_argument('--epochs'); ap.add_argument('--model')\n\
+         a = ap.parse_args()\nn = len(os.listdir(a.data))\nopen(os.path.join(a.model, 'out.txt'), 'w').write(f'{a.epochs} {n}')\n",
+    );
+    write("data/a.txt", "1");
+    write("data/b.txt", "2");
+    write(
+        "train.yml",
+        "type: command\ninputs:\n  data: {type: uri_folder}\n  epochs: {type: integer, default: 3}\noutputs:\n  model: {type: uri_folder}\n\
+         code: ./src\nenvironment: {image: python:3.12-slim}\n\
+         command: python3 fit.py --data ${{inputs.data}} --epochs ${{inputs.epochs}} --model ${{outputs.model}}\n",
+    );
+    write(
+        "inner.yml",
+        "type: pipeline\ninputs:\n  data: {type: uri_folder}\n  epochs: {type: integer, default: 3}\noutputs:\n  model: {type: uri_folder}\n\
+         jobs:\n  fit:\n    component: ./train.yml\n    inputs:\n      data: ${{parent.inputs.data}}\n      epochs: ${{parent.inputs.epochs}}\n    outputs:\n      model: ${{parent.outputs.model}}\n",
+    );
+    write(
+        "pipeline.yml",
+        "type: pipeline\nsettings:\n  default_compute: azureml:cpu\ninputs:\n  rounds: 5\njobs:\n\
+         \x20 first:\n    type: pipeline\n    component: ./inner.yml\n    inputs:\n      data: {type: uri_folder, path: ./data}\n\
+         \x20 second:\n    type: pipeline\n    component: ./inner.yml\n    inputs:\n      data: ${{parent.jobs.first.outputs.model}}\n      epochs: ${{parent.inputs.rounds}}\n",
+    );
+    let mut s = Session::new(WorkspaceChoice::default());
+    let c = s.compile(&dir.join("pipeline.yml")).unwrap().unwrap();
+    let file = dir.join("pipeline.yml");
+    let summary = run::run(&c, &file, &RunOptions::default(), &mut PlainReporter).unwrap();
+    assert_eq!((summary.status, summary.completed), ("completed", 2));
+    let state = sluice_runtime::StateDir::for_root(&c.workspace.root);
+    let store = sluice_runtime::RunStore::open(&state.store_path()).unwrap();
+    let plan = sluice_runtime::plan::plan(
+        &c,
+        &file,
+        &state,
+        Some(&store),
+        &sluice_compiler::fingerprint::HashCache::new(),
+        &PlanOptions::default(),
+    )
+    .unwrap();
+    let keys: Vec<&str> = plan.steps.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(keys, ["first/fit", "second/fit"]);
+    assert!(plan.steps.iter().all(|s| s.reuse == Reuse::Hit));
+    let read = |i: usize| std::fs::read_to_string(plan.steps[i].outputs["model"].join("out.txt")).unwrap();
+    assert_eq!(read(0), "3 2");
+    assert_eq!(read(1), "5 1");
+    // Each step's logs are in a folder of its own, nested like its key.
+    assert!(state.step_dir(1, "second/fit").join("stdout").is_file());
 }

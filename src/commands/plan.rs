@@ -21,8 +21,12 @@ pub fn run(args: &PlanArgs) -> Result<Outcome> {
         explain: args.explain,
     };
     let state = StateDir::for_root(&compiled.workspace.root);
+    // A plan writes nothing where nothing ran yet: without a state folder, every step is
+    // "never run" and file hashes are not kept.
     let result = (|| {
-        state.create()?;
+        if !state.exists() {
+            return plan::plan(&compiled, &args.file, &state, None, &HashCache::new(), &opts);
+        }
         let store = RunStore::open(&state.store_path())?;
         let cache = HashCache::load(&state.hash_cache_path());
         let plan = plan::plan(&compiled, &args.file, &state, Some(&store), &cache, &opts)?;

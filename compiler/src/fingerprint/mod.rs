@@ -155,6 +155,8 @@ impl Cx<'_> {
                     "type": out.ty.map(|t| t.as_str()),
                     "datastore": out.datastore.as_ref().map(|d| d.value.as_str()),
                     "mode": out.mode.map(|m| m.as_str()),
+                    "path": out.path.as_ref().map(|p| p.value.as_str()),
+                    "settings": without_metadata(&out.settings),
                 })),
             );
         }
@@ -190,8 +192,16 @@ impl Cx<'_> {
                 },
             );
         }
-        if !step.settings.is_empty() {
-            b.manifest.insert("settings", Field::new(Json::Object(step.settings.clone())));
+        let settings = without_metadata(&step.settings);
+        if !settings.is_empty() {
+            b.manifest.insert("settings", Field::new(Json::Object(settings)));
+        }
+        if !step.templates.is_empty() {
+            let texts: Vec<Json> = step.templates.iter().map(|t| t.text.clone().into()).collect();
+            b.manifest.insert("templates", Field::new(Json::Array(texts)));
+        }
+        if let Some(c) = &step.component {
+            b.manifest.insert("component", Field::new(component(c)));
         }
         let fingerprint = b.manifest.fingerprint();
         Ok(StepFingerprint { step: id, fingerprint, manifest: b.manifest, source, trees: b.trees })
@@ -307,7 +317,7 @@ impl Cx<'_> {
                 let h = b.hashed("runconfig", self.hasher.hash(&p.resolved(), IgnoreRules::None))?;
                 Field::new(json!({"runconfig": h.hash})).from(Origin::Path(p.raw.value.clone()))
             }
-            Environment::Inline { image, conda_file } => {
+            Environment::Inline { image, conda_file, build, settings } => {
                 let conda = match conda_file {
                     Some(p) => Some(
                         b.hashed("conda file", self.hasher.hash(&p.resolved(), IgnoreRules::None))?
@@ -316,10 +326,62 @@ impl Cx<'_> {
                     ),
                     None => None,
                 };
-                Field::new(json!({"image": image.as_ref().map(|i| i.value.as_str()), "conda": conda}))
+                // A docker build context counts by content, every file of it.
+                let build = match build {
+                    Some(p) => Some(
+                        b.hashed("docker build context", self.hasher.hash(&p.resolved(), IgnoreRules::None))?
+                            .hash
+                            .clone(),
+                    ),
+                    None => None,
+                };
+                Field::new(json!({
+                    "image": image.as_ref().map(|i| i.value.as_str()),
+                    "conda": conda,
+                    "build": build,
+                    "settings": settings,
+                }))
             }
         })
     }
+}
+
+/// Keys that describe a step or output without deciding its result.
+const METADATA: [&str; 6] = ["tags", "properties", "display_name", "description", "name", "version"];
+
+/// Settings without the keys that only describe (changing a tag does not re-run a step).
+fn without_metadata(settings: &serde_json::Map<String, Json>) -> serde_json::Map<String, Json> {
+    settings
+        .iter()
+        .filter(|(k, _)| !METADATA.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// What of a component decides a step's result beyond the step's own fields: where it comes
+/// from when registered, its declared inputs and outputs (defaults, types, modes), and the rest
+/// of its body (resources, distribution, ...).
+fn component(c: &crate::ir::Component) -> Json {
+    let registered = match &c.origin {
+        crate::ir::ComponentOrigin::Registered(r) => Some(r.value.clone()),
+        _ => None,
+    };
+    let port = |p: &crate::ir::PortDecl| {
+        json!({
+            "name": p.name.value,
+            "type": p.type_name,
+            "optional": p.optional,
+            "default": p.default.as_ref().map(|d| d.value.to_json()),
+            "mode": p.mode.map(|m| m.as_str()),
+        })
+    };
+    json!({
+        "kind": c.kind,
+        "registered": registered,
+        "inputs": c.inputs.iter().map(port).collect::<Vec<_>>(),
+        "outputs": c.outputs.iter().map(port).collect::<Vec<_>>(),
+        "settings": without_metadata(&c.settings),
+    })
 }
 
 /// The folder a step's code is in: its source folder, else its script's folder.
