@@ -4,6 +4,7 @@
 pub mod check;
 pub mod diagnostic;
 pub mod emit;
+pub mod fingerprint;
 pub mod ir;
 pub mod lower;
 pub mod report;
