@@ -4,6 +4,10 @@
 //! 100,000 steps fit the 16 MiB input limit, so the 100k/10k ratio compares like with like.
 //! Budgets are reported here and by `bench/check_budget.sh`, never asserted.
 
+// The allocator of the `sluice` binary, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,6 +1,10 @@
 //! Times each phase of checking one v1 pipeline file: `cargo run --release -p sluice-compiler
 //! --example phase_times -- FILE`.
 
+// The allocator of the `sluice` binary, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
