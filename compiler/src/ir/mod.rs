@@ -96,8 +96,8 @@ pub struct Pipeline {
     pub steps: Vec<Step>,
     /// Edges between steps, built from the steps' sources and `run_after`.
     pub dag: Dag,
-    /// Pipeline fields sluice does not interpret (v2 `tags`, `properties`, `identity`,
-    /// `services`, unknown `settings`), as written.
+    /// Pipeline fields as written, for emitters (v2 `tags`, `properties`, `identity`,
+    /// `services`, `compute`, and every one of `settings`), scalars typed as YAML 1.1 types them.
     pub settings: serde_json::Map<String, serde_json::Value>,
     /// References outside step inputs that do not resolve (v2 bindings in outputs, compute,
     /// conditions); the same checks as for inputs report them.

@@ -106,6 +106,7 @@ impl Lowerer<'_> {
         let settings = doc.settings.as_ref().map(|s| &s.value);
         let setting = |k: &str| settings.and_then(|s| s.get(k));
         let mut passthrough = data::passthrough(
+            &cx.text,
             Some(node),
             &[
                 "$schema",
@@ -117,24 +118,16 @@ impl Lowerer<'_> {
                 "inputs",
                 "outputs",
                 "jobs",
-                "settings",
-                "compute",
                 "component",
             ],
         );
         if let Some(s) = settings {
             self.check_settings(cx, s);
-            let extra: JsonMap<String, serde_json::Value> = s
-                .iter()
-                .filter(|(k, _)| {
-                    !["default_compute", "default_datastore", "continue_on_step_failure", "force_rerun"]
-                        .contains(&k.value.as_str())
-                })
-                .map(|(k, v)| (k.value.clone(), v.value.clone()))
-                .collect();
-            if !extra.is_empty() {
-                passthrough.insert("settings".to_string(), extra.into());
-            }
+        }
+        // Every setting stays in the passthrough as written (emitters send them on); an empty
+        // `settings:` says nothing.
+        if passthrough.get("settings").is_some_and(|v| !v.is_object()) {
+            passthrough.remove("settings");
         }
         let setting_name = |k: &str| {
             setting(k).and_then(|v| {
@@ -143,7 +136,10 @@ impl Lowerer<'_> {
         };
         let default_compute =
             setting_name("default_compute").or_else(|| doc.compute.as_ref().map(|c| cx.name(c)));
-        let setting_bool = |k: &str| setting(k).and_then(|v| v.value.as_bool()).unwrap_or(false);
+        // As Azure reads them (YAML 1.1: `True` and `yes` are true too).
+        let written = passthrough.get("settings").cloned();
+        let setting_bool =
+            |k: &str| written.as_ref().and_then(|s| s.get(k)).and_then(|v| v.as_bool()).unwrap_or(false);
 
         let inputs: Vec<PipelineInput> = doc
             .inputs
