@@ -417,6 +417,7 @@ impl Lowerer<'_> {
         {
             d.step.allow_reuse = c.is_deterministic.unwrap_or(true);
         }
+        d.step.written = passthrough(&cx.text, node, &[]);
         self.scan_bindings(scope, node, unresolved);
         d
     }
@@ -1203,6 +1204,7 @@ fn blank(cx: &LowerCtx, key: &Spanned<String>) -> Step {
         settings: JsonMap::new(),
         component: None,
         templates: Vec::new(),
+        written: JsonMap::new(),
     }
 }
 

@@ -105,22 +105,7 @@ impl Lowerer<'_> {
         let mut unresolved = Vec::new();
         let settings = doc.settings.as_ref().map(|s| &s.value);
         let setting = |k: &str| settings.and_then(|s| s.get(k));
-        let mut passthrough = data::passthrough(
-            &cx.text,
-            Some(node),
-            &[
-                "$schema",
-                "type",
-                "name",
-                "display_name",
-                "description",
-                "experiment_name",
-                "inputs",
-                "outputs",
-                "jobs",
-                "component",
-            ],
-        );
+        let mut passthrough = data::passthrough(&cx.text, Some(node), &["jobs"]);
         if let Some(s) = settings {
             self.check_settings(cx, s);
         }
