@@ -569,13 +569,13 @@ impl<'e> Emitter<'e> {
         let mut n = self.base_node(job, "sweep", &declared.unwrap_or_default());
         n.insert("_source".into(), source.into());
         n.insert("trial".into(), json!({ "componentId": component_id }));
-        for key in ["search_space", "objective", "sampling_algorithm", "limits", "early_termination"] {
+        for key in ["search_space", "objective", "sampling_algorithm", "limits", "queue_settings"] {
             if let Some(v) = f.get(key).filter(|v| !v.is_null()) {
                 n.insert(key.into(), v.clone());
             }
         }
-        if let Some(q) = f.get("queue_settings").filter(|v| !v.is_null()) {
-            n.insert("queue_settings".into(), rest::queue_settings(q));
+        if let Some(Value::Object(et)) = f.get("early_termination") {
+            n.insert("early_termination".into(), rest::early_termination(et));
         }
         if let Some(r) = f.get("resources").filter(|v| !v.is_null()) {
             n.insert("resources".into(), rest::resources(r));

@@ -247,3 +247,28 @@ pub fn resources(v: &Value) -> Value {
     }
     v
 }
+
+/// A sweep's early termination policy in its REST form (`policy_type: Bandit`, with the
+/// evaluation defaults).
+pub fn early_termination(et: &Map<String, Value>) -> Value {
+    let mut out = Map::new();
+    for (k, v) in et {
+        if v.is_null() {
+            continue;
+        }
+        if k == "type" {
+            let t = match v.as_str().unwrap_or("") {
+                "bandit" => "Bandit",
+                "median_stopping" => "MedianStopping",
+                "truncation_selection" => "TruncationSelection",
+                other => other,
+            };
+            out.insert("policy_type".into(), t.into());
+        } else {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    out.entry("delay_evaluation").or_insert(0.into());
+    out.entry("evaluation_interval").or_insert(0.into());
+    Value::Object(out)
+}
