@@ -22,6 +22,8 @@ pub enum Command {
     Graph(GraphArgs),
     /// Write the JSON schemas of the file formats.
     Schema(SchemaArgs),
+    /// Compile pipelines to Azure ML request bodies (`--target azureml`) or v2 YAML.
+    Compile(CompileArgs),
 }
 
 /// Where to find the workspace file.
@@ -105,4 +107,30 @@ pub struct SchemaArgs {
     /// Only compare: exit 1 when a file in DIR differs from what this version generates.
     #[arg(long)]
     pub check: bool,
+}
+
+/// `sluice compile`.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// Pipeline files; with several, one JSON line is printed per file.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// What to make.
+    #[arg(long, value_enum, default_value_t = CompileTarget::Azureml)]
+    pub target: CompileTarget,
+    /// Write to this file (`azureml`) or folder (`azureml-yaml`, required) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// What `sluice compile` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompileTarget {
+    /// The Azure ML v2 pipeline job request body and anonymous component registrations (JSON).
+    Azureml,
+    /// v2 YAML: `pipeline.yml` and the component files it references.
+    AzuremlYaml,
 }

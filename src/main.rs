@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Check(a) => commands::check::run(a),
         Command::Graph(a) => commands::graph::run(a),
         Command::Schema(a) => commands::schema::run(a),
+        Command::Compile(a) => commands::compile::run(a),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

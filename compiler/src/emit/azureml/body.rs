@@ -97,12 +97,6 @@ impl<'e> Emitter<'e> {
         if let Some(s) = f.get("services").filter(|v| v.as_object().is_some_and(|m| !m.is_empty())) {
             p.insert("services".into(), rest::services(s));
         }
-        if f.get("component").is_some() && f.get("jobs").is_none() {
-            self.errors.push(doc.at.error(
-                NO_EQUIVALENT,
-                "a pipeline job that runs a pipeline component (`component:` without `jobs`) is not supported by `sluice compile` yet",
-            ));
-        }
         p.insert("jobType".into(), "Pipeline".into());
         p.insert("isArchived".into(), false.into());
         json!({ "properties": p })
@@ -115,12 +109,16 @@ impl<'e> Emitter<'e> {
             Value::Null => None,
             Value::String(s) if s.is_empty() => None,
             Value::Object(m) => {
-                if m.contains_key("value") {
-                    self.errors.push(doc.at.error(
-                        REJECTED,
-                        "a pipeline job input is a literal or data (`type`, `path`, `mode`); azure-ai-ml rejects `value:` here",
-                    ));
-                    return None;
+                if let Some(value) = m.get("value") {
+                    if m.len() > 1 {
+                        self.errors.push(doc.at.error(
+                            REJECTED,
+                            "a pipeline job input is a literal (`value:` alone) or data (`type`, `path`, `mode`); azure-ai-ml rejects `value:` with other keys",
+                        ));
+                        return None;
+                    }
+                    let v = py::literal_value_union(value);
+                    return Some(json!({"jobInputType": "literal", "value": py::str_of(&v)}));
                 }
                 let path = m.get("path").filter(|p| !p.is_null())?;
                 let mut out = Map::new();
@@ -158,7 +156,16 @@ impl<'e> Emitter<'e> {
             "pipeline" => self.pipeline_node(job, scope),
             "automl" => return Some(super::automl::node(job)),
             "data_transfer" | "import" => self.transfer_node(job, scope),
-            "do_while" | "parallel_for" | "if_else" => return Some(super::control::node(job)),
+            "do_while" | "parallel_for" | "if_else" => {
+                self.errors.push(job.at.error(
+                    REJECTED,
+                    format!(
+                        "job `{}` is a `{kind}` job: azure-ai-ml accepts control flow only in pipelines built with its Python DSL, not in YAML",
+                        job.name
+                    ),
+                ));
+                return None;
+            }
             other => {
                 self.errors.push(job.at.error(
                     NO_EQUIVALENT,
@@ -749,14 +756,67 @@ impl<'e> Emitter<'e> {
     fn transfer_node(&mut self, job: &JobDoc, scope: &Scope) -> Option<Map<String, Value>> {
         let f = &job.fields;
         let kind = f.get("type").and_then(Value::as_str).unwrap_or("data_transfer").to_string();
-        let (component_id, source, component) = self.job_component(job, scope, &kind)?;
+        if kind == "import" {
+            self.errors.push(job.at.error(
+                NO_EQUIVALENT,
+                format!("job `{}` is an `import` job, which sluice cannot compile; write it as a `data_transfer` job with `task: import_data`", job.name),
+            ));
+            return None;
+        }
+        let task = f.get("task").and_then(Value::as_str).unwrap_or("copy_data").to_string();
+        let external = |key: &str| {
+            f.get(key)
+                .and_then(Value::as_object)
+                .and_then(|m| m.get("type"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        // Import and export without a component run azure-ai-ml's built-in components.
+        let builtin = match (task.as_str(), f.get("component")) {
+            ("import_data", None) => Some(match external("source").as_deref() {
+                Some("database") => {
+                    "azureml://registries/azureml/components/import_data_database/versions/0.0.1"
+                }
+                _ => "azureml://registries/azureml/components/import_data_file_system/versions/0.0.1",
+            }),
+            ("export_data", None) => {
+                if external("sink").as_deref() != Some("database") {
+                    self.errors.push(job.at.error(
+                        REJECTED,
+                        format!(
+                            "job `{}` exports data: azure-ai-ml exports only to a `sink` of `type: database`",
+                            job.name
+                        ),
+                    ));
+                    return None;
+                }
+                Some("azureml://registries/azureml/components/export_data_database/versions/0.0.1")
+            }
+            _ => None,
+        };
+        let (component_id, source, component) = match builtin {
+            Some(uri) => (uri.to_string(), "BUILTIN", None),
+            None => self.job_component(job, scope, &kind)?,
+        };
         let declared = component.as_ref().and_then(|c| c.get("outputs")).and_then(Value::as_object).cloned();
         let mut n = self.base_node(job, &kind, &declared.unwrap_or_default());
+        if task == "import_data" && f.get("outputs").is_none() {
+            n.insert("outputs".into(), json!({"sink": {"job_output_type": "mltable"}}));
+        }
         n.insert("_source".into(), source.into());
         n.insert("componentId".into(), component_id.into());
-        for key in ["task", "data_copy_mode"] {
-            if let Some(v) = f.get(key).filter(|v| !v.is_null()) {
-                n.insert(key.into(), v.clone());
+        n.insert("task".into(), task.clone().into());
+        let copy_mode = f.get("data_copy_mode").filter(|v| !v.is_null()).cloned().or_else(|| {
+            component.as_ref().and_then(|c| c.get("data_copy_mode")).filter(|v| !v.is_null()).cloned()
+        });
+        if let Some(m) = copy_mode {
+            n.insert("data_copy_mode".into(), m);
+        }
+        for key in ["source", "sink"] {
+            if let Some(Value::Object(v)) = f.get(key) {
+                let mut v = v.clone();
+                v.retain(|_, x| !x.is_null());
+                n.insert(key.into(), v.into());
             }
         }
         Some(n)
@@ -843,6 +903,13 @@ fn inline_input_decl(v: &Value, scope: &Scope) -> Value {
             }
             Value::Object(d)
         }
+        Value::Object(m) if m.contains_key("value") => {
+            let v = py::literal_value_union(&m["value"]);
+            match python_type(&v) {
+                Some(t) => json!({"type": t, "default": v}),
+                None => json!({"type": "uri_folder"}),
+            }
+        }
         Value::Object(m) => {
             let mut d = m.clone();
             d.entry("type").or_insert("uri_folder".into());
@@ -888,6 +955,9 @@ fn binding_source(s: &str, scope: &Scope) -> (String, Option<String>) {
     let name = |i: usize| parts.get(i).map(|p| p.trim_end_matches("}}")).unwrap_or("");
     let of_value = |v: Option<&Value>| -> (String, Option<String>) {
         match v {
+            Some(Value::Object(m)) if m.contains_key("value") && !m.contains_key("type") => {
+                (python_type(&py::literal_value_union(&m["value"])).unwrap_or("uri_folder").to_string(), None)
+            }
             Some(Value::Object(m)) => (
                 m.get("type").and_then(Value::as_str).unwrap_or("uri_folder").to_string(),
                 m.get("mode").and_then(Value::as_str).map(str::to_string),

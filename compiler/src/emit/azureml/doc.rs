@@ -82,8 +82,31 @@ pub fn build(p: &Pipeline, workspace: &Workspace, sources: &SourceMap, errors: &
     if p.settings.is_empty() && p.steps.iter().all(|s| s.written.is_empty()) {
         return super::script::pipeline(p, workspace, sources, dir, errors);
     }
+    let mut fields = p.settings.clone();
+    // A pipeline job that runs a pipeline component (`component:` instead of `jobs`) is sent
+    // as the component's jobs, with the component's outputs.
+    if let (Some(Value::String(r)), [step]) = (p.settings.get("component"), p.steps.as_slice())
+        && let (StepKind::Pipeline(sub), Some(c)) = (&step.kind, step.component.as_deref())
+    {
+        let mut settings = fields.get("settings").and_then(Value::as_object).cloned().unwrap_or_default();
+        let source = if r.trim_start().starts_with("file:") { "YAML.JOB" } else { "YAML.COMPONENT" };
+        settings.entry("_source").or_insert(source.into());
+        fields.insert("settings".into(), settings.into());
+        let mut outputs = c.written.get("outputs").and_then(Value::as_object).cloned().unwrap_or_default();
+        for o in outputs.values_mut() {
+            if let Value::Object(m) = o {
+                m.retain(|k, _| k == "type" || k == "mode" || k == "path");
+            }
+        }
+        if let Some(Value::Object(given)) = p.settings.get("outputs") {
+            outputs.extend(given.clone());
+        }
+        fields.insert("outputs".into(), outputs.into());
+        let jobs = sub.steps.iter().map(|s| job(s, sub, workspace, sources, errors)).collect();
+        return PipelineDoc { dir, fields, jobs, at };
+    }
     let jobs = p.steps.iter().map(|s| job(s, p, workspace, sources, errors)).collect();
-    PipelineDoc { dir, fields: p.settings.clone(), jobs, at }
+    PipelineDoc { dir, fields, jobs, at }
 }
 
 /// One step as a job.

@@ -7,7 +7,6 @@
 mod automl;
 mod body;
 mod component;
-mod control;
 pub mod doc;
 mod env;
 pub mod error;
@@ -16,6 +15,7 @@ mod py;
 mod pyyaml;
 mod rest;
 mod script;
+pub mod yaml_out;
 
 use serde_json::{Map, Value, json};
 
@@ -54,4 +54,23 @@ pub fn emit(
     let body = e.pipeline_body(&doc);
     let components = std::mem::take(&mut e.components);
     if errors.is_empty() { Ok(Payload { body, components }) } else { Err(errors.0) }
+}
+
+/// The v2 YAML files of a checked pipeline (`pipeline.yml` and its component files), as paths
+/// relative to `out` (the folder they are meant for: relative paths in them point from there).
+pub fn emit_yaml(
+    pipeline: &Pipeline,
+    workspace: &Workspace,
+    sources: &SourceMap,
+    out: &std::path::Path,
+) -> Result<Vec<(std::path::PathBuf, String)>, Vec<Diagnostic>> {
+    let mut errors = error::Errors::default();
+    let doc = doc::build(pipeline, workspace, sources, &mut errors);
+    // The bodies are made too, so every problem the service would meet is reported here.
+    let mut e = body::Emitter::new(&mut errors);
+    let _ = e.pipeline_body(&doc);
+    if !errors.is_empty() {
+        return Err(errors.0);
+    }
+    Ok(yaml_out::files(&doc, out))
 }

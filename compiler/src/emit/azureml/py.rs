@@ -62,6 +62,24 @@ pub fn union_str_number_bool(v: &Value) -> Value {
     }
 }
 
+/// The value `{value: v}` loads as (`UnionField([Str(), Bool(), Int(), Float()])`): text and
+/// booleans stay, 0 and 1 become booleans, other numbers whole numbers (truncated).
+pub fn literal_value_union(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => {
+            let f = n.as_f64().unwrap_or(0.0);
+            if f == 0.0 || f == 1.0 {
+                Value::Bool(f == 1.0)
+            } else if n.is_f64() {
+                Value::from(f.trunc() as i64)
+            } else {
+                v.clone()
+            }
+        }
+        other => other.clone(),
+    }
+}
+
 /// A float kept as a float in JSON (1.0, not 1).
 pub struct PyFloat(pub f64);
 

@@ -10,7 +10,16 @@ const BEST_WIDTH: usize = 80;
 
 /// The YAML text PyYAML writes for `value` with `sort_keys=True`.
 pub fn dump(value: &Value) -> String {
-    let mut e = Emitter { out: String::new(), column: 0 };
+    dump_with(value, Emitter { out: String::new(), column: 0, sort: true, portable: false })
+}
+
+/// YAML for files sluice writes: keys in their order, and text that YAML 1.2 (sluice) or YAML
+/// 1.1 (azure-ai-ml) would read as anything but text quoted, so both read the same values.
+pub fn dump_portable(value: &Value) -> String {
+    dump_with(value, Emitter { out: String::new(), column: 0, sort: false, portable: true })
+}
+
+fn dump_with(value: &Value, mut e: Emitter) -> String {
     match value {
         Value::Object(m) if !m.is_empty() => e.mapping(m, 0),
         Value::Array(a) if !a.is_empty() => e.sequence(a, 0),
@@ -18,7 +27,10 @@ pub fn dump(value: &Value) -> String {
             e.scalar(scalar, 0, false);
             // A lone plain scalar ends the document openly.
             e.newline();
-            if matches!(scalar, Value::String(s) if style(s, false) == Style::Plain) || !scalar.is_string() {
+            let portable = e.portable;
+            if matches!(scalar, Value::String(s) if style(s, false, portable) == Style::Plain)
+                || !scalar.is_string()
+            {
                 e.out.push_str("...\n");
             }
         }
@@ -29,6 +41,10 @@ pub fn dump(value: &Value) -> String {
 struct Emitter {
     out: String,
     column: usize,
+    /// Keys sorted (PyYAML's `sort_keys=True`), else kept in order.
+    sort: bool,
+    /// Also quote text YAML 1.2 reads as a number, boolean or null.
+    portable: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -57,7 +73,9 @@ impl Emitter {
     /// cursor is).
     fn mapping(&mut self, m: &serde_json::Map<String, Value>, indent: usize) {
         let mut keys: Vec<&String> = m.keys().collect();
-        keys.sort();
+        if self.sort {
+            keys.sort();
+        }
         for (i, k) in keys.into_iter().enumerate() {
             if i > 0 {
                 self.indent_to(indent);
@@ -127,7 +145,7 @@ impl Emitter {
             Value::Number(n) => self.write(&n.to_string()),
             Value::Array(_) => self.write("[]"),
             Value::Object(_) => self.write("{}"),
-            Value::String(s) => match style(s, key) {
+            Value::String(s) => match style(s, key, self.portable) {
                 Style::Plain => self.plain(s, indent, !key),
                 Style::Single => self.single_quoted(s, indent, !key),
                 Style::Double => self.double_quoted(s),
@@ -256,10 +274,14 @@ fn float_repr(f: f64) -> String {
 }
 
 /// `choose_scalar_style` for a string in block context.
-fn style(s: &str, key: bool) -> Style {
+fn style(s: &str, key: bool, portable: bool) -> Style {
     let a = analyze(s);
     // Plain only when the text would read back as a string.
-    let implicit = matches!(resolve_plain(s), Scalar11::Str(_)) && !is_timestamp(s) && s != "=" && s != "<<";
+    let implicit = matches!(resolve_plain(s), Scalar11::Str(_))
+        && !is_timestamp(s)
+        && s != "="
+        && s != "<<"
+        && !(portable && yaml12_non_string(s));
     if implicit && !(key && (a.empty || a.multiline)) && a.allow_block_plain {
         return Style::Plain;
     }
@@ -285,6 +307,37 @@ fn is_timestamp(s: &str) -> bool {
             && month.bytes().all(|c| c.is_ascii_digit())
             && (1..=2).contains(&day.len())
     }
+}
+
+/// True when YAML 1.2's core schema reads plain `s` as a number, boolean or null.
+fn yaml12_non_string(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    if matches!(s, "true" | "false" | "True" | "False" | "TRUE" | "FALSE" | "~" | "null" | "Null" | "NULL")
+        || [".inf", "-.inf", "+.inf", ".nan"].contains(&lower.as_str())
+    {
+        return true;
+    }
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if let Some(oct) = body.strip_prefix("0o") {
+        return !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    }
+    if let Some(hex) = body.strip_prefix("0x") {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    // [0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)? or \.[0-9]+(...)?
+    let (mantissa, exp) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let exp_ok = exp.is_none_or(|e| {
+        let d = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
+    });
+    let (int, frac) = mantissa.split_once('.').map_or((mantissa, None), |(a, b)| (a, Some(b)));
+    let int_ok = int.bytes().all(|b| b.is_ascii_digit());
+    let frac_ok = frac.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
+    let some_digit = !int.is_empty() || frac.is_some_and(|f| !f.is_empty());
+    exp_ok && int_ok && frac_ok && some_digit
 }
 
 struct Analysis {
@@ -415,6 +468,12 @@ mod tests {
             dump(&v),
             "a: '3.8'\nb: 'yes'\nc: ''\nd: 'x: y'\ne: '- z'\nf: it's\ng: 1.0\nh: 1.0e-05\ni: null\nj: true\nk: \"\\xE9\"\nl: '2024-01-31'\n"
         );
+    }
+
+    #[test]
+    fn portable_text_quotes_what_yaml_1_2_reads_otherwise() {
+        let v = json!({"b": "0o17", "a": "1e-3", "c": "x", "d": "3"});
+        assert_eq!(dump_portable(&v), "b: '0o17'\na: '1e-3'\nc: x\nd: '3'\n");
     }
 
     #[test]

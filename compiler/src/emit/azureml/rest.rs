@@ -56,7 +56,7 @@ pub fn node_input(v: &Value) -> Option<Value> {
                 }
                 (None, Some(value)) => {
                     out.insert("job_input_type".into(), "literal".into());
-                    out.insert("value".into(), py::str_of(value).into());
+                    out.insert("value".into(), py::str_of(&py::literal_value_union(value)).into());
                 }
                 (None, None) => return None,
             }
