@@ -25,7 +25,10 @@ pub fn run(args: &CompileArgs) -> Result<Outcome> {
 fn payload(s: &mut Session, file: &Path) -> Result<Option<azureml::Payload>> {
     let Some(c) = s.compile(file)? else { return Ok(None) };
     match azureml::emit(&c.pipeline, &c.workspace, &s.sources) {
-        Ok(p) => Ok(Some(p)),
+        Ok(p) => {
+            s.diagnostics.extend(p.warnings.clone());
+            Ok(Some(p))
+        }
         Err(ds) => {
             s.diagnostics.extend(ds);
             Ok(None)
@@ -81,7 +84,10 @@ fn yaml(args: &CompileArgs, s: &mut Session) -> Result<Outcome> {
     };
     let files = match s.compile(file)? {
         Some(c) => match azureml::emit_yaml(&c.pipeline, &c.workspace, &s.sources, dir) {
-            Ok(files) => Some(files),
+            Ok((files, warnings)) => {
+                s.diagnostics.extend(warnings);
+                Some(files)
+            }
             Err(ds) => {
                 s.diagnostics.extend(ds);
                 None

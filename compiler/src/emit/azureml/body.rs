@@ -255,6 +255,10 @@ impl<'e> Emitter<'e> {
     ) -> Option<(String, &'static str, Option<Map<String, Value>>)> {
         let key = if kind == "sweep" { "trial" } else { "component" };
         match (job.fields.get(key), &job.component) {
+            (_, Some(c)) if c.flow.is_some() => {
+                let id = self.register_flow(c)?;
+                Some((id, YAML_COMPONENT, Some(c.fields.clone())))
+            }
             (_, Some(c)) => {
                 let spec = self.component_spec(c, scope)?;
                 let source = match c.origin {
@@ -289,6 +293,7 @@ impl<'e> Emitter<'e> {
                     origin: Origin::InPlace,
                     jobs: Vec::new(),
                     at: job.at,
+                    flow: None,
                 };
                 let id = self.register(spec, YAML_JOB, description, &c);
                 Some((id, YAML_JOB, None))
@@ -329,6 +334,59 @@ impl<'e> Emitter<'e> {
         props.insert("tags".into(), tags);
         self.components.insert(id.clone(), json!({ "properties": props }));
         id
+    }
+
+    /// Registers a prompt flow's component (under its own name); gives its id.
+    fn register_flow(&mut self, c: &ComponentDoc) -> Option<String> {
+        let flow = c.flow.as_ref()?;
+        let f = &c.fields;
+        let mut spec = Map::new();
+        comp::pick(
+            f,
+            &[
+                "name",
+                "display_name",
+                "description",
+                "tags",
+                "variant",
+                "column_mappings",
+                "connections",
+                "environment_variables",
+                "properties",
+            ],
+            &mut spec,
+        );
+        spec.insert("version".into(), f.get("version").cloned().unwrap_or("1".into()));
+        spec.insert("type".into(), "promptflow_parallel".into());
+        spec.insert("is_deterministic".into(), f.get("is_deterministic").cloned().unwrap_or(true.into()));
+        if let Some(e) = f.get("environment").filter(|v| !v.is_null()) {
+            let env = self.environment(e, c)?;
+            spec.insert("environment".into(), env);
+        }
+        py::drop_empty(&mut spec);
+        let spec_value = Value::Object(spec.clone());
+        let id = format!(
+            "{WORKSPACE}/components/azureml_anonymous/versions/{}",
+            hash::anonymous_component_hash(&spec_value)
+        );
+        let client_hash = hash::hash_dict_omitting(&spec_value, &["version"]);
+        let mut registered = spec;
+        registered.insert("_source".into(), YAML_COMPONENT.into());
+        registered.insert("code".into(), Value::Null);
+        registered.insert("flow_file_name".into(), flow.file_name.clone().into());
+        let mut properties = f.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+        properties.insert("client_component_hash".into(), client_hash.into());
+        let mut props = Map::new();
+        if let Some(d) = f.get("description").filter(|d| !d.is_null()) {
+            props.insert("description".into(), py::str_of(d).into());
+        }
+        props.insert("componentSpec".into(), registered.into());
+        props.insert("isAnonymous".into(), false.into());
+        props.insert("isArchived".into(), false.into());
+        props.insert("properties".into(), properties.into());
+        props.insert("tags".into(), f.get("tags").cloned().unwrap_or(json!({})));
+        self.components.insert(id.clone(), json!({ "properties": props }));
+        Some(id)
     }
 
     /// A pipeline component's hash also covers the content of each job input that is a local
@@ -482,6 +540,7 @@ impl<'e> Emitter<'e> {
             origin: Origin::InPlace,
             jobs: Vec::new(),
             at: job.at,
+            flow: None,
         };
         let mut spec = Map::new();
         spec.insert("type".into(), kind.into());
@@ -636,6 +695,7 @@ impl<'e> Emitter<'e> {
                     origin: Origin::InPlace,
                     jobs: Vec::new(),
                     at: job.at,
+                    flow: None,
                 };
                 Some(self.parallel_task(t, &c)?)
             }

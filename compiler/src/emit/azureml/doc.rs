@@ -66,6 +66,8 @@ pub struct ComponentDoc {
     pub jobs: Vec<JobDoc>,
     /// Where it is (for errors).
     pub at: At,
+    /// The prompt flow, for a flow run by a parallel job.
+    pub flow: Option<super::flow::Flow>,
 }
 
 impl ComponentDoc {
@@ -130,6 +132,7 @@ pub fn job(
             origin: Origin::InPlace,
             jobs: sub_jobs(step, workspace, sources, errors),
             at,
+            flow: None,
         }),
         (Some(Value::String(r)), Some(c)) => match &c.origin {
             ComponentOrigin::File { file: Some(file), .. } => Some(ComponentDoc {
@@ -138,7 +141,28 @@ pub fn job(
                 origin: if r.trim_start().starts_with("file:") { Origin::InPlace } else { Origin::File },
                 jobs: sub_jobs(step, workspace, sources, errors),
                 at: At::new(*file, crate::source::Span::point(0)),
+                flow: None,
             }),
+            ComponentOrigin::File { path, file: None } if c.kind == "flow" => {
+                match super::flow::load(&path.resolved()) {
+                    Ok((flow, fields)) => Some(ComponentDoc {
+                        fields,
+                        dir: flow.dir.clone(),
+                        origin: if r.trim_start().starts_with("file:") {
+                            Origin::InPlace
+                        } else {
+                            Origin::File
+                        },
+                        jobs: Vec::new(),
+                        at,
+                        flow: Some(flow),
+                    }),
+                    Err(e) => {
+                        errors.push(At::new(path.raw.file, path.raw.span).error(super::error::REJECTED, e));
+                        None
+                    }
+                }
+            }
             _ => None,
         },
         _ => None,

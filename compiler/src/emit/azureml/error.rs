@@ -25,6 +25,13 @@ pub const REJECTED: Rule = Rule {
     summary: "A value the Azure ML SDK rejects while building the request body.",
 };
 
+/// A setting that has no v2 equivalent and is left out (the payload is still made).
+pub const NOT_KEPT: Rule = Rule {
+    code: "azureml-not-kept",
+    severity: Severity::Warning,
+    summary: "A setting with no Azure ML v2 equivalent is left out of the request body.",
+};
+
 /// Where an error points: a file and a span in it.
 #[derive(Clone, Copy, Debug)]
 pub struct At {
@@ -48,16 +55,25 @@ impl At {
 
 /// Diagnostics gathered while emitting; emitting goes on past each so all are reported at once.
 #[derive(Debug, Default)]
-pub struct Errors(pub Vec<Diagnostic>);
+pub struct Errors {
+    /// Errors: no payload is made.
+    pub errors: Vec<Diagnostic>,
+    /// Warnings: the payload is made without what they name.
+    pub warnings: Vec<Diagnostic>,
+}
 
 impl Errors {
-    /// Records one.
+    /// Records one, by its severity.
     pub fn push(&mut self, d: Diagnostic) {
-        self.0.push(d);
+        if d.is_error() {
+            self.errors.push(d);
+        } else {
+            self.warnings.push(d);
+        }
     }
 
-    /// True when nothing was recorded.
+    /// True when no error was recorded.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.errors.is_empty()
     }
 }

@@ -329,6 +329,12 @@ pub fn anonymous_id_from_spec(spec: &Value) -> String {
     hash_dict(spec, &["name", "id", "version", "_source"])
 }
 
+/// `hash_dict(component, keys_to_omit)`: the UUID-shaped hash of a dict without some top-level
+/// keys (`client_component_hash` omits only `version`).
+pub fn hash_dict_omitting(component: &Value, keys_to_omit: &[&str]) -> String {
+    hash_dict(component, keys_to_omit)
+}
+
 /// `azure.ai.ml._utils.utils.hash_dict`: `UUID(sha256(json.dumps(items minus keys,
 /// sort_keys=True)).hexdigest()[:32])`.
 fn hash_dict(items: &Value, keys_to_omit: &[&str]) -> String {

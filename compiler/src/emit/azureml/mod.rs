@@ -10,6 +10,7 @@ mod component;
 pub mod doc;
 mod env;
 pub mod error;
+mod flow;
 pub mod hash;
 mod py;
 mod pyyaml;
@@ -33,6 +34,8 @@ pub struct Payload {
     pub body: Value,
     /// Each anonymous component's registration body, by component id.
     pub components: Map<String, Value>,
+    /// What was left out because Azure ML v2 has no equivalent (v1 `run_after`, ...).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Payload {
@@ -53,24 +56,29 @@ pub fn emit(
     let mut e = body::Emitter::new(&mut errors);
     let body = e.pipeline_body(&doc);
     let components = std::mem::take(&mut e.components);
-    if errors.is_empty() { Ok(Payload { body, components }) } else { Err(errors.0) }
+    if errors.is_empty() {
+        Ok(Payload { body, components, warnings: errors.warnings })
+    } else {
+        Err(errors.errors.into_iter().chain(errors.warnings).collect())
+    }
 }
 
 /// The v2 YAML files of a checked pipeline (`pipeline.yml` and its component files), as paths
-/// relative to `out` (the folder they are meant for: relative paths in them point from there).
+/// relative to `out` (the folder they are meant for: relative paths in them point from there),
+/// with the warnings about what was left out.
 pub fn emit_yaml(
     pipeline: &Pipeline,
     workspace: &Workspace,
     sources: &SourceMap,
     out: &std::path::Path,
-) -> Result<Vec<(std::path::PathBuf, String)>, Vec<Diagnostic>> {
+) -> Result<(Vec<(std::path::PathBuf, String)>, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut errors = error::Errors::default();
     let doc = doc::build(pipeline, workspace, sources, &mut errors);
     // The bodies are made too, so every problem the service would meet is reported here.
     let mut e = body::Emitter::new(&mut errors);
     let _ = e.pipeline_body(&doc);
     if !errors.is_empty() {
-        return Err(errors.0);
+        return Err(errors.errors.into_iter().chain(errors.warnings).collect());
     }
-    Ok(yaml_out::files(&doc, out))
+    Ok((yaml_out::files(&doc, out), errors.warnings))
 }

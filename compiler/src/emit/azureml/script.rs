@@ -12,15 +12,17 @@
 //!   `${{parent.jobs.<step>.outputs.<output>}}`;
 //! - pipeline parameters -> literal pipeline inputs, typed in the components that use them;
 //! - `allow_reuse` -> `is_deterministic`;
-//! - DatabricksStep, AdlaStep, AzureBatchStep, DataTransferStep -> an error naming the step: the
-//!   v2 service has no job that runs them.
+//! - DataTransferStep -> a `data_transfer` job with `task: copy_data` (`merge_with_overwrite`)
+//!   on serverless compute, from its source to its destination path;
+//! - DatabricksStep, AdlaStep, AzureBatchStep -> an error naming the step: the v2 service has no
+//!   job that runs them.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
 use super::doc::{ComponentDoc, JobDoc, Origin, PipelineDoc};
-use super::error::{At, Errors, NO_EQUIVALENT, UNREADABLE};
+use super::error::{At, Errors, NO_EQUIVALENT, NOT_KEPT, UNREADABLE};
 use crate::ir::{
     Arg, DataLocation, DataType, Environment, InputPort, Literal, Mode, Pipeline, PortRole, Source, Step,
     StepKind, Workspace,
@@ -35,6 +37,7 @@ pub const DEFAULT_ENVIRONMENT: &str = "azureml://registries/azureml/environments
 pub const DEFAULT_IMAGE: &str = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest";
 
 const COMMAND_SCHEMA: &str = "https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json";
+const TRANSFER_SCHEMA: &str = "https://azuremlschemas.azureedge.net/latest/dataTransferComponent.schema.json";
 const PARALLEL_SCHEMA: &str = "https://azuremlschemas.azureedge.net/latest/parallelComponent.schema.json";
 
 /// A pipeline with no written v2 form.
@@ -135,9 +138,7 @@ pub fn job(
         StepKind::AzureBatch => Some(
             "runs an executable on Azure Batch; Azure ML v2 pipelines have no Azure Batch job (run it as a `command` job on a compute cluster)",
         ),
-        StepKind::DataTransfer { .. } => Some(
-            "copies data with Azure Data Factory; the v2 `data_transfer` job copies only between Azure ML data paths on serverless compute and cannot use this step's Data Factory compute or its data references (use a `data_transfer` job with `task: copy_data`)",
-        ),
+        StepKind::DataTransfer { .. } => return transfer_job(step, p, workspace, dir, at, errors),
         other => Some(match other {
             StepKind::Command => "has no script to run",
             _ => "has no Azure ML v2 equivalent",
@@ -147,6 +148,7 @@ pub fn job(
         errors.push(at.error(NO_EQUIVALENT, format!("step `{}` {why}", step.key.value)));
         return JobDoc { name: step.key.value.clone(), fields, dir, component, at };
     }
+    not_kept(step, at, errors);
     let parallel = matches!(step.kind, StepKind::Parallel(_));
     fields.insert("type".into(), if parallel { "parallel" } else { "command" }.into());
     if let Some(d) = &step.display_name {
@@ -274,9 +276,131 @@ pub fn job(
             at.error(UNREADABLE, format!("the source directory of step `{}` does not exist", step.key.value)),
         );
     }
-    component =
-        Some(ComponentDoc { fields: c, dir: dir.clone(), origin: Origin::File, jobs: Vec::new(), at });
+    component = Some(ComponentDoc {
+        fields: c,
+        dir: dir.clone(),
+        origin: Origin::File,
+        jobs: Vec::new(),
+        at,
+        flow: None,
+    });
     JobDoc { name: step.key.value.clone(), fields, dir, component, at }
+}
+
+/// A DataTransferStep as a `data_transfer` job copying its source to its destination on
+/// serverless compute (v2 data transfers do not run on a Data Factory compute).
+fn transfer_job(
+    step: &Step,
+    p: &Pipeline,
+    workspace: &Workspace,
+    dir: PathBuf,
+    at: At,
+    errors: &mut Errors,
+) -> JobDoc {
+    let mut fields = Map::new();
+    fields.insert("type".into(), "data_transfer".into());
+    fields.insert("task".into(), "copy_data".into());
+    if let Some(d) = &step.display_name {
+        fields.insert("display_name".into(), d.clone().into());
+    }
+    fields.insert("compute".into(), "serverless".into());
+    let kind = |key: &str| match step.settings.get(key).and_then(Value::as_str) {
+        Some("file") => Some("uri_file"),
+        Some("directory") => Some("uri_folder"),
+        _ => None,
+    };
+    let mut inputs = Map::new();
+    let mut decls = Map::new();
+    for port in &step.inputs {
+        let Some((value, mut decl)) = input(port, p, workspace, errors) else { continue };
+        if port.name.value == "source"
+            && let Some(t) = kind("source_reference_type")
+        {
+            decl = json!({"type": t});
+        }
+        inputs.insert(port.name.value.clone(), value);
+        decls.insert(port.name.value.clone(), decl);
+    }
+    let mut outputs = Map::new();
+    let mut out_decls = Map::new();
+    for o in &step.outputs {
+        let data_ref = p.data.iter().find(|d| o.destination.is_none() && o.name.value == "destination" && matches!(&step.kind, StepKind::DataTransfer { destination, .. } if destination.value == d.name.value));
+        let ty = kind("destination_reference_type")
+            .unwrap_or_else(|| data_ref.map(|d| data_type(&d.location, workspace)).unwrap_or("uri_folder"));
+        let mut spec = Map::new();
+        spec.insert("type".into(), ty.into());
+        if let Some(d) = data_ref
+            && let Some(Value::Object(m)) = data_input(&d.location, None, workspace, at, errors)
+            && let Some(path) = m.get("path")
+        {
+            spec.insert("path".into(), path.clone());
+        }
+        outputs.insert(o.name.value.clone(), Value::Object(spec));
+        out_decls.insert(o.name.value.clone(), json!({"type": ty}));
+    }
+    if !inputs.is_empty() {
+        fields.insert("inputs".into(), inputs.into());
+    }
+    if !outputs.is_empty() {
+        fields.insert("outputs".into(), outputs.into());
+    }
+    let mut c = Map::new();
+    c.insert("$schema".into(), TRANSFER_SCHEMA.into());
+    c.insert("type".into(), "data_transfer".into());
+    c.insert("task".into(), "copy_data".into());
+    c.insert(
+        "name".into(),
+        component_name(&p.name.as_ref().map(|n| n.value.clone()), &step.key.value).into(),
+    );
+    if let Some(d) = &step.display_name {
+        c.insert("display_name".into(), d.clone().into());
+    }
+    c.insert("is_deterministic".into(), step.allow_reuse.into());
+    c.insert("inputs".into(), decls.into());
+    c.insert("outputs".into(), out_decls.into());
+    c.insert("data_copy_mode".into(), "merge_with_overwrite".into());
+    let component = Some(ComponentDoc {
+        fields: c,
+        dir: dir.clone(),
+        origin: Origin::File,
+        jobs: Vec::new(),
+        at,
+        flow: None,
+    });
+    JobDoc { name: step.key.value.clone(), fields, dir, component, at }
+}
+
+/// Warns about the settings of a step that its v2 job cannot carry.
+fn not_kept(step: &Step, at: At, errors: &mut Errors) {
+    if let Some(first) = step.run_after.first() {
+        errors.push(
+            At::new(first.file, first.span)
+                .error(
+                    NOT_KEPT,
+                    format!(
+                        "`run_after` of step `{}` is left out: v2 jobs are ordered by their data only",
+                        step.key.value
+                    ),
+                )
+                .with_help("bind an output of the earlier step to an input of this one to keep the order"),
+        );
+    }
+    if let Some(first) = step.hash_paths.first() {
+        errors.push(
+            At::new(first.raw.file, first.raw.span)
+                .error(NOT_KEPT, format!("`hash_paths` of step `{}` is left out: Azure ML reuses a step by its code folder's content only", step.key.value))
+                .with_help("move the files into the step's source directory to make them part of its reuse hash"),
+        );
+    }
+    if step.settings.contains_key("runconfig_parameters") {
+        errors.push(at.error(
+            NOT_KEPT,
+            format!(
+                "`runconfig_parameters` of step `{}` are left out: v2 jobs have no RunConfiguration",
+                step.key.value
+            ),
+        ));
+    }
 }
 
 /// A component name from the pipeline and step names: lowercase letters, digits and `_`.

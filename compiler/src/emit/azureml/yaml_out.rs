@@ -63,6 +63,11 @@ impl Writer {
         rewrite_component_paths(&mut f, &job.dir, at);
         let key = if f.contains_key("trial") { "trial" } else { "component" };
         match (&job.component, f.get(key).cloned()) {
+            // A prompt flow stays where it is.
+            (Some(c), _) if c.flow.is_some() => {
+                let referenced = c.flow.as_ref().map(|fl| fl.referenced.clone()).unwrap_or_default();
+                f.insert(key.into(), relative(at, &referenced).into());
+            }
             (Some(c), Some(Value::Object(_))) => {
                 let body = self.component_body(c, at);
                 f.insert(key.into(), Value::Object(body));
