@@ -88,6 +88,7 @@ impl Lowerer<'_> {
             return None;
         }
         let doc: ComponentFile = self.session.read_partial(file, &node)?;
+        super::yaml11_values(self.session, file, &node);
         Some(self.loaded(file, node, doc))
     }
 

@@ -77,6 +77,7 @@ impl<'s> Lowerer<'s> {
 /// Lowers a v2 pipeline job file; `None` when it could not be read.
 pub fn lower_pipeline(session: &mut Session, file: FileId, node: &Node, cx: &LowerCtx) -> Option<Pipeline> {
     let doc: PipelineFile = session.read_partial(file, node)?;
+    yaml11_values(session, file, node);
     let mut l = Lowerer::new(session);
     Some(l.pipeline_job(&doc, node, cx))
 }
@@ -90,6 +91,9 @@ pub fn check_component(session: &mut Session, file: FileId, node: &Node) {
     let mut l = Lowerer::new(session);
     let loaded = l.loaded(file, node.clone(), doc);
     if let Ok(canonical) = std::fs::canonicalize(&path) {
+        if !l.session.v2.components.contains_key(&canonical) {
+            yaml11_values(l.session, file, node);
+        }
         l.session.v2.components.entry(canonical.clone()).or_insert_with(|| Some(loaded.clone()));
         l.stack.push(canonical);
     }
@@ -301,4 +305,12 @@ impl Lowerer<'_> {
             bound_inputs: Vec::new(),
         }
     }
+}
+
+/// Warns about plain values of a v2 file that Azure ML reads otherwise (YAML 1.1).
+pub(crate) fn yaml11_values(session: &mut Session, file: FileId, node: &Node) {
+    let text = session.sources.get(file).text.clone();
+    let mut out = Diagnostics::new();
+    check::yaml11_value::check(file, node, &text, &mut out);
+    session.diagnostics.extend(out.into_vec());
 }
