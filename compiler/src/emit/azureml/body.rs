@@ -318,6 +318,11 @@ impl<'e> Emitter<'e> {
         } else {
             hash::anonymous_id_from_spec(&Value::Object(spec.clone()))
         };
+        // A parallel component hashes its partition keys as a list but registers them as JSON.
+        if let Some(Value::Array(keys)) = spec.get("partition_keys") {
+            let text = python_json_list(keys);
+            spec.insert("partition_keys".into(), text.into());
+        }
         let id = format!("{WORKSPACE}/components/azureml_anonymous/versions/{hash}");
         let tags = spec.get("tags").cloned().unwrap_or(json!({}));
         let properties = spec.get("properties").cloned().unwrap_or(json!({}));
@@ -455,9 +460,8 @@ impl<'e> Emitter<'e> {
                     let t = self.parallel_task(task, c)?;
                     spec.insert("task".into(), t);
                 }
-                if let Some(m) = c.fields.get("mini_batch_size").filter(|v| !v.is_null()) {
-                    spec.insert("mini_batch_size".into(), py::str_of(&mini_batch_size(m)).into());
-                }
+                let m = c.fields.get("mini_batch_size").filter(|v| !v.is_null()).map(mini_batch_size);
+                spec.insert("mini_batch_size".into(), py::str_of(&m.unwrap_or(0.into())).into());
             }
             "pipeline" => {
                 let scope = Scope { inputs, outputs, jobs: &c.jobs };
@@ -599,9 +603,8 @@ impl<'e> Emitter<'e> {
                     let t = self.parallel_task(task, &c)?;
                     spec.insert("task".into(), t);
                 }
-                if let Some(m) = f.get("mini_batch_size").filter(|v| !v.is_null()) {
-                    spec.insert("mini_batch_size".into(), py::str_of(&mini_batch_size(m)).into());
-                }
+                let m = f.get("mini_batch_size").filter(|v| !v.is_null()).map(mini_batch_size);
+                spec.insert("mini_batch_size".into(), py::str_of(&m.unwrap_or(0.into())).into());
             }
             "spark" => {
                 comp::pick(f, &["entry", "py_files", "jars", "files", "archives", "args"], &mut spec);
@@ -680,9 +683,9 @@ impl<'e> Emitter<'e> {
                 n.insert(key.into(), v.clone());
             }
         }
-        if let Some(m) = inherit("mini_batch_size") {
-            n.insert("mini_batch_size".into(), mini_batch_size(&m));
-        }
+        // The component's default is 0, and the node falls back on it.
+        let m = inherit("mini_batch_size").map(|m| mini_batch_size(&m)).unwrap_or(0.into());
+        n.insert("mini_batch_size".into(), m);
         if let Some(Value::Array(keys)) = inherit("partition_keys") {
             n.insert("partition_keys".into(), Value::String(python_json_list(&keys)));
         }
