@@ -78,7 +78,12 @@ impl<'e> Emitter<'e> {
         let rest_outputs: Map<String, Value> =
             outputs.iter().map(|(k, v)| (k.clone(), pipeline_output(v))).collect();
         p.insert("outputs".into(), rest_outputs.into());
-        let scope = Scope { inputs, outputs, jobs: &doc.jobs };
+        let declared = doc.scope.as_ref();
+        let scope = Scope {
+            inputs: declared.and_then(|d| d.get("inputs")).and_then(Value::as_object).unwrap_or(inputs),
+            outputs: declared.and_then(|d| d.get("outputs")).and_then(Value::as_object).unwrap_or(outputs),
+            jobs: &doc.jobs,
+        };
         let jobs = self.jobs(&doc.jobs, &scope);
         p.insert("jobs".into(), jobs.into());
         let mut settings = f.get("settings").and_then(Value::as_object).cloned().unwrap_or_default();
@@ -92,7 +97,7 @@ impl<'e> Emitter<'e> {
         settings.entry("_source").or_insert_with(|| YAML_JOB.into());
         p.insert("settings".into(), settings.into());
         if let Some(i) = f.get("identity").filter(|v| v.is_object()) {
-            p.insert("identity".into(), rest::identity(i));
+            p.insert("identity".into(), rest::camel_keys(&rest::identity(i)));
         }
         if let Some(s) = f.get("services").filter(|v| v.as_object().is_some_and(|m| !m.is_empty())) {
             p.insert("services".into(), rest::services(s));
@@ -683,9 +688,17 @@ impl<'e> Emitter<'e> {
                 n.insert(key.into(), v.clone());
             }
         }
-        // The component's default is 0, and the node falls back on it.
-        let m = inherit("mini_batch_size").map(|m| mini_batch_size(&m)).unwrap_or(0.into());
-        n.insert("mini_batch_size".into(), m);
+        // A parallel component's default is 0, and the node falls back on it (a flow has none).
+        let is_flow = job.component.as_ref().is_some_and(|c| c.flow.is_some());
+        match inherit("mini_batch_size") {
+            Some(m) => {
+                n.insert("mini_batch_size".into(), mini_batch_size(&m));
+            }
+            None if !is_flow => {
+                n.insert("mini_batch_size".into(), 0.into());
+            }
+            None => {}
+        }
         if let Some(Value::Array(keys)) = inherit("partition_keys") {
             n.insert("partition_keys".into(), Value::String(python_json_list(&keys)));
         }
@@ -827,6 +840,33 @@ impl<'e> Emitter<'e> {
             return None;
         }
         let task = f.get("task").and_then(Value::as_str).unwrap_or("copy_data").to_string();
+        // azure-ai-ml's validation of the built-in tasks' ports.
+        let only = |key: &str, port: &str| {
+            f.get(key).and_then(Value::as_object).is_some_and(|m| m.len() == 1 && m.contains_key(port))
+        };
+        let rejected = match task.as_str() {
+            "import_data" if !only("outputs", "sink") => {
+                Some("an `import_data` job has exactly one output, `sink`")
+            }
+            "import_data"
+                if f.get("inputs").is_some_and(|i| i.as_object().is_some_and(|m| !m.is_empty())) =>
+            {
+                Some("an `import_data` job has no inputs (it reads its `source`)")
+            }
+            "export_data" if !only("inputs", "source") => {
+                Some("an `export_data` job has exactly one input, `source`")
+            }
+            "export_data"
+                if f.get("outputs").is_some_and(|o| o.as_object().is_some_and(|m| !m.is_empty())) =>
+            {
+                Some("an `export_data` job has no outputs (it writes its `sink`)")
+            }
+            _ => None,
+        };
+        if let Some(why) = rejected {
+            self.errors.push(job.at.error(REJECTED, format!("job `{}`: {why}", job.name)));
+            return None;
+        }
         let external = |key: &str| {
             f.get(key)
                 .and_then(Value::as_object)
@@ -863,9 +903,6 @@ impl<'e> Emitter<'e> {
         };
         let declared = component.as_ref().and_then(|c| c.get("outputs")).and_then(Value::as_object).cloned();
         let mut n = self.base_node(job, &kind, &declared.unwrap_or_default());
-        if task == "import_data" && f.get("outputs").is_none() {
-            n.insert("outputs".into(), json!({"sink": {"job_output_type": "mltable"}}));
-        }
         n.insert("_source".into(), source.into());
         n.insert("componentId".into(), component_id.into());
         n.insert("task".into(), task.clone().into());

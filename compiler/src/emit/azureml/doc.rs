@@ -25,6 +25,9 @@ pub struct PipelineDoc {
     pub jobs: Vec<JobDoc>,
     /// Where it is (for errors).
     pub at: At,
+    /// The declarations its jobs bind to, when they are not the job's own inputs and outputs
+    /// (a pipeline job running a pipeline component: the component's `inputs` and `outputs`).
+    pub scope: Option<Map<String, Value>>,
 }
 
 /// One job of a pipeline (or of a pipeline component).
@@ -105,10 +108,10 @@ pub fn build(p: &Pipeline, workspace: &Workspace, sources: &SourceMap, errors: &
         }
         fields.insert("outputs".into(), outputs.into());
         let jobs = sub.steps.iter().map(|s| job(s, sub, workspace, sources, errors)).collect();
-        return PipelineDoc { dir, fields, jobs, at };
+        return PipelineDoc { dir, fields, jobs, at, scope: Some(c.written.clone()) };
     }
     let jobs = p.steps.iter().map(|s| job(s, p, workspace, sources, errors)).collect();
-    PipelineDoc { dir, fields, jobs, at }
+    PipelineDoc { dir, fields, jobs, at, scope: None }
 }
 
 /// One step as a job.

@@ -149,16 +149,16 @@ pub fn services(v: &Value) -> Value {
             continue;
         };
         let mut r = Map::new();
-        if let Some(t) = s.get("type").and_then(Value::as_str) {
-            let rest = match t {
-                "jupyter_lab" => "JupyterLab",
-                "ssh" => "SSH",
-                "tensor_board" => "TensorBoard",
-                "vs_code" => "VSCode",
-                "custom" => "Custom",
-                other => other,
-            };
-            r.insert("job_service_type".into(), rest.into());
+        // A `custom` service is sent without its type (azure-ai-ml loads it as a bare service).
+        let rest = match s.get("type").and_then(Value::as_str) {
+            Some("jupyter_lab") => Some("JupyterLab"),
+            Some("ssh") => Some("SSH"),
+            Some("tensor_board") => Some("TensorBoard"),
+            Some("vs_code") => Some("VSCode"),
+            _ => None,
+        };
+        if let Some(t) = rest {
+            r.insert("job_service_type".into(), t.into());
         }
         for k in ["endpoint", "port"] {
             if let Some(v) = s.get(k).filter(|v| !v.is_null()) {
@@ -271,4 +271,12 @@ pub fn early_termination(et: &Map<String, Value>) -> Value {
     out.entry("delay_evaluation").or_insert(0.into());
     out.entry("evaluation_interval").or_insert(0.into());
     Value::Object(out)
+}
+
+/// The keys of a mapping in camelCase (the pipeline job level of a body).
+pub fn camel_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (py::camel(k), v.clone())).collect()),
+        other => other.clone(),
+    }
 }
