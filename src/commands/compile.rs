@@ -84,9 +84,9 @@ fn yaml(args: &CompileArgs, s: &mut Session) -> Result<Outcome> {
     };
     let files = match s.compile(file)? {
         Some(c) => match azureml::emit_yaml(&c.pipeline, &c.workspace, &s.sources, dir) {
-            Ok((files, warnings)) => {
-                s.diagnostics.extend(warnings);
-                Some(files)
+            Ok(y) => {
+                s.diagnostics.extend(y.warnings);
+                Some(y.files)
             }
             Err(ds) => {
                 s.diagnostics.extend(ds);

@@ -27,6 +27,10 @@ pub struct Scope<'a> {
     pub jobs: &'a [JobDoc],
 }
 
+/// The component a job runs: its id, its `_source`, and its body as written (for a node to
+/// inherit settings from).
+type Used = (String, &'static str, Option<Map<String, Value>>);
+
 /// Makes bodies; remembers each anonymous component it registers.
 pub struct Emitter<'e> {
     /// Anonymous component id -> registration body (a later registration of the same id wins,
@@ -252,12 +256,7 @@ impl<'e> Emitter<'e> {
 
     /// The component a job runs: its id, `_source`, and the component body as written (to
     /// inherit settings from), registering an anonymous one. `kind` is the job's type.
-    fn job_component(
-        &mut self,
-        job: &JobDoc,
-        scope: &Scope,
-        kind: &str,
-    ) -> Option<(String, &'static str, Option<Map<String, Value>>)> {
+    fn job_component(&mut self, job: &JobDoc, scope: &Scope, kind: &str) -> Option<Used> {
         let key = if kind == "sweep" { "trial" } else { "component" };
         match (job.fields.get(key), &job.component) {
             (_, Some(c)) if c.flow.is_some() => {
@@ -454,10 +453,10 @@ impl<'e> Emitter<'e> {
                     let env = self.environment(e, c)?;
                     spec.insert("environment".into(), env);
                 }
-                if kind == "spark" {
-                    if let Some(conf) = c.fields.get("conf").filter(|v| !v.is_null()) {
-                        spec.insert("conf".into(), spark_conf(conf));
-                    }
+                if kind == "spark"
+                    && let Some(conf) = c.fields.get("conf").filter(|v| !v.is_null())
+                {
+                    spec.insert("conf".into(), spark_conf(conf));
                 }
             }
             "parallel" => {
@@ -785,10 +784,11 @@ impl<'e> Emitter<'e> {
             _ => Map::new(),
         };
         let dynamic = conf.get("spark.dynamicAllocation.enabled").map(py::str_of).map(|s| s.to_lowercase());
-        if !conf.contains_key("spark.executor.instances") && dynamic.as_deref() == Some("true") {
-            if let Some(min) = conf.get("spark.dynamicAllocation.minExecutors").cloned() {
-                conf.insert("spark.executor.instances".into(), min);
-            }
+        if !conf.contains_key("spark.executor.instances")
+            && dynamic.as_deref() == Some("true")
+            && let Some(min) = conf.get("spark.dynamicAllocation.minExecutors").cloned()
+        {
+            conf.insert("spark.executor.instances".into(), min);
         }
         if !conf.is_empty() {
             n.insert("conf".into(), conf.into());

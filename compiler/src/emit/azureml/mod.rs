@@ -63,15 +63,23 @@ pub fn emit(
     }
 }
 
-/// The v2 YAML files of a checked pipeline (`pipeline.yml` and its component files), as paths
-/// relative to `out` (the folder they are meant for: relative paths in them point from there),
-/// with the warnings about what was left out.
+/// What `sluice compile --target azureml-yaml` makes of a pipeline.
+#[derive(Debug, Clone)]
+pub struct YamlFiles {
+    /// Each file, as a path relative to the output folder and its text.
+    pub files: Vec<(std::path::PathBuf, String)>,
+    /// What was left out because Azure ML v2 has no equivalent.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The v2 YAML files of a checked pipeline (`pipeline.yml` and its component files) meant for
+/// folder `out` (relative paths in them point from there).
 pub fn emit_yaml(
     pipeline: &Pipeline,
     workspace: &Workspace,
     sources: &SourceMap,
     out: &std::path::Path,
-) -> Result<(Vec<(std::path::PathBuf, String)>, Vec<Diagnostic>), Vec<Diagnostic>> {
+) -> Result<YamlFiles, Vec<Diagnostic>> {
     let mut errors = error::Errors::default();
     let doc = doc::build(pipeline, workspace, sources, &mut errors);
     // The bodies are made too, so every problem the service would meet is reported here.
@@ -80,5 +88,5 @@ pub fn emit_yaml(
     if !errors.is_empty() {
         return Err(errors.errors.into_iter().chain(errors.warnings).collect());
     }
-    Ok((yaml_out::files(&doc, out), errors.warnings))
+    Ok(YamlFiles { files: yaml_out::files(&doc, out), warnings: errors.warnings })
 }

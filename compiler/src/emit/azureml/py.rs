@@ -89,11 +89,6 @@ impl From<PyFloat> for Value {
     }
 }
 
-/// Python's `str()` of a float.
-pub fn float_str(f: f64) -> String {
-    python_float(f)
-}
-
 /// True for a string that is one `${{...}}` expression (what the SDK binds rather than passes as
 /// text): `^\$\{\{\s*\S*?\s*\}\}$`.
 pub fn is_binding(s: &str) -> bool {
@@ -147,16 +142,6 @@ pub fn iso_duration(seconds: f64) -> String {
         out.push_str("0D");
     }
     out
-}
-
-/// Removes `None` values from a mapping, recursively (`_remove_empty_values`).
-pub fn drop_nulls(m: &mut Map<String, Value>) {
-    m.retain(|_, v| !v.is_null());
-    for v in m.values_mut() {
-        if let Value::Object(inner) = v {
-            drop_nulls(inner);
-        }
-    }
 }
 
 /// `convert_ordered_dict_to_dict(..., remove_empty=True)`: drops `None`, and mappings that are

@@ -542,13 +542,8 @@ fn data_type(loc: &DataLocation, workspace: &Workspace) -> &'static str {
             }
             looks_like_file(&path.value)
         }
-        DataLocation::Local(p) => {
-            if p.resolved().is_file() {
-                "uri_file"
-            } else {
-                "uri_folder"
-            }
-        }
+        DataLocation::Local(p) if p.resolved().is_file() => "uri_file",
+        DataLocation::Local(_) => "uri_folder",
         DataLocation::Uri(u) => looks_like_file(&u.value),
         _ => "uri_folder",
     }
