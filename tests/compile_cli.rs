@@ -51,8 +51,7 @@ fn one_file_prints_one_json_object() {
 fn several_files_print_one_json_line_each_in_one_process() {
     let r = sluice(&root(), &["compile", "--target", "azureml", V2, V1, BROKEN]);
     assert_eq!(r.code, Some(1), "one file has errors: {}", r.stderr);
-    let lines: Vec<Value> =
-        r.stdout.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    let lines: Vec<Value> = r.stdout.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["file"], V2);
     assert_eq!(lines[0]["ok"], true);
@@ -71,7 +70,8 @@ fn output_files_are_written_whole_or_not_at_all() {
     let r = sluice(&root(), &["compile", V1, "-o", &out_arg]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stdout.is_empty());
-    let written: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("JSON");
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("JSON");
     assert!(written["body"].is_object());
     // A pipeline with errors leaves the earlier file as it was.
     let before = std::fs::read_to_string(&out).expect("written");

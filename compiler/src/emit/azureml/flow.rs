@@ -76,6 +76,19 @@ pub fn load(path: &Path) -> Result<(Flow, Map<String, Value>), String> {
         let name = folder.file_name().map(|n| n.to_string_lossy().replace('-', "_")).unwrap_or_default();
         fields.insert("name".into(), name.into());
     }
+    // azure-ai-ml's validation of the component the flow becomes.
+    if let Some(name) = fields.get("name").and_then(Value::as_str) {
+        let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            return Err(format!(
+                "the flow's component name `{name}` is rejected by azure-ai-ml: use lowercase letters, digits and `_`, starting with a letter"
+            ));
+        }
+    }
+    if fields.get("version").is_some_and(|v| !v.is_string()) {
+        return Err("the flow's `version` must be text (quote it): azure-ai-ml rejects a number".to_string());
+    }
     Ok((Flow { dir, file_name, referenced: file }, fields))
 }
 
@@ -88,7 +101,7 @@ fn metadata(doc: &Value, fields: &mut Map<String, Value>) {
         }
     }
     if let Some(v) = doc.get("version").filter(|v| !v.is_null()) {
-        fields.insert("version".into(), super::py::str_of(v).into());
+        fields.insert("version".into(), v.clone());
     }
     if let Some(Value::Object(o)) = doc.get("azureml") {
         for key in ["environment", "is_deterministic"] {
