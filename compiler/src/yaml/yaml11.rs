@@ -343,4 +343,90 @@ mod tests {
             .collect();
         assert_eq!(differs, ["a"]);
     }
+
+    /// Plain scalars and what PyYAML 6 (`yaml.safe_load`) makes of them.
+    #[test]
+    fn matches_pyyaml() {
+        let cases: [(&str, &str); 65] = [
+            ("yes", "bool:true"),
+            ("No", "bool:false"),
+            ("ON", "bool:true"),
+            ("off", "bool:false"),
+            ("y", "str:y"),
+            ("n", "str:n"),
+            ("true", "bool:true"),
+            ("TRUE", "bool:true"),
+            ("tRue", "str:tRue"),
+            ("~", "null"),
+            ("null", "null"),
+            ("NULL", "null"),
+            ("Null", "null"),
+            ("", "null"),
+            ("017", "int:15"),
+            ("0o17", "str:0o17"),
+            ("0x1F", "int:31"),
+            ("0b101", "int:5"),
+            ("1_000", "int:1000"),
+            ("1:20", "int:80"),
+            ("1:20.5", "float:80.5"),
+            ("-1:30", "int:-90"),
+            ("1e3", "str:1e3"),
+            ("1e-3", "str:1e-3"),
+            ("1.0e3", "str:1.0e3"),
+            ("1.0e+3", "float:1000.0"),
+            ("1.5E-3", "float:0.0015"),
+            (".5", "float:0.5"),
+            ("-.5", "str:-.5"),
+            ("+.5", "str:+.5"),
+            ("5.", "float:5.0"),
+            (".inf", "float:inf"),
+            ("-.Inf", "float:-inf"),
+            ("+.INF", "float:inf"),
+            (".nan", "float:nan"),
+            (".NaN", "float:nan"),
+            ("0", "int:0"),
+            ("-0", "int:0"),
+            ("+0", "int:0"),
+            ("007", "int:7"),
+            ("08", "str:08"),
+            ("09.5", "float:9.5"),
+            ("1__0", "int:10"),
+            ("_1", "str:_1"),
+            ("1_", "int:1"),
+            ("0.1_2", "float:0.12"),
+            ("1,000", "str:1,000"),
+            ("12:60", "str:12:60"),
+            ("1:2:3", "int:3723"),
+            ("0x_1", "int:1"),
+            ("3.", "float:3.0"),
+            ("-3.", "float:-3.0"),
+            ("+3", "int:3"),
+            ("+", "str:+"),
+            (".", "str:."),
+            ("1.2.3", "str:1.2.3"),
+            ("2024-01-31", "str:2024-01-31"),
+            ("0.0", "float:0.0"),
+            ("-0.0", "float:-0.0"),
+            ("1e", "str:1e"),
+            ("1e+", "str:1e+"),
+            ("190:20:30", "int:685230"),
+            ("0xG", "str:0xG"),
+            ("0b2", "str:0b2"),
+            ("1.0_0e+1_0", "str:1.0_0e+1_0"),
+        ];
+        for (text, want) in cases {
+            let got = match resolve_plain(text) {
+                Scalar11::Null => "null".to_string(),
+                Scalar11::Bool(b) => format!("bool:{b}"),
+                Scalar11::Int(i) => format!("int:{i}"),
+                Scalar11::Float(f) if f.is_nan() => "float:nan".to_string(),
+                Scalar11::Float(f) if f.is_infinite() => {
+                    format!("float:{}", if f > 0.0 { "inf" } else { "-inf" })
+                }
+                Scalar11::Float(f) => format!("float:{}", crate::syntax::common::python_float(f)),
+                Scalar11::Str(s) => format!("str:{s}"),
+            };
+            assert_eq!(got, want, "{text:?}");
+        }
+    }
 }
