@@ -156,6 +156,30 @@ impl<'e> Emitter<'e> {
 
     /// One job as a REST node.
     fn node(&mut self, job: &JobDoc, scope: &Scope) -> Option<Value> {
+        // `is_valid_node_name`: a lowercase ASCII identifier.
+        let valid = job.name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && job.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            let fixed: String = job
+                .name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+                .collect();
+            let fixed =
+                if fixed.starts_with(|c: char| c.is_ascii_digit()) { format!("_{fixed}") } else { fixed };
+            self.errors.push(
+                job.at
+                    .error(
+                        REJECTED,
+                        format!(
+                            "azure-ai-ml accepts job names of lowercase letters, digits and `_` only, not `{}`",
+                            job.name
+                        ),
+                    )
+                    .with_help(format!("rename the job (or step) to `{fixed}`")),
+            );
+            return None;
+        }
         let kind = job.fields.get("type").and_then(Value::as_str).unwrap_or("command").to_string();
         let mut n = match kind.as_str() {
             "command" => self.command_node(job, scope),

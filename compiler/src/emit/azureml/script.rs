@@ -611,8 +611,21 @@ fn environment(step: &Step, dir: &Path, at: At, errors: &mut Errors) -> Value {
             let mut e = Map::new();
             e.insert("image".into(), image.unwrap_or_else(|| DEFAULT_IMAGE.to_string()).into());
             if let Some(f) = file {
-                // Relative to the runconfig; written relative to the pipeline's folder.
-                let abs = rc_dir.join(&f);
+                // Relative to the step's source directory (the v1 project folder), else to the
+                // runconfig; written relative to the pipeline's folder.
+                let in_source = step.code.as_ref().map(|c| c.resolved().join(&f)).filter(|p| p.is_file());
+                let abs = in_source.unwrap_or_else(|| rc_dir.join(&f));
+                match super::env::read_conda(&abs) {
+                    Ok(Value::Object(_)) => {}
+                    Ok(_) => errors.push(at.error(
+                        NO_EQUIVALENT,
+                        format!(
+                            "`{f}` of runconfig `{}` is not a conda environment file (a YAML mapping)",
+                            rc.raw.value
+                        ),
+                    )),
+                    Err(e) => errors.push(at.error(UNREADABLE, e.to_string())),
+                }
                 e.insert("conda_file".into(), super::yaml_out::relative(dir, &abs).into());
             } else if let Some(i) = inline {
                 e.insert("conda_file".into(), i);
