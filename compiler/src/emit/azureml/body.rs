@@ -72,6 +72,7 @@ impl<'e> Emitter<'e> {
         let empty = Map::new();
         let inputs = f.get("inputs").and_then(Value::as_object).unwrap_or(&empty);
         let outputs = f.get("outputs").and_then(Value::as_object).unwrap_or(&empty);
+        self.check_keys(doc, inputs, outputs);
         let mut rest_inputs = Map::new();
         for (k, v) in inputs {
             if let Some(r) = self.pipeline_input(v, doc) {
@@ -140,6 +141,43 @@ impl<'e> Emitter<'e> {
                 Some(Value::Object(out))
             }
             scalar => Some(json!({"jobInputType": "literal", "value": py::str_of(scalar)})),
+        }
+    }
+
+    /// `validate_pipeline_input_key_characters` and `validate_key_contains_allowed_characters`:
+    /// a pipeline's input keys are identifiers, optionally joined by dots; its output keys are
+    /// identifiers.
+    fn check_keys(&mut self, doc: &PipelineDoc, inputs: &Map<String, Value>, outputs: &Map<String, Value>) {
+        let ident = |s: &str| {
+            s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        let fixed = |s: &str| -> String {
+            let f: String = s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+            if f.starts_with(|c: char| c.is_ascii_digit()) { format!("_{f}") } else { f }
+        };
+        let at = |key: String| *doc.ports.get(&key).unwrap_or(&doc.at);
+        for key in inputs.keys().filter(|k| !k.split('.').all(ident)) {
+            self.errors.push(
+                at(format!("inputs.{key}"))
+                    .error(
+                        REJECTED,
+                        format!(
+                            "azure-ai-ml accepts pipeline input names of letters, digits and `_` (optionally joined by `.`), not `{key}`"
+                        ),
+                    )
+                    .with_help(format!("rename the input to `{}`", fixed(key))),
+            );
+        }
+        for key in outputs.keys().filter(|k| !ident(k)) {
+            self.errors.push(
+                at(format!("outputs.{key}"))
+                    .error(
+                        REJECTED,
+                        format!("azure-ai-ml accepts pipeline output names of letters, digits and `_` only, not `{key}`"),
+                    )
+                    .with_help(format!("rename the output to `{}`", fixed(key))),
+            );
         }
     }
 

@@ -6,6 +6,7 @@
 //! The request bodies ([`super::body`]) and the v2 YAML files ([`super::yaml_out`]) are both
 //! made from this document, so the YAML sluice writes loads into the body sluice computes.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -28,6 +29,8 @@ pub struct PipelineDoc {
     /// The declarations its jobs bind to, when they are not the job's own inputs and outputs
     /// (a pipeline job running a pipeline component: the component's `inputs` and `outputs`).
     pub scope: Option<Map<String, Value>>,
+    /// Where each input and output is declared, by `inputs.NAME` and `outputs.NAME`.
+    pub ports: HashMap<String, At>,
 }
 
 /// One job of a pipeline (or of a pipeline component).
@@ -108,10 +111,19 @@ pub fn build(p: &Pipeline, workspace: &Workspace, sources: &SourceMap, errors: &
         }
         fields.insert("outputs".into(), outputs.into());
         let jobs = sub.steps.iter().map(|s| job(s, sub, workspace, sources, errors)).collect();
-        return PipelineDoc { dir, fields, jobs, at, scope: Some(c.written.clone()) };
+        return PipelineDoc { dir, fields, jobs, at, scope: Some(c.written.clone()), ports: ports(p) };
     }
     let jobs = p.steps.iter().map(|s| job(s, p, workspace, sources, errors)).collect();
-    PipelineDoc { dir, fields, jobs, at, scope: None }
+    PipelineDoc { dir, fields, jobs, at, scope: None, ports: ports(p) }
+}
+
+/// Where a pipeline's inputs and outputs are declared.
+pub fn ports(p: &Pipeline) -> HashMap<String, At> {
+    let inputs =
+        p.inputs.iter().map(|i| (format!("inputs.{}", i.name.value), At::new(i.name.file, i.name.span)));
+    let outputs =
+        p.outputs.iter().map(|o| (format!("outputs.{}", o.name.value), At::new(o.name.file, o.name.span)));
+    inputs.chain(outputs).collect()
 }
 
 /// One step as a job.

@@ -111,7 +111,7 @@ pub fn pipeline(
         fields.insert("settings".into(), settings.into());
     }
     let jobs = p.steps.iter().map(|s| job(s, p, workspace, sources, errors)).collect();
-    PipelineDoc { dir, fields, jobs, at, scope: None }
+    PipelineDoc { dir, fields, jobs, at, scope: None, ports: super::doc::ports(p) }
 }
 
 /// One step with no written v2 form, as the v2 job it maps to.
