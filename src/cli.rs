@@ -22,6 +22,16 @@ pub enum Command {
     Graph(GraphArgs),
     /// Write the JSON schemas of the file formats.
     Schema(SchemaArgs),
+    /// Show what a run would do: each step's fingerprint, whether it is reused and why.
+    Plan(PlanArgs),
+    /// Run a pipeline on this machine, reusing the steps that did not change.
+    Run(RunArgs),
+    /// Look at past runs: list, show, logs, metrics.
+    #[command(subcommand)]
+    Runs(RunsCommand),
+    /// Work with local datastores.
+    #[command(subcommand)]
+    Datastore(DatastoreCommand),
     /// Compile pipelines to Azure ML request bodies (`--target azureml`) or v2 YAML.
     Compile(CompileArgs),
 }
@@ -107,6 +117,178 @@ pub struct SchemaArgs {
     /// Only compare: exit 1 when a file in DIR differs from what this version generates.
     #[arg(long)]
     pub check: bool,
+}
+
+/// Parameters and reuse settings shared by `plan` and `run`.
+#[derive(Debug, Args, Clone)]
+pub struct PlanSettings {
+    /// Set a pipeline parameter for this run (repeatable).
+    #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
+    pub parameters: Vec<String>,
+    /// Run every step, reusing no earlier output.
+    #[arg(long)]
+    pub regenerate_outputs: bool,
+}
+
+/// `sluice plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Pipeline file.
+    pub file: PathBuf,
+    /// Parameters and reuse.
+    #[command(flatten)]
+    pub settings: PlanSettings,
+    /// Print the plan as versioned JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Say in full why each step re-runs or is reused (and, with --json, add each step's
+    /// fingerprint inputs).
+    #[arg(long)]
+    pub explain: bool,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// `sluice run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Pipeline file.
+    pub file: PathBuf,
+    /// Parameters and reuse.
+    #[command(flatten)]
+    pub settings: PlanSettings,
+    /// Steps to run at once (default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Experiment to record the run under (default: the pipeline's name).
+    #[arg(long, value_name = "NAME")]
+    pub experiment: Option<String>,
+    /// After a step fails, go on with the steps that do not depend on it.
+    #[arg(long)]
+    pub continue_on_step_failure: bool,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// Which state folder to read.
+#[derive(Debug, Args, Clone)]
+pub struct StateArgs {
+    /// The runs of this pipeline's state folder (default: the nearest `.sluice` folder at or
+    /// above the current folder).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub pipeline: Option<PathBuf>,
+    /// The `.sluice` folder to read.
+    #[arg(long, value_name = "DIR", global = true, conflicts_with = "pipeline")]
+    pub state: Option<PathBuf>,
+}
+
+/// `sluice runs ...`.
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// List runs, newest first.
+    List(RunsListArgs),
+    /// Show a run and its steps.
+    Show(RunsShowArgs),
+    /// Print the stdout and stderr of a run's steps.
+    Logs(RunsLogsArgs),
+    /// Print the metrics a run's steps wrote.
+    Metrics(RunsShowArgs),
+}
+
+/// `sluice runs list`.
+#[derive(Debug, Args)]
+pub struct RunsListArgs {
+    /// How many runs to list.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print versioned JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// State folder.
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// `sluice runs show` and `sluice runs metrics`.
+#[derive(Debug, Args)]
+pub struct RunsShowArgs {
+    /// Run id, or `latest`.
+    pub run: String,
+    /// Print versioned JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// State folder.
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// `sluice runs logs`.
+#[derive(Debug, Args)]
+pub struct RunsLogsArgs {
+    /// Run id, or `latest`.
+    pub run: String,
+    /// Only this step.
+    pub step: Option<String>,
+    /// Which stream to print.
+    #[arg(long, value_enum, default_value_t = LogStream::Both)]
+    pub stream: LogStream,
+    /// State folder.
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// Log streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogStream {
+    /// stdout then stderr.
+    Both,
+    /// stdout only.
+    Stdout,
+    /// stderr only.
+    Stderr,
+}
+
+/// `sluice datastore ...`.
+#[derive(Debug, Subcommand)]
+pub enum DatastoreCommand {
+    /// Copy files into a local datastore (as the SDK's `upload_files`).
+    Upload(UploadArgs),
+}
+
+/// `sluice datastore upload`.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// Datastore name (`workspaceblobstore` in the built-in workspace).
+    #[arg(long, value_name = "NAME")]
+    pub datastore: String,
+    /// Folder inside the datastore to put the files in.
+    #[arg(long, value_name = "PATH", default_value = "")]
+    pub target_path: String,
+    /// Replace files that are already there.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Files (folders are copied whole).
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// The datastores of this pipeline's workspace (default: the workspace of the current
+    /// folder: `--workspace`, `SLUICE_WORKSPACE`, the nearest `workspace.yaml` above it, else the
+    /// built-in one rooted here).
+    #[arg(long, value_name = "FILE")]
+    pub pipeline: Option<PathBuf>,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
 }
 
 /// `sluice compile`.

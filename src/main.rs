@@ -16,11 +16,17 @@ fn main() -> ExitCode {
         Command::Check(a) => commands::check::run(a),
         Command::Graph(a) => commands::graph::run(a),
         Command::Schema(a) => commands::schema::run(a),
+        Command::Plan(a) => commands::plan::run(a),
+        Command::Run(a) => commands::run::run(a),
+        Command::Runs(a) => commands::runs::run(a),
+        Command::Datastore(a) => commands::datastore::run(a),
         Command::Compile(a) => commands::compile::run(a),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failure) => ExitCode::from(1),
+        // A run stopped by Ctrl-C, as shells report SIGINT.
+        Ok(Outcome::Canceled) => ExitCode::from(130),
         // Usage and I/O failures.
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod diagnostic;
 pub mod emit;
+pub mod fingerprint;
 pub mod ir;
 pub mod lower;
 pub mod report;
@@ -12,4 +13,5 @@ pub mod session;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
+pub mod synth;
 pub mod yaml;

@@ -190,20 +190,38 @@ impl Session {
         } else {
             std::fs::read(path).map_err(io)?
         };
-        match String::from_utf8(text) {
-            Ok(text) => Ok(self.sources.add(SourceFile::new(path, text))),
+        Ok(self.add_source(path, text))
+    }
+
+    /// Adds a file whose bytes are already in memory, as if read from `path`; invalid UTF-8 is
+    /// reported (and replaced) here, the size limit when it is parsed.
+    pub fn add_source(&mut self, path: &Path, bytes: Vec<u8>) -> FileId {
+        match String::from_utf8(bytes) {
+            Ok(text) => self.sources.add(SourceFile::new(path, text)),
             Err(e) => {
                 let valid = e.utf8_error().valid_up_to();
                 let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 let id = self.sources.add(SourceFile::new(path, text));
+                // The bad bytes became U+FFFD: point at the whole of that character.
+                let end = (valid + char::REPLACEMENT_CHARACTER.len_utf8()) as u32;
                 self.diagnostics.push(
                     check::yaml_syntax::RULE
-                        .at(id, Span::new(valid as u32, valid as u32 + 1), "the file is not valid UTF-8")
+                        .at(id, Span::new(valid as u32, end), "the file is not valid UTF-8")
                         .with_help("save the file as UTF-8"),
                 );
-                Ok(id)
+                id
             }
         }
+    }
+
+    /// Checks a file given by its path and content, as `sluice check PATH` checks it when the file
+    /// holds `bytes` (workspace discovery and the files it names are still looked up on disk).
+    /// For editors, tests and fuzzing.
+    pub fn check_source(&mut self, path: &Path, bytes: impl Into<Vec<u8>>) -> FileId {
+        let file = self.add_source(path, bytes.into());
+        yaml::on_big_stack(|| self.check_loaded(file, true));
+        self.diagnostics.sort();
+        file
     }
 
     /// Parses a loaded file into nodes, reporting YAML errors.
@@ -267,10 +285,16 @@ impl Session {
     /// Checks one file. `explicit`: the user named it, so an unknown format is an error.
     pub fn check_file(&mut self, path: &Path, explicit: bool) -> Result<(), LoadError> {
         let file = self.load(path)?;
+        self.check_loaded(file, explicit);
+        Ok(())
+    }
+
+    fn check_loaded(&mut self, file: FileId, explicit: bool) {
         let Some(node) = self.parse(file) else {
-            return Ok(());
+            return;
         };
-        match detect_format(path, &node) {
+        let path = self.sources.get(file).path.clone();
+        match detect_format(&path, &node) {
             Format::V1Pipeline | Format::V2Pipeline => {
                 self.compile_node(file, &node);
             }
@@ -293,7 +317,6 @@ impl Session {
                 }
             }
         }
-        Ok(())
     }
 
     /// Loads, reads, lowers and checks a pipeline file. `None` when it has errors.

@@ -2,7 +2,11 @@
 
 pub mod check;
 pub mod compile;
+pub mod datastore;
 pub mod graph;
+pub mod plan;
+pub mod run;
+pub mod runs;
 pub mod schema;
 
 use std::io::IsTerminal;
@@ -21,6 +25,8 @@ pub enum Outcome {
     Success,
     /// Exit 1: the input has errors.
     Failure,
+    /// Exit 130: a run was canceled.
+    Canceled,
 }
 
 /// A session with the workspace choice from the command line. A workspace file that was named
@@ -59,4 +65,43 @@ pub fn print_diagnostics(session: &Session) {
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     eprint!("{}", report::render_human(ds, &session.sources, color));
+}
+
+/// Prints a runtime error and gives the exit it calls for: 2 for I/O and usage (a bad `-p`),
+/// 1 for problems with the pipeline, its data or this machine.
+pub fn runtime_failure(e: sluice_runtime::RuntimeError) -> anyhow::Result<Outcome> {
+    use sluice_runtime::RuntimeError as E;
+    match e {
+        E::Io { .. } | E::Store { .. } | E::StoreVersion { .. } | E::Parameter(_) => Err(e.into()),
+        other => {
+            eprintln!("error: {other}");
+            Ok(Outcome::Failure)
+        }
+    }
+}
+
+/// Reads `-p NAME=VALUE` arguments.
+pub fn parameters(given: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    given
+        .iter()
+        .map(|p| sluice_compiler::fingerprint::params::split_assignment(p).map_err(anyhow::Error::from))
+        .collect()
+}
+
+/// Compiles a pipeline file, printing its diagnostics on stderr; `None` when it has errors.
+pub fn compile(
+    file: &std::path::Path,
+    ws: &WorkspaceArgs,
+) -> anyhow::Result<Option<sluice_compiler::session::Compiled>> {
+    let mut s = session(ws)?;
+    let compiled = s.compile(file)?;
+    print_diagnostics(&s);
+    Ok(compiled)
+}
+
+/// Writes a command's product to stdout; a reader that went away (`| head`) is not an error.
+pub fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }

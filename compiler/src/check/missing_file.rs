@@ -1,8 +1,11 @@
 //! `missing-file`: a source directory, script, run configuration or hash path that does not
 //! exist.
 
+use std::collections::HashMap;
+use std::path::Path;
+
 use super::Context;
-use super::path_escapes_root::{escapes, is_absolute, is_script, normalize, step_paths};
+use super::path_escapes_root::{EscapeCache, is_absolute, is_script, normalize, step_paths};
 use crate::diagnostic::{Diagnostics, Rule, Severity};
 use crate::suggest::did_you_mean;
 
@@ -15,13 +18,16 @@ pub const RULE: Rule = Rule {
 
 /// Checks that every named path exists and is of the right kind.
 pub fn check(cx: &Context, out: &mut Diagnostics) {
+    // Steps share source folders and scripts: work out and stat each distinct path once.
+    let mut escape = EscapeCache::default();
+    let mut kinds: HashMap<(&Path, &str), Option<bool>> = HashMap::new();
     for step in &cx.pipeline.steps {
         let mut code_missing = false;
         for (path, what) in step_paths(step) {
             let raw = &path.raw;
             // A path that leaves its root is reported as such (path-escapes-root), and so is the
             // script of a source directory that does: one mistake, one diagnostic.
-            if raw.value.is_empty() || is_absolute(&raw.value) || escapes(path) {
+            if raw.value.is_empty() || is_absolute(&raw.value) || escape.escapes(path) {
                 code_missing |= what == "source directory";
                 continue;
             }
@@ -29,15 +35,18 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
             if is_script(what) && code_missing {
                 continue;
             }
-            let full = path.resolved();
             let want_dir = matches!(what, "source directory" | "build context");
-            let problem = match std::fs::metadata(&full) {
-                Ok(m) if want_dir && !m.is_dir() => Some("is not a folder"),
-                Ok(m) if !want_dir && what != "hash path" && m.is_dir() => Some("is a folder, not a file"),
-                Ok(_) => None,
-                Err(_) => Some("does not exist"),
+            let key = (path.base.as_path(), raw.value.as_str());
+            let is_dir =
+                *kinds.entry(key).or_insert_with(|| std::fs::metadata(path.resolved()).ok().map(|m| m.is_dir()));
+            let problem = match is_dir {
+                Some(is_dir) if want_dir && !is_dir => Some("is not a folder"),
+                Some(is_dir) if !want_dir && what != "hash path" && is_dir => Some("is a folder, not a file"),
+                Some(_) => None,
+                None => Some("does not exist"),
             };
             let Some(problem) = problem else { continue };
+            let full = path.resolved();
             code_missing |= want_dir;
             let siblings = full
                 .parent()

@@ -1,5 +1,6 @@
 //! `path-escapes-root`: a path that leaves the folder it must stay in, or is absolute.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use super::Context;
@@ -51,6 +52,22 @@ pub fn escapes(path: &PathRef) -> bool {
     path.root.as_ref().is_some_and(|root| !normalize(&path.resolved()).starts_with(normalize(root)))
 }
 
+/// [`escapes`] answered once per distinct path: steps share source folders and scripts, and
+/// normalising a path costs allocations.
+#[derive(Default)]
+pub struct EscapeCache<'a> {
+    verdicts: HashMap<(&'a Path, &'a str, &'a Path), bool>,
+}
+
+impl<'a> EscapeCache<'a> {
+    /// True when `path` leaves its root (as [`escapes`]).
+    pub fn escapes(&mut self, path: &'a PathRef) -> bool {
+        let Some(root) = &path.root else { return false };
+        let key = (path.base.as_path(), path.raw.value.as_str(), root.as_path());
+        *self.verdicts.entry(key).or_insert_with(|| escapes(path))
+    }
+}
+
 /// True for the labels [`step_paths`] gives the file a step runs.
 pub fn is_script(what: &str) -> bool {
     matches!(what, "script" | "executable" | "entry script")
@@ -90,6 +107,7 @@ pub fn step_paths(step: &Step) -> Vec<(&PathRef, &'static str)> {
 
 /// Checks every path of every step, and datastore paths.
 pub fn check(cx: &Context, out: &mut Diagnostics) {
+    let mut cache = EscapeCache::default();
     for step in &cx.pipeline.steps {
         for (path, what) in step_paths(step) {
             let raw = &path.raw;
@@ -103,7 +121,7 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                 );
                 continue;
             }
-            if escapes(path) {
+            if cache.escapes(path) {
                 // A script's root is its source directory; every other path's the project.
                 let (left, help) = match what {
                     "script" | "executable" | "entry script" => {

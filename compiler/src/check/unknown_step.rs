@@ -1,5 +1,7 @@
 //! `unknown-step`: a reference to a step key that does not exist.
 
+use std::collections::HashSet;
+
 use super::Context;
 use crate::diagnostic::{Diagnostics, Rule, Severity};
 use crate::ir::RefKind;
@@ -15,9 +17,11 @@ pub const RULE: Rule = Rule {
 /// Checks `run_after` entries and bindings.
 pub fn check(cx: &Context, out: &mut Diagnostics) {
     let keys: Vec<&str> = cx.pipeline.steps.iter().map(|s| s.key.as_str()).collect();
+    // A set, not a scan of `keys`: `run_after` lists of many steps would make this quadratic.
+    let known: HashSet<&str> = keys.iter().copied().collect();
     for step in &cx.pipeline.steps {
         for name in &step.run_after {
-            if !keys.contains(&name.as_str()) {
+            if !known.contains(name.as_str()) {
                 out.push(
                     RULE.at(name.file, name.span, format!("`run_after` names unknown step `{}`", name.value))
                         .with_help_opt(did_you_mean(&name.value, &keys)),

@@ -5,6 +5,7 @@
 //! "missing key" errors at the key that owns the mapping, and reads externally tagged Rust enums
 //! from mappings tagged by a `type` key, so step and job kinds keep their own fields and spans.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 
@@ -211,6 +212,14 @@ pub fn from_node_partial<T: DeserializeOwned + Send>(node: &Node, text: &str) ->
             }
         }
     })
+}
+
+/// A mapping key as text, borrowed when it is a string (most are).
+fn key_name(key: &Node) -> Cow<'_, str> {
+    match key.as_str() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(key.key_string()),
+    }
 }
 
 fn read<T: DeserializeOwned>(node: &Node, text: &str) -> Result<T, Vec<DeError>> {
@@ -470,11 +479,11 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                 // not hide the next.
                 let mut unknown = Vec::new();
                 for (k, _) in self.entries() {
-                    let name = k.key_string();
-                    if !fields.contains(&name.as_str()) {
-                        unknown.push(name.clone());
+                    let name = key_name(k);
+                    if !fields.contains(&name.as_ref()) {
+                        unknown.push(name.to_string());
                         self.ctx.recovered.borrow_mut().push(DeError {
-                            kind: DeErrorKind::UnknownField { field: name, expected: fields },
+                            kind: DeErrorKind::UnknownField { field: name.into_owned(), expected: fields },
                             span: Some(k.span),
                         });
                     }
@@ -578,10 +587,8 @@ struct MapDe<'a> {
 impl<'a> MapDe<'a> {
     /// With `fields`, keys outside it are skipped (they were reported already).
     fn new(de: NodeDe<'a>, fields: Option<&'static [&'static str]>) -> Self {
-        let entries = de
-            .entries()
-            .filter(|(k, _)| fields.is_none_or(|f| f.contains(&k.key_string().as_str())))
-            .collect();
+        let entries =
+            de.entries().filter(|(k, _)| fields.is_none_or(|f| f.contains(&key_name(k).as_ref()))).collect();
         MapDe { de, fields, entries, next: 0 }
     }
 }

@@ -2,12 +2,19 @@
 //! that tree that keeps spans, reports every unknown key at once and reads enums tagged by `type`.
 
 mod de;
+mod fast;
 mod node;
 mod spanned;
 pub mod yaml11;
 
 pub use de::{DeError, DeErrorKind, SCALAR_OR_STRUCT, from_node, from_node_partial};
-pub use node::{Limits, Node, ParseError, ParseErrorKind, Value, parse};
+pub use node::{Limits, Node, ParseError, ParseErrorKind, Value, parse, parse_general};
+
+/// The fast path of [`parse`] alone: the node tree, or `None` where [`parse_general`] must read
+/// the text. Public so that tests and the fuzz target can compare both paths.
+pub fn parse_fast(text: &str, limits: &Limits) -> Option<Node> {
+    fast::parse(text, limits)
+}
 pub use spanned::{Map, Spanned};
 
 /// Stack for reading one file: serde recursion takes tens of KiB a level in debug builds, and

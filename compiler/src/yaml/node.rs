@@ -178,6 +178,15 @@ pub fn parse(text: &str, limits: &Limits) -> (Option<Node>, Vec<ParseError>) {
     {
         return (Some(Node { span: Span::point(0), value: Value::Null }), Vec::new());
     }
+    if let Some(node) = super::fast::parse(text, limits) {
+        return (Some(node), Vec::new());
+    }
+    parse_general(text, limits)
+}
+
+/// [`parse`] without its fast path: every document goes through serde-saphyr's deserializer.
+/// Public so that tests and the fuzz target can compare both paths.
+pub fn parse_general(text: &str, limits: &Limits) -> (Option<Node>, Vec<ParseError>) {
     super::on_big_stack(|| {
         let mut options = serde_saphyr::options! {
             duplicate_keys: DuplicateKeyPolicy::PassThrough,
@@ -310,7 +319,7 @@ fn char_span_to_bytes(text: &str, offset: u64, len: u64) -> (u32, u32) {
 }
 
 /// What serde-saphyr hands us: a value whose children carry locations.
-enum Raw {
+pub(super) enum Raw {
     Null,
     Bool(bool),
     Int(i64),

@@ -1,0 +1,189 @@
+//! A parallel walk of a folder for hashing: the files the ignore rules keep, with their keys.
+//! Directory entries are read with their type and stated relative to their directory (no full
+//! path lookup per file), on every core; links are followed, and a link back to a folder it is
+//! inside is an error, as in `git` and the `ignore` crate's walker.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+
+use ignore::gitignore::Gitignore;
+
+use super::cache::FileKey;
+use super::tree::ALWAYS_SKIPPED;
+
+/// A file found by [`walk`].
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// Path relative to the walked folder.
+    pub rel: PathBuf,
+    /// Its key.
+    pub key: FileKey,
+}
+
+/// A folder to read: its path relative to the root, and the (device, inode) of it and of every
+/// folder it is inside (to tell a link loop).
+struct Job {
+    rel: PathBuf,
+    ancestors: Arc<Vec<(u64, u64)>>,
+}
+
+struct Queue {
+    jobs: Vec<Job>,
+    busy: usize,
+    error: Option<String>,
+}
+
+/// Every file under `root` that `matcher` does not ignore (folders named in
+/// [`ALWAYS_SKIPPED`] are never entered), in no particular order.
+pub fn walk(root: &Path, matcher: &Gitignore, threads: usize) -> Result<Vec<Found>, String> {
+    let root_meta = std::fs::metadata(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let first = Job { rel: PathBuf::new(), ancestors: Arc::new(vec![dev_ino(&root_meta)]) };
+    let queue = Mutex::new(Queue { jobs: vec![first], busy: 0, error: None });
+    let wake = Condvar::new();
+    let results: Vec<Vec<Found>> = std::thread::scope(|s| {
+        let workers: Vec<_> =
+            (0..threads.max(1)).map(|_| s.spawn(|| worker(root, matcher, &queue, &wake))).collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
+    });
+    let q = queue.into_inner().map_err(|_| "a walking thread panicked".to_string())?;
+    if let Some(e) = q.error {
+        return Err(e);
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+fn worker(root: &Path, matcher: &Gitignore, queue: &Mutex<Queue>, wake: &Condvar) -> Vec<Found> {
+    let mut found = Vec::new();
+    loop {
+        let job = {
+            let Ok(mut q) = queue.lock() else { return found };
+            loop {
+                if q.error.is_some() {
+                    return found;
+                }
+                if let Some(j) = q.jobs.pop() {
+                    q.busy += 1;
+                    break j;
+                }
+                if q.busy == 0 {
+                    wake.notify_all();
+                    return found;
+                }
+                q = match wake.wait(q) {
+                    Ok(q) => q,
+                    Err(_) => return found,
+                };
+            }
+        };
+        let mut subdirs = Vec::new();
+        let result = read_dir(root, &job, matcher, &mut found, &mut subdirs);
+        let Ok(mut q) = queue.lock() else { return found };
+        q.busy -= 1;
+        match result {
+            Ok(()) => q.jobs.extend(subdirs),
+            Err(e) => {
+                q.error.get_or_insert(e);
+            }
+        }
+        wake.notify_all();
+    }
+}
+
+fn read_dir(
+    root: &Path,
+    job: &Job,
+    matcher: &Gitignore,
+    found: &mut Vec<Found>,
+    subdirs: &mut Vec<Job>,
+) -> Result<(), String> {
+    let dir = root.join(&job.rel);
+    let err = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    let entries = std::fs::read_dir(&dir).map_err(|e| err(&dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| err(&dir, e))?;
+        let name = entry.file_name();
+        let rel = job.rel.join(&name);
+        let mut ty = entry.file_type().map_err(|e| err(&rel, e))?;
+        let mut meta = None;
+        if ty.is_symlink() {
+            // Links are followed: what counts is what they point at.
+            let m = std::fs::metadata(entry.path())
+                .map_err(|e| format!("{}: {e} (a broken link?)", entry.path().display()))?;
+            ty = m.file_type();
+            meta = Some(m);
+        }
+        if ty.is_dir() {
+            if ALWAYS_SKIPPED.iter().any(|s| name == *s) || ignored(matcher, &rel, true) {
+                continue;
+            }
+            let m = match meta {
+                Some(m) => m,
+                None => entry.metadata().map_err(|e| err(&rel, e))?,
+            };
+            let id = dev_ino(&m);
+            if job.ancestors.contains(&id) {
+                return Err(format!(
+                    "{}: a link loops back to a folder it is inside",
+                    entry.path().display()
+                ));
+            }
+            let mut ancestors = (*job.ancestors).clone();
+            ancestors.push(id);
+            subdirs.push(Job { rel, ancestors: Arc::new(ancestors) });
+        } else if ty.is_file() {
+            if ignored(matcher, &rel, false) {
+                continue;
+            }
+            let m = match meta {
+                Some(m) => m,
+                None => entry.metadata().map_err(|e| err(&rel, e))?,
+            };
+            found.push(Found { rel, key: FileKey::from_metadata(&m) });
+        }
+    }
+    Ok(())
+}
+
+fn ignored(matcher: &Gitignore, rel: &Path, is_dir: bool) -> bool {
+    !matcher.is_empty() && matcher.matched(rel, is_dir).is_ignore()
+}
+
+#[cfg(unix)]
+fn dev_ino(m: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (m.dev(), m.ino())
+}
+
+#[cfg(not(unix))]
+fn dev_ino(_m: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_and_loops_are_errors() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        std::fs::create_dir_all(r.join("real/sub")).unwrap();
+        std::fs::write(r.join("real/sub/a.txt"), "a").unwrap();
+        std::fs::create_dir_all(r.join("tree")).unwrap();
+        std::os::unix::fs::symlink(r.join("real"), r.join("tree/linked")).unwrap();
+        std::os::unix::fs::symlink(r.join("real/sub/a.txt"), r.join("tree/file")).unwrap();
+        let mut names: Vec<String> = walk(&r.join("tree"), &Gitignore::empty(), 2)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.rel.to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["file", "linked/sub/a.txt"]);
+        std::os::unix::fs::symlink(r.join("tree"), r.join("tree/loop")).unwrap();
+        let e = walk(&r.join("tree"), &Gitignore::empty(), 2).unwrap_err();
+        assert!(e.contains("loops back"), "{e}");
+        std::os::unix::fs::symlink(r.join("nowhere"), r.join("real/broken")).unwrap();
+        assert!(walk(&r.join("real"), &Gitignore::empty(), 1).unwrap_err().contains("broken link"));
+    }
+}

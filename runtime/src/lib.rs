@@ -1,0 +1,26 @@
+//! sluice's local runtime (DESIGN section 6): plans a compiled pipeline against the state in
+//! `.sluice/` (reuse verdicts and their reasons) and runs it on this machine: each step from a
+//! snapshot of its source folder, as its own process group, independent steps in parallel,
+//! outputs moved into the cache only on success, everything recorded in an SQLite run store.
+
+pub mod cache;
+pub mod command;
+pub mod datastore;
+pub mod error;
+pub mod exec;
+pub mod flatten;
+pub mod git;
+pub mod orphans;
+pub mod parallel;
+pub mod plan;
+pub mod progress;
+pub mod run;
+pub mod state;
+pub mod store;
+pub mod time;
+
+pub use error::RuntimeError;
+pub use plan::{Plan, PlanOptions, PlannedStep, Reuse};
+pub use run::{RunOptions, RunSummary};
+pub use state::StateDir;
+pub use store::RunStore;
