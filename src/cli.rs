@@ -32,6 +32,8 @@ pub enum Command {
     /// Work with local datastores.
     #[command(subcommand)]
     Datastore(DatastoreCommand),
+    /// Compile pipelines to Azure ML request bodies (`--target azureml`) or v2 YAML.
+    Compile(CompileArgs),
 }
 
 /// Where to find the workspace file.
@@ -287,4 +289,30 @@ pub struct UploadArgs {
     /// Workspace.
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
+}
+
+/// `sluice compile`.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// Pipeline files; with several, one JSON line is printed per file.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// What to make.
+    #[arg(long, value_enum, default_value_t = CompileTarget::Azureml)]
+    pub target: CompileTarget,
+    /// Write to this file (`azureml`) or folder (`azureml-yaml`, required) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// What `sluice compile` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompileTarget {
+    /// The Azure ML v2 pipeline job request body and anonymous component registrations (JSON).
+    Azureml,
+    /// v2 YAML: `pipeline.yml` and the component files it references.
+    AzuremlYaml,
 }

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Command::Run(a) => commands::run::run(a),
         Command::Runs(a) => commands::runs::run(a),
         Command::Datastore(a) => commands::datastore::run(a),
+        Command::Compile(a) => commands::compile::run(a),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! One module per command; each is thin and calls the libraries.
 
 pub mod check;
+pub mod compile;
 pub mod datastore;
 pub mod graph;
 pub mod plan;

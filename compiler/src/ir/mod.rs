@@ -96,8 +96,8 @@ pub struct Pipeline {
     pub steps: Vec<Step>,
     /// Edges between steps, built from the steps' sources and `run_after`.
     pub dag: Dag,
-    /// Pipeline fields sluice does not interpret (v2 `tags`, `properties`, `identity`,
-    /// `services`, unknown `settings`), as written.
+    /// The pipeline job's fields as written except `jobs` (v2: `inputs`, `settings`, `tags`,
+    /// `identity`, ...), scalars as YAML 1.1 types them, for emitters; empty for v1.
     pub settings: serde_json::Map<String, serde_json::Value>,
     /// References outside step inputs that do not resolve (v2 bindings in outputs, compute,
     /// conditions); the same checks as for inputs report them.
@@ -399,6 +399,9 @@ pub struct Step {
     /// Other templates whose placeholders name the step's ports (v2 parallel `input_data`,
     /// `append_row_to`, environment variables).
     pub templates: Vec<Command>,
+    /// The job as written (v2), scalars as YAML 1.1 types them, for emitters that send it on as
+    /// azure-ai-ml does; empty for steps of formats that write no such job (v1).
+    pub written: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Step {

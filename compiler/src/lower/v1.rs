@@ -44,7 +44,8 @@ pub fn lower(file: &v1::PipelineFile, cx: &LowerCtx, sink: &mut Sink) -> Pipelin
     Pipeline {
         file: cx.file,
         name: p.name.as_ref().map(|n| cx.name(n)),
-        display_name: None,
+        // The studio shows a v1 pipeline under its name, as v2 shows `display_name`.
+        display_name: p.name.as_ref().map(|n| n.value.clone()),
         description: p.description.clone(),
         experiment_name: None,
         default_compute: p.default_compute.as_ref().map(|n| cx.name(n)),
@@ -441,6 +442,7 @@ fn lower_step(cx: &LowerCtx, key: &Spanned<String>, step: &v1::Step, r: &Resolve
         settings,
         component: None,
         templates: Vec::new(),
+        written: JsonMap::new(),
     }
 }
 

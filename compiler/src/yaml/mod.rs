@@ -5,6 +5,7 @@ mod de;
 mod fast;
 mod node;
 mod spanned;
+pub mod yaml11;
 
 pub use de::{DeError, DeErrorKind, SCALAR_OR_STRUCT, from_node, from_node_partial};
 pub use node::{Limits, Node, ParseError, ParseErrorKind, Value, parse, parse_general};

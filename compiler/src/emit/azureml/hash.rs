@@ -100,6 +100,85 @@ pub fn code_content_hash(dir: &Path) -> Result<String, HashError> {
     hash_file_list(walk.files)
 }
 
+/// `get_object_hash(path, get_ignore_file(path))`, the older hash azure-ai-ml gives a docker
+/// build context (and the local inputs of a pipeline component's jobs, without an ignore file):
+/// SHA-256 seeded with `Initialize for october 2021 AML CLI version`, then for each entry of a
+/// folder, sorted by its full path lowercased and skipping excluded ones, its name and then its
+/// bytes (a file) or its own entries (a folder). A file alone adds just its bytes.
+pub fn object_hash(path: &Path, honour_ignore_file: bool) -> Result<String, HashError> {
+    let mut hasher = Sha256::new();
+    hasher.update(b"Initialize for october 2021 AML CLI version");
+    let meta = fs::metadata(path).map_err(|source| HashError::Read { path: path.to_path_buf(), source })?;
+    if meta.is_dir() {
+        let ignore = if honour_ignore_file {
+            let root = fs::canonicalize(path)
+                .map_err(|source| HashError::Resolve { path: path.to_path_buf(), source })?;
+            IgnoreRules::for_folder(&root)?
+        } else {
+            None
+        };
+        object_hash_dir(path, &mut hasher, ignore.as_ref(), 0)?;
+    } else {
+        hash_file_into(path, &mut hasher)?;
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+fn object_hash_dir(
+    dir: &Path,
+    hasher: &mut Sha256,
+    ignore: Option<&IgnoreRules>,
+    depth: usize,
+) -> Result<(), HashError> {
+    // A directory link back up would recurse forever; the SDK would too, so stop with an error.
+    if depth > 256 {
+        return Err(HashError::SymlinkLoop { path: dir.to_path_buf() });
+    }
+    let listing = fs::read_dir(dir).map_err(|source| HashError::Read { path: dir.to_path_buf(), source })?;
+    let mut entries: Vec<PathBuf> = listing
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(|source| HashError::Read { path: dir.to_path_buf(), source })?;
+    entries.sort_by_cached_key(|p| p.to_string_lossy().to_lowercase());
+    for entry in entries {
+        if let Some(rules) = ignore
+            && rules.is_excluded(&entry)?
+        {
+            continue;
+        }
+        let Some(name) = entry.file_name().and_then(|n| n.to_str()) else {
+            return Err(HashError::NonUtf8Name { path: entry });
+        };
+        hasher.update(name.as_bytes());
+        let meta = fs::metadata(&entry).map_err(|source| HashError::Read { path: entry.clone(), source })?;
+        if meta.is_file() {
+            hash_file_into(&entry, hasher)?;
+        } else if meta.is_dir() {
+            object_hash_dir(&entry, hasher, ignore, depth + 1)?;
+        }
+    }
+    Ok(())
+}
+
+fn hash_file_into(path: &Path, hasher: &mut Sha256) -> Result<(), HashError> {
+    let read_error = |source| HashError::Read { path: path.to_path_buf(), source };
+    let mut f = File::open(path).map_err(read_error)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_error(e)),
+        }
+    }
+}
+
+/// Lowercase hex SHA-256 of a text, as `get_sha256_string` computes it.
+pub fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
 /// A file to hash: where it is reached, and its name in the hash.
 struct FileEntry {
     /// Path through the walked folders (links unresolved; reading follows them).
@@ -248,6 +327,12 @@ pub fn anonymous_component_hash(component: &Value) -> String {
 /// input (the SDK adds that path's `content_hash` into the hashed copy).
 pub fn anonymous_id_from_spec(spec: &Value) -> String {
     hash_dict(spec, &["name", "id", "version", "_source"])
+}
+
+/// `hash_dict(component, keys_to_omit)`: the UUID-shaped hash of a dict without some top-level
+/// keys (`client_component_hash` omits only `version`).
+pub fn hash_dict_omitting(component: &Value, keys_to_omit: &[&str]) -> String {
+    hash_dict(component, keys_to_omit)
 }
 
 /// `azure.ai.ml._utils.utils.hash_dict`: `UUID(sha256(json.dumps(items minus keys,

@@ -88,6 +88,7 @@ impl Lowerer<'_> {
             return None;
         }
         let doc: ComponentFile = self.session.read_partial(file, &node)?;
+        super::yaml11_values(self.session, file, &node);
         Some(self.loaded(file, node, doc))
     }
 
@@ -143,8 +144,8 @@ pub fn component(
         version: c.version.map(|v| version_text(cx, v)),
         display_name: c.display_name.map(|d| d.value.clone()),
         description: c.description.map(str::to_string),
-        tags: json_object(data::child(node, "tags")),
-        properties: json_object(data::child(node, "properties")),
+        tags: json_object(&cx.text, data::child(node, "tags")),
+        properties: json_object(&cx.text, data::child(node, "properties")),
         is_deterministic: c.is_deterministic.map(|d| d.value),
         inputs: c
             .inputs
@@ -157,7 +158,9 @@ pub fn component(
             .map(|(k, d)| output_decl(cx, k, d, data::child(outputs_node, &k.value)))
             .collect(),
         interface_known: true,
+        written: passthrough(&cx.text, node, &[]),
         settings: passthrough(
+            &cx.text,
             node,
             &[
                 "type",
@@ -176,9 +179,9 @@ pub fn component(
     }
 }
 
-/// A mapping node as a JSON object (empty for anything else).
-pub fn json_object(node: Option<&Node>) -> JsonMap<String, Json> {
-    match node.map(Node::to_json) {
+/// A mapping node as a JSON object with YAML 1.1 scalars (empty for anything else).
+pub fn json_object(source: &str, node: Option<&Node>) -> JsonMap<String, Json> {
+    match node.map(|n| crate::yaml::yaml11::to_json(n, source)) {
         Some(Json::Object(m)) => m,
         _ => JsonMap::new(),
     }
@@ -200,6 +203,7 @@ pub fn registered(name: Name, kind: &str) -> Component {
         outputs: Vec::new(),
         interface_known: false,
         settings: JsonMap::new(),
+        written: JsonMap::new(),
     }
 }
 
@@ -226,6 +230,7 @@ fn input_decl(
         mode: d.mode.as_ref().and_then(|m| data::mode(m.value, false)),
         description: d.description.clone(),
         settings: passthrough(
+            &cx.text,
             node,
             &["type", "optional", "default", "min", "max", "enum", "mode", "description"],
         ),
@@ -250,7 +255,7 @@ fn output_decl(
         allowed: Vec::new(),
         mode: d.mode.as_ref().and_then(|m| data::mode(m.value, true)),
         description: d.description.clone(),
-        settings: passthrough(node, &["type", "mode", "description"]),
+        settings: passthrough(&cx.text, node, &["type", "mode", "description"]),
     }
 }
 

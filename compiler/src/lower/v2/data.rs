@@ -54,14 +54,16 @@ pub fn spanned_literal(s: &Spanned<Scalar>) -> Spanned<Literal> {
     Spanned::new(literal(&s.value), s.span)
 }
 
-/// Key order and YAML scalar types of a mapping node as JSON, leaving out `skip` keys.
-pub fn passthrough(node: Option<&Node>, skip: &[&str]) -> JsonMap<String, Json> {
+/// Key order and scalar types of a mapping node as JSON, leaving out `skip` keys. Scalars are
+/// typed as YAML 1.1 types them (`True`, `yes` are booleans): these values are passed on to
+/// Azure ML, which reads files with PyYAML. `source` is the text of the node's file.
+pub fn passthrough(source: &str, node: Option<&Node>, skip: &[&str]) -> JsonMap<String, Json> {
     let mut out = JsonMap::new();
     if let Some(node) = node {
         for (k, v) in node.entries() {
             let key = k.key_string();
             if !skip.contains(&key.as_str()) {
-                out.insert(key, v.to_json());
+                out.insert(key, crate::yaml::yaml11::to_json(v, source));
             }
         }
     }

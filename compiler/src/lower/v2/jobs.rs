@@ -132,7 +132,7 @@ impl Lowerer<'_> {
                 self.env_templates(&mut d.step, cx, &j.environment_variables);
                 self.inputs_outputs(scope, &mut d, &j.inputs, &j.outputs, node, unresolved);
                 d.step.settings =
-                    passthrough(node, &[&READ[..], &["command", "code", "environment"]].concat());
+                    passthrough(&cx.text, node, &[&READ[..], &["command", "code", "environment"]].concat());
             }
             Job::Sweep(j) => {
                 d.step.kind = StepKind::Sweep;
@@ -165,7 +165,7 @@ impl Lowerer<'_> {
                 }
                 self.check_search_space(&d, &j.search_space);
                 self.inputs_outputs(scope, &mut d, &j.inputs, &j.outputs, node, unresolved);
-                d.step.settings = passthrough(node, &[&READ[..], &["trial"]].concat());
+                d.step.settings = passthrough(&cx.text, node, &[&READ[..], &["trial"]].concat());
             }
             Job::Parallel(j) => {
                 let resolved = self.resolve(scope, j.component.as_ref(), "parallel", |f| match f {
@@ -236,7 +236,8 @@ impl Lowerer<'_> {
                 self.env_templates(&mut d.step, cx, &j.environment_variables);
                 d.step.kind = StepKind::Parallel(spec);
                 self.inputs_outputs(scope, &mut d, &j.inputs, &j.outputs, node, unresolved);
-                d.step.settings = passthrough(node, &[&READ[..], &["task", "environment"]].concat());
+                d.step.settings =
+                    passthrough(&cx.text, node, &[&READ[..], &["task", "environment"]].concat());
             }
             Job::Spark(j) => {
                 d.step.kind = StepKind::Spark;
@@ -285,8 +286,11 @@ impl Lowerer<'_> {
                     d.step.environment = self.environment(cx, env, data::child(node, "environment"));
                 }
                 self.inputs_outputs(scope, &mut d, &j.inputs, &j.outputs, node, unresolved);
-                d.step.settings =
-                    passthrough(node, &[&READ[..], &["code", "entry", "args", "environment"]].concat());
+                d.step.settings = passthrough(
+                    &cx.text,
+                    node,
+                    &[&READ[..], &["code", "entry", "args", "environment"]].concat(),
+                );
             }
             Job::Pipeline(j) => {
                 let step = self.pipeline_node_step(scope, &j.component, Some(key));
@@ -297,7 +301,7 @@ impl Lowerer<'_> {
                     ..step
                 };
                 self.inputs_outputs(scope, &mut d, &j.inputs, &j.outputs, node, unresolved);
-                d.step.settings = passthrough(node, &READ);
+                d.step.settings = passthrough(&cx.text, node, &READ);
             }
             Job::DataTransfer(j) => {
                 let task = j.task.value.as_str();
@@ -351,7 +355,7 @@ impl Lowerer<'_> {
                 let first_out = j.outputs.keys().next().unwrap_or("sink");
                 d.step.kind = transfer(cx, key.span, first_in, first_out);
                 self.inputs_outputs(scope, &mut d, &j.inputs, &j.outputs, node, unresolved);
-                d.step.settings = passthrough(node, &READ);
+                d.step.settings = passthrough(&cx.text, node, &READ);
             }
             Job::Import(j) => {
                 d.open = true;
@@ -366,7 +370,7 @@ impl Lowerer<'_> {
                     }));
                 }
                 self.inputs_outputs(scope, &mut d, &j.inputs, &j.outputs, node, unresolved);
-                d.step.settings = passthrough(node, &READ);
+                d.step.settings = passthrough(&cx.text, node, &READ);
             }
             Job::AutoMl(j) => {
                 d.step.kind = StepKind::AutoMl;
@@ -386,6 +390,7 @@ impl Lowerer<'_> {
                 }
                 self.outputs(scope, &mut d, &j.outputs, node, unresolved);
                 d.step.settings = passthrough(
+                    &cx.text,
                     node,
                     &[&READ[..], &["training_data", "validation_data", "test_data"]].concat(),
                 );
@@ -393,17 +398,17 @@ impl Lowerer<'_> {
             Job::DoWhile(j) => {
                 d.step.kind = StepKind::ControlFlow("do_while".into());
                 d.control = Control::DoWhile(j);
-                d.step.settings = passthrough(node, &["type"]);
+                d.step.settings = passthrough(&cx.text, node, &["type"]);
             }
             Job::ParallelFor(j) => {
                 d.step.kind = StepKind::ControlFlow("parallel_for".into());
                 d.control = Control::ParallelFor(j);
-                d.step.settings = passthrough(node, &["type"]);
+                d.step.settings = passthrough(&cx.text, node, &["type"]);
             }
             Job::IfElse(j) => {
                 d.step.kind = StepKind::ControlFlow("if_else".into());
                 d.control = Control::IfElse(j);
-                d.step.settings = passthrough(node, &["type"]);
+                d.step.settings = passthrough(&cx.text, node, &["type"]);
             }
         }
         if let Some(c) = &d.step.component
@@ -412,6 +417,7 @@ impl Lowerer<'_> {
         {
             d.step.allow_reuse = c.is_deterministic.unwrap_or(true);
         }
+        d.step.written = passthrough(&cx.text, node, &[]);
         self.scan_bindings(scope, node, unresolved);
         d
     }
@@ -689,7 +695,8 @@ impl Lowerer<'_> {
         let outputs_node = data::child(node, "outputs");
         for (k, v) in outputs.iter() {
             self.bind_output(scope, &mut d.step, k, v, unresolved);
-            let settings = passthrough(data::child(outputs_node, &k.value), &["type", "mode", "path"]);
+            let settings =
+                passthrough(&scope.cx.text, data::child(outputs_node, &k.value), &["type", "mode", "path"]);
             if !settings.is_empty() {
                 output_port(&mut d.step, scope.cx, k).settings = settings;
             }
@@ -792,9 +799,9 @@ impl Lowerer<'_> {
                     .as_ref()
                     .filter(|b| !data::is_remote(&b.path.value))
                     .map(|b| data::local_path(cx, &b.path, &cx.dir, data::root_of(cx).as_deref()));
-                let mut settings = passthrough(node, &["image", "build"]);
+                let mut settings = passthrough(&cx.text, node, &["image", "build"]);
                 if let Some(b) = data::child(node, "build") {
-                    settings.extend(data::passthrough(Some(b), &["path"]));
+                    settings.extend(data::passthrough(&cx.text, Some(b), &["path"]));
                 }
                 Environment::Inline {
                     image: e.image.as_ref().map(|i| cx.name(i)),
@@ -1197,6 +1204,7 @@ fn blank(cx: &LowerCtx, key: &Spanned<String>) -> Step {
         settings: JsonMap::new(),
         component: None,
         templates: Vec::new(),
+        written: JsonMap::new(),
     }
 }
 

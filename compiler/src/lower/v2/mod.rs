@@ -77,6 +77,7 @@ impl<'s> Lowerer<'s> {
 /// Lowers a v2 pipeline job file; `None` when it could not be read.
 pub fn lower_pipeline(session: &mut Session, file: FileId, node: &Node, cx: &LowerCtx) -> Option<Pipeline> {
     let doc: PipelineFile = session.read_partial(file, node)?;
+    yaml11_values(session, file, node);
     let mut l = Lowerer::new(session);
     Some(l.pipeline_job(&doc, node, cx))
 }
@@ -90,6 +91,9 @@ pub fn check_component(session: &mut Session, file: FileId, node: &Node) {
     let mut l = Lowerer::new(session);
     let loaded = l.loaded(file, node.clone(), doc);
     if let Ok(canonical) = std::fs::canonicalize(&path) {
+        if !l.session.v2.components.contains_key(&canonical) {
+            yaml11_values(l.session, file, node);
+        }
         l.session.v2.components.entry(canonical.clone()).or_insert_with(|| Some(loaded.clone()));
         l.stack.push(canonical);
     }
@@ -105,36 +109,14 @@ impl Lowerer<'_> {
         let mut unresolved = Vec::new();
         let settings = doc.settings.as_ref().map(|s| &s.value);
         let setting = |k: &str| settings.and_then(|s| s.get(k));
-        let mut passthrough = data::passthrough(
-            Some(node),
-            &[
-                "$schema",
-                "type",
-                "name",
-                "display_name",
-                "description",
-                "experiment_name",
-                "inputs",
-                "outputs",
-                "jobs",
-                "settings",
-                "compute",
-                "component",
-            ],
-        );
+        let mut passthrough = data::passthrough(&cx.text, Some(node), &["jobs"]);
         if let Some(s) = settings {
             self.check_settings(cx, s);
-            let extra: JsonMap<String, serde_json::Value> = s
-                .iter()
-                .filter(|(k, _)| {
-                    !["default_compute", "default_datastore", "continue_on_step_failure", "force_rerun"]
-                        .contains(&k.value.as_str())
-                })
-                .map(|(k, v)| (k.value.clone(), v.value.clone()))
-                .collect();
-            if !extra.is_empty() {
-                passthrough.insert("settings".to_string(), extra.into());
-            }
+        }
+        // Every setting stays in the passthrough as written (emitters send them on); an empty
+        // `settings:` says nothing.
+        if passthrough.get("settings").is_some_and(|v| !v.is_object()) {
+            passthrough.remove("settings");
         }
         let setting_name = |k: &str| {
             setting(k).and_then(|v| {
@@ -143,7 +125,10 @@ impl Lowerer<'_> {
         };
         let default_compute =
             setting_name("default_compute").or_else(|| doc.compute.as_ref().map(|c| cx.name(c)));
-        let setting_bool = |k: &str| setting(k).and_then(|v| v.value.as_bool()).unwrap_or(false);
+        // As Azure reads them (YAML 1.1: `True` and `yes` are true too).
+        let written = passthrough.get("settings").cloned();
+        let setting_bool =
+            |k: &str| written.as_ref().and_then(|s| s.get(k)).and_then(|v| v.as_bool()).unwrap_or(false);
 
         let inputs: Vec<PipelineInput> = doc
             .inputs
@@ -320,4 +305,12 @@ impl Lowerer<'_> {
             bound_inputs: Vec::new(),
         }
     }
+}
+
+/// Warns about plain values of a v2 file that Azure ML reads otherwise (YAML 1.1).
+pub(crate) fn yaml11_values(session: &mut Session, file: FileId, node: &Node) {
+    let text = session.sources.get(file).text.clone();
+    let mut out = Diagnostics::new();
+    check::yaml11_value::check(file, node, &text, &mut out);
+    session.diagnostics.extend(out.into_vec());
 }

@@ -180,7 +180,7 @@ impl Lowerer<'_> {
                         input.ty = Some(Spanned::new(DataType::UriFolder, path.span));
                     }
                 }
-                input.settings = passthrough(node, &["type", "path", "mode", "value"]);
+                input.settings = passthrough(&cx.text, node, &["type", "path", "mode", "value"]);
             }
         }
         input
@@ -220,7 +220,7 @@ impl Lowerer<'_> {
                         out.datastore = Some(datastore);
                     }
                 }
-                out.settings = passthrough(node, &["type", "mode", "path"]);
+                out.settings = passthrough(&cx.text, node, &["type", "mode", "path"]);
             }
         }
         out
@@ -419,7 +419,7 @@ impl Lowerer<'_> {
                 None
             }
             InputValue::Spec(spec) => {
-                port.settings = passthrough(g.node, &[]);
+                port.settings = passthrough(&cx.text, g.node, &[]);
                 if let Some(m) = &spec.mode {
                     port.mode = data::mode(m.value, false);
                 }

@@ -129,7 +129,10 @@ fn settings_sluice_does_not_read_are_kept_as_written() {
     let (p, _) = compile(d);
     assert!(p.force_rerun);
     assert_eq!(p.settings.get("tags"), Some(&serde_json::json!({"team": "ml"})));
-    assert_eq!(p.settings.get("settings"), Some(&serde_json::json!({"my_flag": 1})));
+    assert_eq!(
+        p.settings.get("settings"),
+        Some(&serde_json::json!({"default_compute": "azureml:gpu", "force_rerun": true, "my_flag": 1}))
+    );
     // `n` is used (by a resource), so it is no unused parameter.
     assert_eq!(p.bound_inputs, vec![0]);
     let job = &p.steps[0];

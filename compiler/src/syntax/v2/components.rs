@@ -182,6 +182,9 @@ component_struct! {
         mini_batch_error_threshold: Option<Bindable<i64>>,
         /// `DEBUG`, `INFO` or `WARNING`.
         logging_level: Option<Spanned<String>>,
+        /// Environment variables of the task's processes.
+        #[serde(default)]
+        environment_variables: Map<Spanned<Scalar>>,
     }
 }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Wall time of one `sluice compile --target azureml` of the 49 v2 corpus pipelines, in one
+# process (azure-ai-ml takes about 9 s for them). Uses hyperfine when installed, else times RUNS
+# runs itself and prints the minimum and median. Build first: cargo build --release.
+# With ORACLE=1, also times the oracle (azure-ai-ml) on the same files, once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="${SLUICE:-$PWD/target/release/sluice}"
+corpus="$PWD/../shared/corpus/azureml-v2"
+runs="${RUNS:-20}"
+[ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 2; }
+[ -f "$corpus/pipelines.txt" ] || { echo "error: $corpus/pipelines.txt not found" >&2; exit 2; }
+cd "$corpus"
+mapfile -t files < pipelines.txt
+"$bin" compile --target azureml "${files[@]}" > /dev/null || { echo "error: the corpus does not compile" >&2; exit 1; }
+if [ "${ORACLE:-0}" = 1 ]; then
+    python=$("$PWD/../../oracle/setup.sh")/bin/python
+    start=$(date +%s%N)
+    "$python" "$PWD/../../oracle/azureml_rest.py" "${files[@]}" > /dev/null
+    end=$(date +%s%N)
+    printf 'azure-ai-ml (oracle) on %d pipelines: %d ms\n' "${#files[@]}" $(( (end - start) / 1000000 ))
+fi
+if command -v hyperfine > /dev/null; then
+    exec hyperfine --warmup 3 --runs "$runs" -N "$bin compile --target azureml ${files[*]}"
+fi
+times=()
+for _ in $(seq "$runs"); do
+    start=$(date +%s%N)
+    "$bin" compile --target azureml "${files[@]}" > /dev/null
+    end=$(date +%s%N)
+    times+=($(( (end - start) / 1000 )))
+done
+sorted=($(printf '%s\n' "${times[@]}" | sort -n))
+min=${sorted[0]}
+median=${sorted[$(( runs / 2 ))]}
+printf '%d runs of `sluice compile --target azureml` on %d pipelines: min %d.%03d ms, median %d.%03d ms\n' \
+    "$runs" "${#files[@]}" $((min / 1000)) $((min % 1000)) $((median / 1000)) $((median % 1000))
