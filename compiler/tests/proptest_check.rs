@@ -108,7 +108,18 @@ fn fast_path_agrees(text: &str) -> Result<(), TestCaseError> {
         // Debug text, so that NaN equals NaN.
         prop_assert_eq!(format!("{:?}", Some(fast)), format!("{general:?}"));
     }
+    // The parallel reading, forced whatever the size, gives the same tree as the general path.
+    if let Some(split) = yaml::parse_split(text, &limits, 2) {
+        let (general, errors) = yaml::parse_general(text, &limits);
+        prop_assert!(errors.is_empty(), "split reading accepted what the general path rejects: {errors:?}");
+        prop_assert_eq!(format!("{:?}", Some(split)), format!("{general:?}"));
+    }
     Ok(())
+}
+
+/// Mutated files per run: 384, or `PROPTEST_CASES` for a longer hunt.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(384)
 }
 
 /// One change to a file.
@@ -244,7 +255,7 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 384, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn mutated_files_check_without_panics_and_with_spans_inside(
@@ -278,6 +289,20 @@ fn the_fast_path_takes_plain_pipelines() {
     assert!(yaml::parse_fast(&text, &Limits::default()).is_some());
     // Anchors and aliases are left to the general path.
     assert!(yaml::parse_fast("a: &x 1\nb: *x\n", &Limits::default()).is_none());
+}
+
+#[test]
+fn generated_pipelines_of_every_style_are_read_in_pieces() {
+    for style in [Style::Block, Style::Flow, Style::Dense] {
+        let text = synth::pipeline_yaml(&synth::Options::new(300, style));
+        for pieces in [2, 3, 7] {
+            let split = yaml::parse_split(&text, &Limits::default(), pieces);
+            assert!(split.is_some(), "{style:?} in {pieces} pieces");
+            let (general, errors) = yaml::parse_general(&text, &Limits::default());
+            assert!(errors.is_empty());
+            assert_eq!(format!("{split:?}"), format!("{general:?}"), "{style:?} in {pieces} pieces");
+        }
+    }
 }
 
 /// Every input the fuzz target found, kept as a file, checks under the same properties.

@@ -58,5 +58,10 @@ fuzz_target!(|data: &[u8]| {
             // Debug text, so that NaN equals NaN.
             assert_eq!(format!("{:?}", Some(fast)), format!("{general:?}"), "the YAML paths disagree");
         }
+        if let Some(split) = yaml::parse_split(text, &limits, 2) {
+            let (general, errors) = yaml::parse_general(text, &limits);
+            assert!(errors.is_empty(), "the split reading accepted what the general path rejects: {errors:?}");
+            assert_eq!(format!("{:?}", Some(split)), format!("{general:?}"), "the split reading disagrees");
+        }
     }
 });

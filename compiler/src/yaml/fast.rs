@@ -26,8 +26,22 @@ enum Frame {
 /// Maps with more entries than this look keys up in a set rather than by scanning.
 const SCAN_KEYS: usize = 16;
 
-/// Reads `text` into nodes, or `None` when the serde-saphyr path must do it.
+/// Reads `text` into nodes, or `None` when the serde-saphyr path must do it. Large documents are
+/// read in parallel pieces where that is safe ([`super::split`]).
 pub(super) fn parse(text: &str, limits: &Limits) -> Option<Node> {
+    if text.len() >= super::split::MIN_BYTES {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from).min(8);
+        if threads > 1
+            && let Some(node) = super::split::parse(text, limits, threads)
+        {
+            return Some(node);
+        }
+    }
+    parse_sequential(text, limits)
+}
+
+/// Reads `text` into nodes on this thread, or `None` when the serde-saphyr path must do it.
+pub(super) fn parse_sequential(text: &str, limits: &Limits) -> Option<Node> {
     let budget = serde_saphyr::budget::Budget::default();
     let options = serde_saphyr::granit_parser::options! {
         simple_key_max_lookahead: budget.simple_key_max_lookahead,

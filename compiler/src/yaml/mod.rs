@@ -5,6 +5,7 @@ mod de;
 mod fast;
 mod node;
 mod spanned;
+mod split;
 pub mod yaml11;
 
 pub use de::{DeError, DeErrorKind, SCALAR_OR_STRUCT, from_node, from_node_partial};
@@ -14,6 +15,13 @@ pub use node::{Limits, Node, ParseError, ParseErrorKind, Value, parse, parse_gen
 /// the text. Public so that tests and the fuzz target can compare both paths.
 pub fn parse_fast(text: &str, limits: &Limits) -> Option<Node> {
     fast::parse(text, limits)
+}
+
+/// The parallel reading of [`parse`]'s fast path in `pieces` pieces, whatever the document's size:
+/// the tree, or `None` where the document cannot be cut safely. Public so that tests and the fuzz
+/// target can compare it with the one-piece reading.
+pub fn parse_split(text: &str, limits: &Limits, pieces: usize) -> Option<Node> {
+    split::parse(text, limits, pieces)
 }
 pub use spanned::{Map, Spanned};
 
