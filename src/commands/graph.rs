@@ -3,7 +3,7 @@
 use anyhow::Result;
 use sluice_compiler::emit::graph::{self, GraphFormat as Format};
 
-use super::{Outcome, print_diagnostics, session};
+use super::{Outcome, print_diagnostics, print_out, session};
 use crate::cli::{GraphArgs, GraphFormat};
 
 /// Prints the DAG of a pipeline that checks clean.
@@ -18,6 +18,6 @@ pub fn run(args: &GraphArgs) -> Result<Outcome> {
         GraphFormat::Dot => Format::Dot,
         GraphFormat::Mermaid => Format::Mermaid,
     };
-    print!("{}", graph::render(&c.pipeline, format));
+    print_out(&graph::render(&c.pipeline, format));
     Ok(Outcome::Success)
 }
