@@ -34,6 +34,16 @@ pub enum Command {
     Datastore(DatastoreCommand),
     /// Compile pipelines to Azure ML request bodies (`--target azureml`) or v2 YAML.
     Compile(CompileArgs),
+    /// List every diagnostic code: its default severity and what it finds.
+    Rules(RulesArgs),
+}
+
+/// `sluice rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Print JSON (`{"version": 1, "rules": [{"code", "severity", "summary"}]}`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Where to find the workspace file.

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Runs(a) => commands::runs::run(a),
         Command::Datastore(a) => commands::datastore::run(a),
         Command::Compile(a) => commands::compile::run(a),
+        Command::Rules(a) => commands::rules::run(a),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

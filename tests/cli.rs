@@ -455,3 +455,51 @@ fn a_folder_is_checked_once_per_file() {
     assert!(!r.stdout.contains("dapi0123456789abcdef"));
     assert_eq!(json_of(&r.stdout)["diagnostics"][0]["file"], "workspace.yaml");
 }
+
+// ---------------------------------------------------------------------------------------------
+// sluice rules and the README
+
+#[test]
+fn rules_lists_every_code_and_the_readme_table_matches() {
+    let r = sluice_run(&root(), &["rules", "--json"]);
+    assert_eq!(r.code, Some(0), "{}", r.all_output());
+    let v = json_of(&r.stdout);
+    assert_eq!(v["version"], 1);
+    let listed: Vec<(String, String, String)> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap().to_owned();
+            (s("code"), s("severity"), s("summary"))
+        })
+        .collect();
+    let every: Vec<&str> = sluice_compiler::every_rule().iter().map(|r| r.code).collect();
+    assert_eq!(listed.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), every);
+    // Every check rule and every compile rule is there.
+    for rule in sluice_compiler::check::all_rules() {
+        assert!(every.contains(&rule.code), "{}", rule.code);
+    }
+    assert!(every.contains(&"no-azureml-equivalent"));
+
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let rows: Vec<String> = listed.iter().map(|(c, sev, sum)| format!("| `{c}` | {sev} | {sum} |")).collect();
+    let table: Vec<&str> =
+        readme.lines().filter(|l| l.starts_with("| `") && l.matches(" | ").count() == 2).collect();
+    assert_eq!(table, rows, "README's rule table differs from `sluice rules`");
+
+    let human = sluice_run(&root(), &["rules"]);
+    assert_eq!(human.stdout.lines().count(), every.len());
+}
+
+/// The README opens with the two commands of the quick start, and `.ci/run` runs its test
+/// command.
+#[test]
+fn readme_quick_start_and_ci_agree() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let block: Vec<&str> = readme.split("```").nth(1).unwrap().lines().skip(1).collect();
+    assert!(block[0].starts_with("cargo run --release -- run examples/compare-models/pipeline.yml"));
+    assert!(block[1].starts_with("cargo test --workspace "));
+    let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap();
+    assert!(ci.lines().any(|l| l.trim().starts_with("cargo test --workspace")), "{ci}");
+}

@@ -15,3 +15,11 @@ pub mod suggest;
 pub mod syntax;
 pub mod synth;
 pub mod yaml;
+
+/// Every diagnostic sluice can give, in code order: the check rules, then those of `compile`.
+pub fn every_rule() -> Vec<diagnostic::Rule> {
+    use emit::azureml::error;
+    let mut rules = check::all_rules();
+    rules.extend([error::NO_EQUIVALENT, error::UNREADABLE, error::REJECTED, error::NOT_KEPT]);
+    rules
+}

@@ -5,6 +5,7 @@ pub mod compile;
 pub mod datastore;
 pub mod graph;
 pub mod plan;
+pub mod rules;
 pub mod run;
 pub mod runs;
 pub mod schema;
