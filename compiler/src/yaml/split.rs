@@ -97,13 +97,24 @@ fn unsplice(node: &mut Node, cut: u32, len: u32) {
     let start = if node.span.start >= cut { node.span.start + len } else { node.span.start };
     let end = if node.span.end > cut || node.span.start >= cut { node.span.end + len } else { node.span.end };
     node.span = Span::new(start, end);
-    match &mut node.value {
-        Value::Seq(items) => items.iter_mut().for_each(|n| unsplice(n, cut, len)),
-        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            unsplice(k, cut, len);
-            unsplice(v, cut, len);
-        }),
-        _ => {}
+    let last_end = match &mut node.value {
+        Value::Seq(items) => {
+            items.iter_mut().for_each(|n| unsplice(n, cut, len));
+            items.last().map(|n| n.span.end)
+        }
+        Value::Map(entries) => {
+            entries.iter_mut().for_each(|(k, v)| {
+                unsplice(k, cut, len);
+                unsplice(v, cut, len);
+            });
+            entries.last().map(|(k, v)| k.span.end.max(v.span.end))
+        }
+        _ => None,
+    };
+    // A collection ending exactly at the cut may end with an empty node standing there (a
+    // last `:` with no key), which moved: it still covers its children.
+    if let Some(e) = last_end.filter(|&e| e > node.span.end) {
+        node.span = Span::new(node.span.start, e);
     }
 }
 
@@ -402,6 +413,15 @@ mod tests {
     fn a_key_repeated_across_pieces_is_left_to_the_one_piece_reader() {
         let text = steps(100, |i| format!("    s{}:\n      x: 1\n", i % 60));
         assert_eq!(parse(&text, &Limits::default(), 3), None);
+    }
+
+    #[test]
+    fn an_empty_key_after_the_region_keeps_the_root_span() {
+        // Found by the fuzzer: the skeleton's root mapping ended at the cut.
+        let text = "datastores:\n  workspaceblobstore: {type: azurb, account_name: a, container_name: c}\n  lake: {type: adlssha datafactory}\n:";
+        let (split, whole) = both(text);
+        assert!(split.is_some());
+        assert_eq!(split, whole);
     }
 
     #[test]
