@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use ignore::gitignore::Gitignore;
 
-use super::cache::FileKey;
+use super::cache::{FileKey, HashCache};
 use super::tree::ALWAYS_SKIPPED;
 
 /// A file found by [`walk`].
@@ -18,6 +18,8 @@ pub struct Found {
     pub rel: PathBuf,
     /// Its key.
     pub key: FileKey,
+    /// Its hash, when the cache given to [`walk`] knows it for this key.
+    pub cached: Option<[u8; 32]>,
 }
 
 /// A folder to read: its path relative to the root, and the (device, inode) of it and of every
@@ -33,33 +35,59 @@ struct Queue {
     error: Option<String>,
 }
 
-/// Every file under `root` that `matcher` does not ignore (folders named in
-/// [`ALWAYS_SKIPPED`] are never entered), in no particular order.
-pub fn walk(root: &Path, matcher: &Gitignore, threads: usize) -> Result<Vec<Found>, String> {
+/// Every file under `root` that `matcher` does not ignore, in one list per folder (folders named in
+/// [`ALWAYS_SKIPPED`] are never entered), each list sorted by path, each file with its hash from
+/// `cache` when the cache knows it (looked up by the walking threads, so in parallel too).
+pub fn walk(
+    root: &Path,
+    matcher: &Gitignore,
+    threads: usize,
+    cache: &HashCache,
+) -> Result<Vec<Vec<Found>>, String> {
     let root_meta = std::fs::metadata(root).map_err(|e| format!("{}: {e}", root.display()))?;
     let first = Job { rel: PathBuf::new(), ancestors: Arc::new(vec![dev_ino(&root_meta)]) };
     let queue = Mutex::new(Queue { jobs: vec![first], busy: 0, error: None });
     let wake = Condvar::new();
-    let results: Vec<Vec<Found>> = std::thread::scope(|s| {
+    let results: Vec<Vec<Vec<Found>>> = std::thread::scope(|s| {
         let workers: Vec<_> =
-            (0..threads.max(1)).map(|_| s.spawn(|| worker(root, matcher, &queue, &wake))).collect();
+            (0..threads.max(1)).map(|_| s.spawn(|| worker(root, matcher, cache, &queue, &wake))).collect();
         workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
     });
     let q = queue.into_inner().map_err(|_| "a walking thread panicked".to_string())?;
     if let Some(e) = q.error {
         return Err(e);
     }
+    // Lists of a folder each, not joined: the caller moves the entries on anyway.
     Ok(results.into_iter().flatten().collect())
 }
 
-fn worker(root: &Path, matcher: &Gitignore, queue: &Mutex<Queue>, wake: &Condvar) -> Vec<Found> {
-    let mut found = Vec::new();
-    loop {
+fn worker(
+    root: &Path,
+    matcher: &Gitignore,
+    cache: &HashCache,
+    queue: &Mutex<Queue>,
+    wake: &Condvar,
+) -> Vec<Vec<Found>> {
+    // A list per folder: no large list grows by copying (fresh memory is costly to touch).
+    let mut found: Vec<Vec<Found>> = Vec::new();
+    // The absolute path of each file, built in one buffer (no allocation per lookup).
+    let mut abs: Vec<u8> = root.as_os_str().as_encoded_bytes().to_vec();
+    abs.extend_from_slice(std::path::MAIN_SEPARATOR_STR.as_bytes());
+    let prefix = abs.len();
+    let mut looked_up = 0;
+    let mut look_up = |found: &mut [Found]| {
+        for f in found.iter_mut() {
+            abs.truncate(prefix);
+            abs.extend_from_slice(f.rel.as_os_str().as_encoded_bytes());
+            f.cached = cache.get_bytes(&abs, &f.key);
+        }
+    };
+    'jobs: loop {
         let job = {
-            let Ok(mut q) = queue.lock() else { return found };
+            let Ok(mut q) = queue.lock() else { break 'jobs };
             loop {
                 if q.error.is_some() {
-                    return found;
+                    break 'jobs;
                 }
                 if let Some(j) = q.jobs.pop() {
                     q.busy += 1;
@@ -67,26 +95,45 @@ fn worker(root: &Path, matcher: &Gitignore, queue: &Mutex<Queue>, wake: &Condvar
                 }
                 if q.busy == 0 {
                     wake.notify_all();
-                    return found;
+                    break 'jobs;
                 }
                 q = match wake.wait(q) {
                     Ok(q) => q,
-                    Err(_) => return found,
+                    Err(_) => break 'jobs,
                 };
             }
         };
         let mut subdirs = Vec::new();
-        let result = read_dir(root, &job, matcher, &mut found, &mut subdirs);
-        let Ok(mut q) = queue.lock() else { return found };
-        q.busy -= 1;
-        match result {
-            Ok(()) => q.jobs.extend(subdirs),
-            Err(e) => {
-                q.error.get_or_insert(e);
-            }
+        let mut files = Vec::new();
+        let result = read_dir(root, &job, matcher, &mut files, &mut subdirs);
+        if !files.is_empty() {
+            // Sorted here, on every core, so the caller's sort of all files finds long runs.
+            files.sort_unstable_by(|a: &Found, b: &Found| {
+                a.rel.as_os_str().as_encoded_bytes().cmp(b.rel.as_os_str().as_encoded_bytes())
+            });
+            found.push(files);
         }
-        wake.notify_all();
+        {
+            let Ok(mut q) = queue.lock() else { break 'jobs };
+            q.busy -= 1;
+            match result {
+                Ok(()) => q.jobs.extend(subdirs),
+                Err(e) => {
+                    q.error.get_or_insert(e);
+                }
+            }
+            wake.notify_all();
+        }
+        // Looked up a folder at a time, once its subfolders are queued for the other threads,
+        // while the names are still in this core's cache; while the saved cache is still being
+        // read, at the end.
+        if cache.is_ready() {
+            found[looked_up..].iter_mut().for_each(|f| look_up(f));
+            looked_up = found.len();
+        }
     }
+    found[looked_up..].iter_mut().for_each(|f| look_up(f));
+    found
 }
 
 fn read_dir(
@@ -138,7 +185,7 @@ fn read_dir(
                 Some(m) => m,
                 None => entry.metadata().map_err(|e| err(&rel, e))?,
             };
-            found.push(Found { rel, key: FileKey::from_metadata(&m) });
+            found.push(Found { rel, key: FileKey::from_metadata(&m), cached: None });
         }
     }
     Ok(())
@@ -173,17 +220,22 @@ mod tests {
         std::fs::create_dir_all(r.join("tree")).unwrap();
         std::os::unix::fs::symlink(r.join("real"), r.join("tree/linked")).unwrap();
         std::os::unix::fs::symlink(r.join("real/sub/a.txt"), r.join("tree/file")).unwrap();
-        let mut names: Vec<String> = walk(&r.join("tree"), &Gitignore::empty(), 2)
+        let mut names: Vec<String> = walk(&r.join("tree"), &Gitignore::empty(), 2, &HashCache::new())
             .unwrap()
             .into_iter()
+            .flatten()
             .map(|f| f.rel.to_string_lossy().into_owned())
             .collect();
         names.sort();
         assert_eq!(names, ["file", "linked/sub/a.txt"]);
         std::os::unix::fs::symlink(r.join("tree"), r.join("tree/loop")).unwrap();
-        let e = walk(&r.join("tree"), &Gitignore::empty(), 2).unwrap_err();
+        let e = walk(&r.join("tree"), &Gitignore::empty(), 2, &HashCache::new()).unwrap_err();
         assert!(e.contains("loops back"), "{e}");
         std::os::unix::fs::symlink(r.join("nowhere"), r.join("real/broken")).unwrap();
-        assert!(walk(&r.join("real"), &Gitignore::empty(), 1).unwrap_err().contains("broken link"));
+        assert!(
+            walk(&r.join("real"), &Gitignore::empty(), 1, &HashCache::new())
+                .unwrap_err()
+                .contains("broken link")
+        );
     }
 }
