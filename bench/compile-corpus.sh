@@ -5,6 +5,7 @@
 # With ORACLE=1, also times the oracle (azure-ai-ml) on the same files, once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 bin="${SLUICE:-$PWD/target/release/sluice}"
 corpus="$PWD/../shared/corpus/azureml-v2"
 runs="${RUNS:-20}"
@@ -20,18 +21,4 @@ if [ "${ORACLE:-0}" = 1 ]; then
     end=$(date +%s%N)
     printf 'azure-ai-ml (oracle) on %d pipelines: %d ms\n' "${#files[@]}" $(( (end - start) / 1000000 ))
 fi
-if command -v hyperfine > /dev/null; then
-    exec hyperfine --warmup 3 --runs "$runs" -N "$bin compile --target azureml ${files[*]}"
-fi
-times=()
-for _ in $(seq "$runs"); do
-    start=$(date +%s%N)
-    "$bin" compile --target azureml "${files[@]}" > /dev/null
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000 )))
-done
-sorted=($(printf '%s\n' "${times[@]}" | sort -n))
-min=${sorted[0]}
-median=${sorted[$(( runs / 2 ))]}
-printf '%d runs of `sluice compile --target azureml` on %d pipelines: min %d.%03d ms, median %d.%03d ms\n' \
-    "$runs" "${#files[@]}" $((min / 1000)) $((min % 1000)) $((median / 1000)) $((median % 1000))
+time_runs "$runs" "sluice compile --target azureml on ${#files[@]} pipelines" "$bin" compile --target azureml "${files[@]}"

@@ -4,6 +4,7 @@
 # prints the minimum and median. Build first: cargo build --release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 bin="${SLUICE:-$PWD/target/release/sluice}"
 corpus="$PWD/../shared/corpus/azureml-v2"
 runs="${RUNS:-30}"
@@ -12,18 +13,4 @@ runs="${RUNS:-30}"
 cd "$corpus"
 mapfile -t files < pipelines.txt
 "$bin" check --format json "${files[@]}" > /dev/null || { echo "error: the corpus does not check clean" >&2; exit 1; }
-if command -v hyperfine > /dev/null; then
-    exec hyperfine --warmup 3 --runs "$runs" -N "$bin check --format json ${files[*]}"
-fi
-times=()
-for _ in $(seq "$runs"); do
-    start=$(date +%s%N)
-    "$bin" check --format json "${files[@]}" > /dev/null
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000 )))
-done
-sorted=($(printf '%s\n' "${times[@]}" | sort -n))
-min=${sorted[0]}
-median=${sorted[$(( runs / 2 ))]}
-printf '%d runs of `sluice check` on %d pipelines: min %d.%03d ms, median %d.%03d ms\n' \
-    "$runs" "${#files[@]}" $((min / 1000)) $((min % 1000)) $((median / 1000)) $((median % 1000))
+time_runs "$runs" "sluice check on ${#files[@]} pipelines" "$bin" check --format json "${files[@]}"
