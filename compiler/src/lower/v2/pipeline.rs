@@ -288,17 +288,34 @@ impl Lowerer<'_> {
     }
 
     fn check_job_name(&mut self, cx: &LowerCtx, key: &Spanned<String>) {
+        // azure-ai-ml's `is_valid_node_name`: `[a-z_][a-z0-9_]*`; it refuses anything else when
+        // it validates the pipeline.
         let name = &key.value;
-        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let valid = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !valid {
-            let fixed: String =
-                name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+            // `trainModel` -> `train_model`, `train-model` -> `train_model`.
+            let mut fixed = String::with_capacity(name.len() + 4);
+            let mut prev_lower = false;
+            for c in name.chars() {
+                if c.is_ascii_uppercase() && prev_lower {
+                    fixed.push('_');
+                }
+                prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+                fixed.push(if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' });
+            }
+            let what = if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+            {
+                "has uppercase letters"
+            } else {
+                "is not a valid identifier"
+            };
             self.report(
                 check::invalid_name::RULE
-                    .at(cx.file, key.span, format!("job name `{name}` is not a valid identifier"))
+                    .at(cx.file, key.span, format!("job name `{name}` {what}"))
                     .with_help(format!(
-                        "job names use letters, digits and `_` and do not start with a digit: `{}`",
+                        "job names use lowercase letters, digits and `_` and do not start with a digit: `{}`",
                         if fixed.starts_with(|c: char| c.is_ascii_digit()) {
                             format!("_{fixed}")
                         } else {
