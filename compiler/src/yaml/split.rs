@@ -69,11 +69,13 @@ pub(super) fn parse(text: &str, limits: &Limits, pieces: usize) -> Option<Node> 
     let mut entries: Vec<(Node, Node)> = Vec::new();
     let mut keys: HashSet<String> = HashSet::new();
     let mut nodes = 0usize;
+    // Collections nested below the region's entries (the deepest entry).
+    let mut below = 0usize;
     for (part, &(a, _)) in parts.into_iter().zip(&bounds) {
         let Value::Map(part_entries) = part?.value else { return None };
         for (mut k, mut v) in part_entries {
-            shift(&mut k, a as u32, &mut nodes);
-            shift(&mut v, a as u32, &mut nodes);
+            below = below.max(shift(&mut k, a as u32, &mut nodes));
+            below = below.max(shift(&mut v, a as u32, &mut nodes));
             // Every entry is a key of this mapping, at its indentation.
             if column(text, k.span.start as usize) != indent || !keys.insert(k.key_string()) {
                 return None;
@@ -86,7 +88,12 @@ pub(super) fn parse(text: &str, limits: &Limits, pieces: usize) -> Option<Node> 
     }
     let span =
         Span::new(entries.first()?.0.span.start, entries.last()?.1.span.end.max(entries.last()?.0.span.end));
-    let slot = null_value_after(&mut root, lines[parent].start, region.start, span)?;
+    let (slot, above) = null_value_after(&mut root, lines[parent].start, region.start, span)?;
+    // As deep as the one-piece reader accepts, no deeper: past that, it is left to the reader
+    // that reports the limit.
+    if above + 1 + below > limits.max_depth.saturating_sub(2) {
+        return None;
+    }
     *slot = Node { span, value: Value::Map(entries) };
     Some(root)
 }
@@ -118,17 +125,21 @@ fn unsplice(node: &mut Node, cut: u32, len: u32) {
     }
 }
 
-/// Adds `offset` to every span of a tree, counting its nodes.
-fn shift(node: &mut Node, offset: u32, count: &mut usize) {
+/// Adds `offset` to every span of a tree, counting its nodes; returns how deep its collections
+/// nest (0 for a scalar).
+fn shift(node: &mut Node, offset: u32, count: &mut usize) -> usize {
     *count += 1;
     node.span = Span::new(node.span.start + offset, node.span.end + offset);
     match &mut node.value {
-        Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, offset, count)),
-        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            shift(k, offset, count);
-            shift(v, offset, count);
-        }),
-        _ => {}
+        Value::Seq(items) => 1 + items.iter_mut().map(|n| shift(n, offset, count)).max().unwrap_or(0),
+        Value::Map(entries) => {
+            1 + entries
+                .iter_mut()
+                .map(|(k, v)| shift(k, offset, count).max(shift(v, offset, count)))
+                .max()
+                .unwrap_or(0)
+        }
+        _ => 0,
     }
 }
 
@@ -140,23 +151,25 @@ fn column(text: &str, at: usize) -> usize {
 
 /// The null value whose key starts on the parent line (at or after `line_start`) and before the
 /// region: where the region's mapping was in the skeleton. Every node on the way grows to cover `span`, as
-/// it covers its children in a one-piece reading.
+/// it covers its children in a one-piece reading. Also returns how many collections hold it.
 fn null_value_after(
     node: &mut Node,
     line_start: usize,
     region_start: usize,
     span: Span,
-) -> Option<&mut Node> {
+) -> Option<(&mut Node, usize)> {
     let (line_start, region_start) = (line_start as u32, region_start as u32);
     let mut current = node;
+    let mut levels = 0;
     loop {
         current.span = current.span.join(span);
+        levels += 1;
         let next = match &mut current.value {
             Value::Map(entries) => {
                 let i = entries.iter().rposition(|(k, _)| k.span.start < region_start)?;
                 let (k, v) = &mut entries[i];
                 if k.span.start >= line_start && matches!(v.value, Value::Null) {
-                    return Some(v);
+                    return Some((v, levels));
                 }
                 v
             }
