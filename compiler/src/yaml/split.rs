@@ -30,6 +30,9 @@ struct Line {
     key: bool,
     /// Ends with `key:` and nothing after it (a mapping or sequence follows on the next lines).
     opens: bool,
+    /// Ends a block scalar that has no content: the scalar's span is placed at this line's first
+    /// token, which a piece cut or ending here would not see.
+    ends_empty_scalar: bool,
 }
 
 /// Reads `text` in `pieces` parallel pieces, or `None` when it cannot be cut safely.
@@ -194,7 +197,11 @@ fn cut_points(lines: &[Line], first: usize, end: usize, indent: usize, pieces: u
         if line.start >= end || target == pieces {
             break;
         }
-        if line.key && line.indent == indent && line.start - start >= size * target / pieces {
+        if line.key
+            && !line.ends_empty_scalar
+            && line.indent == indent
+            && line.start - start >= size * target / pieces
+        {
             cuts.push(line.start);
             target += 1;
         }
@@ -220,6 +227,10 @@ fn biggest_run(lines: &[Line], text_len: usize) -> Option<(usize, usize, usize)>
         }
         // The run ends at the first content line indented less than its entries.
         let end_line = (first + 1..lines.len()).find(|&j| !lines[j].blank && lines[j].indent < indent);
+        if end_line.is_some_and(|j| lines[j].ends_empty_scalar) {
+            // The run's last piece would end on an empty block scalar.
+            continue;
+        }
         let end = end_line.map_or(text_len, |j| lines[j].start);
         let mut largest = 0;
         let mut entry_start = lines[first].start;
@@ -247,6 +258,8 @@ fn scan(text: &str) -> Option<Vec<Line>> {
     let mut quote: Option<u8> = None;
     // Indentation of the line that opened a block scalar: deeper lines are its content.
     let mut block_scalar: Option<usize> = None;
+    // Whether the open block scalar has had a content line yet.
+    let mut scalar_has_content = false;
     let mut offset = 0;
     for raw in text.split_inclusive('\n') {
         let start = offset;
@@ -255,12 +268,22 @@ fn scan(text: &str) -> Option<Vec<Line>> {
         let indent = line.len() - line.trim_start_matches(' ').len();
         let rest = &line[indent..];
         let blank = rest.is_empty() || rest.starts_with('#');
+        let mut ends_empty_scalar = false;
         if let Some(parent) = block_scalar {
             if blank || indent > parent {
-                lines.push(Line { start, indent, blank: true, key: false, opens: false });
+                scalar_has_content |= !rest.is_empty();
+                lines.push(Line {
+                    start,
+                    indent,
+                    blank: true,
+                    key: false,
+                    opens: false,
+                    ends_empty_scalar: false,
+                });
                 continue;
             }
             block_scalar = None;
+            ends_empty_scalar = !scalar_has_content;
         }
         if rest.starts_with('\t') || (start == 0 && rest.starts_with('\u{feff}')) {
             return None;
@@ -273,8 +296,16 @@ fn scan(text: &str) -> Option<Vec<Line>> {
         let (opens_block_scalar, opens) = scan_line(rest, &mut flow, &mut quote, key_end);
         if opens_block_scalar {
             block_scalar = Some(indent);
+            scalar_has_content = false;
         }
-        lines.push(Line { start, indent, blank, key: key_end.is_some(), opens: in_block && opens });
+        lines.push(Line {
+            start,
+            indent,
+            blank,
+            key: key_end.is_some(),
+            opens: in_block && opens,
+            ends_empty_scalar,
+        });
     }
     (flow == 0 && quote.is_none()).then_some(lines)
 }
@@ -433,6 +464,15 @@ mod tests {
         // Found by the fuzzer: the skeleton's root mapping ended at the cut.
         let text = "datastores:\n  workspaceblobstore: {type: azurb, account_name: a, container_name: c}\n  lake: {type: adlssha datafactory}\n:";
         let (split, whole) = both(text);
+        assert!(split.is_some());
+        assert_eq!(split, whole);
+    }
+
+    #[test]
+    fn an_empty_block_scalar_is_not_cut_after() {
+        // Found by the fuzzer: an empty `>-` scalar's span is where the next token starts.
+        let text = steps(100, |i| format!("    s{i}:\n      a: 1\n      args: >-\n    t{i}: 2\n"));
+        let (split, whole) = both(&text);
         assert!(split.is_some());
         assert_eq!(split, whole);
     }
