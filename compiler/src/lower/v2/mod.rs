@@ -130,6 +130,11 @@ impl Lowerer<'_> {
         let setting_bool =
             |k: &str| written.as_ref().and_then(|s| s.get(k)).and_then(|v| v.as_bool()).unwrap_or(false);
 
+        self.check_port_names(
+            cx,
+            doc.inputs.entries.iter().map(|(k, _)| k),
+            doc.outputs.entries.iter().map(|(k, _)| k),
+        );
         let inputs: Vec<PipelineInput> = doc
             .inputs
             .iter()

@@ -326,6 +326,44 @@ impl Lowerer<'_> {
         }
     }
 
+    /// A pipeline job's input and output names, as azure-ai-ml validates them: an input name is
+    /// identifiers joined by dots, an output name one identifier (upper case allowed in both).
+    pub(super) fn check_port_names<'n>(
+        &mut self,
+        cx: &LowerCtx,
+        inputs: impl Iterator<Item = &'n Spanned<String>>,
+        outputs: impl Iterator<Item = &'n Spanned<String>>,
+    ) {
+        let ident = |s: &str| {
+            s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        let fixed = |s: &str| -> String {
+            let f: String =
+                s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
+            if f.starts_with(|c: char| c.is_ascii_digit()) { format!("_{f}") } else { f }
+        };
+        let bad_inputs = inputs
+            .filter(|k| !k.value.split('.').all(ident))
+            .map(|k| (k, "input", "(optionally joined by `.`)"));
+        let bad_outputs = outputs.filter(|k| !ident(&k.value)).map(|k| (k, "output", "only"));
+        let bad: Vec<_> = bad_inputs.chain(bad_outputs).collect();
+        for (key, what, how) in bad {
+            self.report(
+                check::invalid_name::RULE
+                    .at(
+                        cx.file,
+                        key.span,
+                        format!("pipeline {what} name `{}` is not a valid identifier", key.value),
+                    )
+                    .with_help(format!(
+                        "Azure ML accepts {what} names of letters, digits and `_` {how}: `{}`",
+                        fixed(&key.value)
+                    )),
+            );
+        }
+    }
+
     /// Resolves every given input into an input port.
     fn resolve_inputs(&mut self, scope: &Scope, drafts: &mut [Draft], unresolved: &mut Vec<Unresolved>) {
         let mut deferred: Vec<Deferred> = Vec::new();
