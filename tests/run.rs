@@ -711,3 +711,37 @@ fn a_parallel_run_step_runs_its_entry_script_over_mini_batches() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines, ["img0.txt,0,2", "img1.txt,30,2", "img2.txt,60,2", "img3.txt,90,2", "img4.txt,120,1"]);
 }
+
+/// Copies `from` into `to`, leaving out state folders (`.sluice`) an earlier run left there.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() == ".sluice" {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The examples the README runs (v1 and v2) run end to end from a fresh copy, and a second run
+/// reuses every step.
+#[test]
+fn the_examples_run_and_a_second_run_reuses_everything() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for example in ["compare-models", "v2-train-compare"] {
+        let p = Project { dir: tempfile::tempdir().unwrap() };
+        copy_tree(&root.join("examples").join(example), p.dir.path());
+        let first = p.run(&[], 0);
+        assert!(text(&first).contains("completed"), "{example}: {}", text(&first));
+        let plan = p.plan(&[]);
+        assert!(all(&plan, "hit"), "{example}: {:?}", verdicts(&plan));
+        let again = p.run(&[], 0);
+        assert!(text(&again).contains("reused"), "{example}: {}", text(&again));
+    }
+}
