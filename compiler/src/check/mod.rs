@@ -82,7 +82,7 @@ rules! {
         missing_data, transfer_endpoint,
         undeclared_placeholder, undeclared_port, missing_input, unknown_input,
         literal_type_mismatch, literal_out_of_range, literal_not_in_enum,
-        optional_input_in_command, missing_local_data,
+        optional_input_in_command, missing_local_data, control_flow_in_yaml,
     ],
     workspace: [literal_secret, workspace_range],
 }
