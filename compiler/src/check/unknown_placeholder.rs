@@ -55,7 +55,18 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                 .into_iter()
                 .find(|(k, list)| *k != what && list.contains(&name.as_str()))
                 .map(|(k, _)| format!("`{}` is an {k} of this step: write `{k}:{}`", name.value, name.value));
+            // `parameter:X` naming a pipeline parameter the step does not declare: the step
+            // must bind it first.
+            let pipeline_parameter = (what == "parameter"
+                && cx.pipeline.inputs.iter().any(|i| i.name.value == name.value))
+            .then(|| {
+                format!(
+                    "`{0}` is a pipeline parameter: bind it to the step under `parameters:` as `{0}: {{source: {0}}}`",
+                    name.value
+                )
+            });
             let help = other_kind
+                .or(pipeline_parameter)
                 .or_else(|| did_you_mean(&name.value, &known))
                 .or_else(|| Some(format!("declare it under the step's `{key}`")));
             out.push(

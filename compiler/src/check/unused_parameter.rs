@@ -33,7 +33,13 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
             }
         }
     }
-    let meant = cx.likely_meant();
+    let mut meant = cx.likely_meant();
+    // A `parameter:X` argument naming it is a use that lacks its binding: `unknown-placeholder`
+    // says so, and calling the parameter unused would only mislead.
+    meant.extend(cx.pipeline.steps.iter().flat_map(|s| &s.arguments).filter_map(|a| match a {
+        crate::ir::Arg::Parameter(n) => Some(n.value.as_str()),
+        _ => None,
+    }));
     for (input, used) in p.inputs.iter().zip(used) {
         if !used && !meant.contains(&input.name.as_str()) {
             out.push(
