@@ -17,14 +17,27 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
     for step in &cx.pipeline.steps {
         let Some(c) = step.component.as_deref().filter(|c| c.interface_known) else { continue };
         for command in step.command.iter().chain(&step.templates) {
-            for part in &command.parts {
+            for (i, part) in command.parts.iter().enumerate() {
                 let CommandPart::Input(n) = part else { continue };
                 if c.input(n.as_str()).is_some_and(|d| d.optional) {
+                    // The flag written just before the placeholder goes into the fragment too.
+                    let flag = match i.checked_sub(1).map(|j| &command.parts[j]) {
+                        // `--opt ${{inputs.opt}}` or `--opt=${{inputs.opt}}`.
+                        Some(CommandPart::Text(t)) => {
+                            let (rest, joiner) =
+                                if t.ends_with('=') { (t.as_str(), "") } else { (t.trim_end(), " ") };
+                            let token = rest.rsplit(char::is_whitespace).next().unwrap_or("");
+                            (token.starts_with('-') && (joiner.is_empty() || rest.len() < t.len()))
+                                .then(|| format!("{token}{joiner}"))
+                        }
+                        _ => None,
+                    };
                     out.push(
                         RULE.at(n.file, n.span, format!("optional input `{}` is used outside `$[[ ... ]]`", n.value))
                             .with_help(format!(
-                                "when `{0}` is not given the command keeps an empty placeholder; wrap the argument: `$[[--{0} ${{{{inputs.{0}}}}}]]`",
-                                n.value
+                                "when `{0}` is not given the command keeps an empty placeholder; wrap the argument: `$[[{1}${{{{inputs.{0}}}}}]]`",
+                                n.value,
+                                flag.unwrap_or_default()
                             )),
                     );
                 }
