@@ -148,16 +148,9 @@ impl<'e> Emitter<'e> {
     /// a pipeline's input keys are identifiers, optionally joined by dots; its output keys are
     /// identifiers.
     fn check_keys(&mut self, doc: &PipelineDoc, inputs: &Map<String, Value>, outputs: &Map<String, Value>) {
-        let ident = |s: &str| {
-            s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        };
-        let fixed = |s: &str| -> String {
-            let f: String = s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-            if f.starts_with(|c: char| c.is_ascii_digit()) { format!("_{f}") } else { f }
-        };
+        use crate::check::invalid_name::{is_identifier, is_input_name, suggested_identifier};
         let at = |key: String| *doc.ports.get(&key).unwrap_or(&doc.at);
-        for key in inputs.keys().filter(|k| !k.split('.').all(ident)) {
+        for key in inputs.keys().filter(|k| !is_input_name(k)) {
             self.errors.push(
                 at(format!("inputs.{key}"))
                     .error(
@@ -166,17 +159,17 @@ impl<'e> Emitter<'e> {
                             "azure-ai-ml accepts pipeline input names of letters, digits and `_` (optionally joined by `.`), not `{key}`"
                         ),
                     )
-                    .with_help(format!("rename the input to `{}`", fixed(key))),
+                    .with_help(format!("rename the input to `{}`", suggested_identifier(key, true))),
             );
         }
-        for key in outputs.keys().filter(|k| !ident(k)) {
+        for key in outputs.keys().filter(|k| !is_identifier(k)) {
             self.errors.push(
                 at(format!("outputs.{key}"))
                     .error(
                         REJECTED,
                         format!("azure-ai-ml accepts pipeline output names of letters, digits and `_` only, not `{key}`"),
                     )
-                    .with_help(format!("rename the output to `{}`", fixed(key))),
+                    .with_help(format!("rename the output to `{}`", suggested_identifier(key, false))),
             );
         }
     }
@@ -194,17 +187,8 @@ impl<'e> Emitter<'e> {
 
     /// One job as a REST node.
     fn node(&mut self, job: &JobDoc, scope: &Scope) -> Option<Value> {
-        // `is_valid_node_name`: a lowercase ASCII identifier.
-        let valid = job.name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && job.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid {
-            let fixed: String = job
-                .name
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-                .collect();
-            let fixed =
-                if fixed.starts_with(|c: char| c.is_ascii_digit()) { format!("_{fixed}") } else { fixed };
+        if !crate::check::invalid_name::is_node_name(&job.name) {
+            let fixed = crate::check::invalid_name::suggested_node_name(&job.name);
             self.errors.push(
                 job.at
                     .error(

@@ -288,39 +288,18 @@ impl Lowerer<'_> {
     }
 
     fn check_job_name(&mut self, cx: &LowerCtx, key: &Spanned<String>) {
-        // azure-ai-ml's `is_valid_node_name`: `[a-z_][a-z0-9_]*`; it refuses anything else when
-        // it validates the pipeline.
+        use check::invalid_name::{is_identifier, is_node_name, suggested_node_name};
+        // azure-ai-ml refuses any other node name when it validates the pipeline.
         let name = &key.value;
-        let valid = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid {
-            // `trainModel` -> `train_model`, `train-model` -> `train_model`.
-            let mut fixed = String::with_capacity(name.len() + 4);
-            let mut prev_lower = false;
-            for c in name.chars() {
-                if c.is_ascii_uppercase() && prev_lower {
-                    fixed.push('_');
-                }
-                prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-                fixed.push(if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' });
-            }
-            let what = if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !name.starts_with(|c: char| c.is_ascii_digit())
-            {
-                "has uppercase letters"
-            } else {
-                "is not a valid identifier"
-            };
+        if !is_node_name(name) {
+            let what =
+                if is_identifier(name) { "has uppercase letters" } else { "is not a valid identifier" };
             self.report(
                 check::invalid_name::RULE
                     .at(cx.file, key.span, format!("job name `{name}` {what}"))
                     .with_help(format!(
                         "job names use lowercase letters, digits and `_` and do not start with a digit: `{}`",
-                        if fixed.starts_with(|c: char| c.is_ascii_digit()) {
-                            format!("_{fixed}")
-                        } else {
-                            fixed
-                        }
+                        suggested_node_name(name)
                     )),
             );
         }
@@ -334,21 +313,13 @@ impl Lowerer<'_> {
         inputs: impl Iterator<Item = &'n Spanned<String>>,
         outputs: impl Iterator<Item = &'n Spanned<String>>,
     ) {
-        let ident = |s: &str| {
-            s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        };
-        let fixed = |s: &str| -> String {
-            let f: String =
-                s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' }).collect();
-            if f.starts_with(|c: char| c.is_ascii_digit()) { format!("_{f}") } else { f }
-        };
+        use check::invalid_name::{is_identifier, is_input_name, suggested_identifier};
         let bad_inputs = inputs
-            .filter(|k| !k.value.split('.').all(ident))
-            .map(|k| (k, "input", "(optionally joined by `.`)"));
-        let bad_outputs = outputs.filter(|k| !ident(&k.value)).map(|k| (k, "output", "only"));
+            .filter(|k| !is_input_name(&k.value))
+            .map(|k| (k, "input", "(optionally joined by `.`)", true));
+        let bad_outputs = outputs.filter(|k| !is_identifier(&k.value)).map(|k| (k, "output", "only", false));
         let bad: Vec<_> = bad_inputs.chain(bad_outputs).collect();
-        for (key, what, how) in bad {
+        for (key, what, how, keep_dots) in bad {
             self.report(
                 check::invalid_name::RULE
                     .at(
@@ -358,7 +329,7 @@ impl Lowerer<'_> {
                     )
                     .with_help(format!(
                         "Azure ML accepts {what} names of letters, digits and `_` {how}: `{}`",
-                        fixed(&key.value)
+                        suggested_identifier(&key.value, keep_dots)
                     )),
             );
         }
