@@ -12,7 +12,7 @@ use crate::ir::{Pipeline, Workspace};
 use crate::lower::{self, LowerCtx};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::suggest::did_you_mean;
-use crate::syntax::{v1, workspace::WorkspaceFile};
+use crate::syntax::workspace::WorkspaceFile;
 use crate::yaml::{self, DeError, DeErrorKind, Limits, Node, ParseError, ParseErrorKind};
 
 /// Why a file could not be read at all (the CLI exits 2 for these).
@@ -42,6 +42,8 @@ pub enum LoadError {
 pub enum Format {
     /// `pipeline:` at the root.
     V1Pipeline,
+    /// `Schedule:` at the root: a v1 pipeline schedule.
+    V1Schedule,
     /// `type: pipeline` with `jobs`.
     V2Pipeline,
     /// `type: command|parallel|spark|...` without `jobs`: a v2 component.
@@ -59,6 +61,9 @@ pub const WORKSPACE_FILE_NAMES: [&str; 2] = ["workspace.yaml", "workspace.yml"];
 pub fn detect_format(path: &Path, node: &Node) -> Format {
     if node.get("pipeline").is_some() {
         return Format::V1Pipeline;
+    }
+    if node.get("Schedule").is_some() {
+        return Format::V1Schedule;
     }
     let ty = node.get("type").and_then(Node::as_str);
     if ty == Some("pipeline") {
@@ -251,6 +256,25 @@ impl Session {
         }
     }
 
+    /// Reads a parsed file into its syntax type as `options` say, reporting shape errors.
+    pub fn read_with<T: DeserializeOwned + Send>(
+        &mut self,
+        file: FileId,
+        node: &Node,
+        options: yaml::ReadOptions,
+    ) -> Option<T> {
+        let text = self.sources.get(file).text.clone();
+        match yaml::from_node_with::<T>(node, &text, options) {
+            Ok(v) => Some(v),
+            Err(errors) => {
+                for e in errors {
+                    self.diagnostics.push(de_diagnostic(file, node, e));
+                }
+                None
+            }
+        }
+    }
+
     /// Reads a parsed file into its syntax type, reporting shape errors; the value is kept when
     /// the only problems are unknown keys, so that later checks still run.
     pub fn read_partial<T: DeserializeOwned + Send>(&mut self, file: FileId, node: &Node) -> Option<T> {
@@ -301,6 +325,9 @@ impl Session {
             Format::Workspace => {
                 self.workspace_from(file, &node);
             }
+            Format::V1Schedule => {
+                crate::lower::v1::check_schedule(self, file, &node);
+            }
             Format::V2Component => {
                 crate::lower::v2_component_check(self, file, &node);
             }
@@ -340,16 +367,7 @@ impl Session {
         let workspace = self.workspace_for(&path);
         let cx = self.lower_ctx(file, &workspace);
         let pipeline = match detect_format(&path, &node) {
-            Format::V1Pipeline => {
-                let doc: Option<v1::PipelineFile> = self.read(file, &node);
-                dispose(node);
-                let doc = doc?;
-                let mut sink = Diagnostics::new();
-                let p = lower::v1::lower(&doc, &cx, &mut sink);
-                dispose(doc);
-                self.diagnostics.extend(sink.into_vec());
-                p
-            }
+            Format::V1Pipeline => lower::v1::lower_pipeline(self, file, node, &cx)?,
             _ => {
                 let p = lower::v2_pipeline(self, file, &node, &cx);
                 dispose(node);
@@ -431,7 +449,7 @@ impl Session {
 }
 
 /// Keys that tell a file's format, for "did you mean" at the root.
-const ROOT_KEYS: [&str; 5] = ["pipeline", "jobs", "datastores", "computes", "type"];
+const ROOT_KEYS: [&str; 6] = ["pipeline", "jobs", "datastores", "computes", "type", "Schedule"];
 
 /// A root key that looks like a misspelling of one that tells the format.
 fn misspelt_root_key(node: &Node) -> Option<(&Node, &'static str)> {
@@ -445,8 +463,8 @@ fn misspelt_root_key(node: &Node) -> Option<(&Node, &'static str)> {
 /// The diagnostic for a file whose format cannot be told; `what` says what it should have been.
 fn unknown_format(file: FileId, node: &Node, what: &str) -> Diagnostic {
     let rule = check::unknown_format::RULE;
-    let help = "a v1 pipeline has `pipeline:` at its root; a v2 pipeline `type: pipeline` and `jobs:`; \
-                a workspace `datastores:` or `computes:`";
+    let help = "a v1 pipeline has `pipeline:` at its root; a v1 schedule `Schedule:`; a v2 pipeline \
+                `type: pipeline` and `jobs:`; a workspace `datastores:` or `computes:`";
     if let Some((key, right)) = misspelt_root_key(node) {
         return rule
             .at(

@@ -511,6 +511,9 @@ pub fn runnable(pipeline: &Pipeline, workspace: &Workspace, step: &Step) -> Resu
             Some("it runs U-SQL on Azure Data Lake Analytics (retired), which cannot run on this machine")
         }
         StepKind::AzureBatch => Some("it runs on Azure Batch, which cannot run on this machine"),
+        StepKind::Module(_) => {
+            Some("it runs a module registered in an Azure ML workspace, which sluice cannot see or run here")
+        }
         StepKind::Sweep => Some("sweep jobs cannot run on this machine yet"),
         StepKind::Spark => Some("Spark jobs cannot run on this machine"),
         StepKind::AutoMl => Some("AutoML jobs run only in Azure ML"),

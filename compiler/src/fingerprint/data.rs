@@ -78,7 +78,10 @@ pub fn resolve(location: &DataLocation, workspace: &Workspace) -> Result<LocalDa
         DataLocation::DatasetId(id) => {
             Err(DataError::NotLocal(format!("registered dataset id `{}`", id.value)))
         }
-        DataLocation::Sql { query } => Err(DataError::NotLocal(format!("SQL source `{}`", query.value))),
+        DataLocation::Sql { query, datastore } => Err(DataError::NotLocal(format!(
+            "SQL source `{}` on datastore `{}`",
+            query.value, datastore.value
+        ))),
         DataLocation::Uri(u) => Err(DataError::NotLocal(format!("URI `{}`", u.value))),
         DataLocation::Asset(a) => Err(DataError::NotLocal(format!("data asset `{}`", a.value))),
         DataLocation::Invalid => Err(DataError::NotLocal("an invalid data reference".to_string())),

@@ -108,6 +108,7 @@ pub fn describe(change: &Change, reruns: &dyn Fn(&str) -> bool) -> String {
         },
         "output" => format!("output `{port}`"),
         "hash_path" => format!("hash path `{port}`"),
+        "config" => format!("configuration file `{port}`"),
         "source" => "source folder".to_string(),
         "version" => "sluice's fingerprint format".to_string(),
         other => other.replace('_', " "),

@@ -4,8 +4,9 @@
 //! values; each input's identity (an upstream step's fingerprint and output name; a datastore,
 //! path and, for local datastores, content hash; a dataset name and version); output names,
 //! types, datastores and modes; compute name and kind; environment; the content hash of the
-//! source folder and of each `hash_paths` entry; the step's settings. Not the step key, not YAML
-//! comments or formatting, not display names.
+//! source folder, of each `hash_paths` entry and of each configuration file (a ParallelRunStep's
+//! configuration, a conda file a run configuration names); the step's settings. Not the step
+//! key, not YAML comments or formatting, not display names.
 //!
 //! Each step's inputs are kept by name in a [`Manifest`], so a later plan can say which changed
 //! ([`explain`]).
@@ -192,6 +193,19 @@ impl Cx<'_> {
                 },
             );
         }
+        // Configuration files by content (a ParallelRunStep's configuration, a conda file a run
+        // configuration names).
+        for c in &step.config_files {
+            let raw = c.raw.value.clone();
+            let h = b.hashed(
+                format!("configuration file `{raw}`"),
+                self.hasher.hash(&c.resolved(), IgnoreRules::None),
+            )?;
+            b.manifest.insert(
+                format!("config:{raw}"),
+                Field { value: h.hash.clone().into(), origin: Some(Origin::Path(raw)), tree: None },
+            );
+        }
         let settings = without_metadata(&step.settings);
         if !settings.is_empty() {
             b.manifest.insert("settings", Field::new(Json::Object(settings)));
@@ -284,7 +298,9 @@ impl Cx<'_> {
             DataLocation::Local(p) => json!({"local": p.raw.value}),
             DataLocation::Dataset { name, version } => json!({"dataset": name.value, "version": version}),
             DataLocation::DatasetId(id) => json!({"dataset_id": id.value}),
-            DataLocation::Sql { query } => json!({"sql": query.value}),
+            DataLocation::Sql { datastore, query } => {
+                json!({"sql": query.value, "datastore": datastore.value})
+            }
             DataLocation::Uri(u) => json!({"uri": u.value}),
             DataLocation::Asset(a) => json!({"asset": a.value}),
             DataLocation::Invalid => Json::Null,
@@ -421,6 +437,12 @@ fn kind(k: &StepKind) -> Json {
         StepKind::DataTransfer { source, destination } => {
             m.insert("source".into(), source.value.clone().into());
             m.insert("destination".into(), destination.value.clone().into());
+        }
+        StepKind::Module(r) => {
+            let n = |x: &Option<crate::ir::Name>| x.as_ref().map(|n| n.value.clone());
+            m.insert("module".into(), n(&r.name).into());
+            m.insert("module_id".into(), n(&r.id).into());
+            m.insert("module_version".into(), r.version.clone().into());
         }
         _ => {}
     }

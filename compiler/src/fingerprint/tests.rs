@@ -244,7 +244,7 @@ fn hash_paths_compute_environment_and_settings_count() {
         changed_by(|r| edit_pipeline(
             r,
             "      runconfig:",
-            "      runconfig_parameters: {NodeCount: 2}\n      runconfig:"
+            "      runconfig_parameters: {NodeCount: {source: lr}}\n      runconfig:"
         )),
         ["train"]
     );
@@ -301,4 +301,88 @@ fn missing_data_and_parameters_are_errors() {
     assert_eq!(e.to_string(), "the pipeline has no parameter `rl`; did you mean `lr`?");
     let e = params::resolve(&c.pipeline, &[("lr".into(), "fast".into())]).unwrap_err();
     assert_eq!(e.to_string(), "parameter `lr`: `fast` is not a number");
+}
+
+const PARALLEL: &str = "\
+pipeline:
+  name: p
+  default_compute: cpu
+  steps:
+    make:
+      type: PythonScriptStep
+      script_name: prep.py
+      source_directory: steps/prep
+      runconfig: conf/conda-rc.yml
+      arguments: [--out, output:o, --n, parameter:n]
+      parameters: {n: 7}
+      outputs: {o: {destination: made, as_dataset: true}}
+    score:
+      type: ParallelRunStep
+      name: score
+      parallel_run_config: conf/parallel.yml
+      inputs: {i: {source: made}}
+      outputs: {s: {destination: scores}}
+";
+
+/// A project with a ParallelRunStep whose configuration is a file, after a step whose run
+/// configuration names a conda file.
+fn parallel_project() -> tempfile::TempDir {
+    let d = project();
+    let r = d.path();
+    write(r, "pipeline.yml", PARALLEL);
+    write(r, "conf/conda-rc.yml", "environment:\n  python:\n    condaDependenciesFile: conda.yml\n");
+    write(r, "conf/conda.yml", "dependencies: [python=3.10]\n");
+    write(
+        r,
+        "conf/parallel.yml",
+        "parallel_run_config:\n  entry_script: score.py\n  source_directory: steps/score\n  compute_target_name: cpu\n  \
+         environment_name: env\n  node_count: 1\n  error_threshold: 5\n  output_action: append_row\n  mini_batch_size: \"2\"\n",
+    );
+    write(r, "steps/score/score.py", "def init(): pass\ndef run(b): return b\n");
+    d
+}
+
+#[test]
+fn a_parallel_configuration_and_a_conda_file_count_by_content() {
+    let changed = |change: &dyn Fn(&Path)| {
+        let d = parallel_project();
+        let before = fingerprints(d.path());
+        change(d.path());
+        let after = fingerprints(d.path());
+        let mut keys: Vec<String> =
+            before.keys().filter(|k| before.get(*k) != after.get(*k)).cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(
+        changed(&|r| write(
+            r,
+            "conf/parallel.yml",
+            &fs::read_to_string(r.join("conf/parallel.yml")).unwrap().replace("\"2\"", "\"4\"")
+        )),
+        ["score"]
+    );
+    // A comment changes no setting, but the file is part of the fingerprint by content.
+    assert_eq!(
+        changed(&|r| write(
+            r,
+            "conf/parallel.yml",
+            &(fs::read_to_string(r.join("conf/parallel.yml")).unwrap() + "# note\n")
+        )),
+        ["score"]
+    );
+    assert_eq!(changed(&|r| write(r, "conf/conda.yml", "dependencies: [python=3.11]\n")), ["make", "score"]);
+    assert_eq!(changed(&|r| edit_pipeline(r, "parameters: {n: 7}", "parameters: {n: 8}")), ["make", "score"]);
+    // And the explanation names the file.
+    let d = parallel_project();
+    let before = fingerprints_with(d.path(), &[]);
+    write(
+        d.path(),
+        "conf/parallel.yml",
+        &(fs::read_to_string(d.path().join("conf/parallel.yml")).unwrap() + "# note\n"),
+    );
+    let after = fingerprints_with(d.path(), &[]);
+    let changes = explain::diff(&before["score"].manifest, &after["score"].manifest, &|_| None);
+    let words: Vec<String> = changes.iter().map(|c| describe(c, &|_| false)).collect();
+    assert_eq!(words, ["configuration file `conf/parallel.yml` changed"]);
 }

@@ -4,11 +4,14 @@
 mod de;
 mod fast;
 mod node;
+pub mod ruamel;
 mod spanned;
 mod split;
 pub mod yaml11;
 
-pub use de::{DeError, DeErrorKind, SCALAR_OR_STRUCT, from_node, from_node_partial};
+pub use de::{
+    DeError, DeErrorKind, ReadOptions, SCALAR_OR_STRUCT, from_node, from_node_partial, from_node_with,
+};
 pub use node::{Limits, Node, ParseError, ParseErrorKind, Value, parse, parse_general};
 
 /// The fast path of [`parse`] alone: the node tree, or `None` where [`parse_general`] must read
