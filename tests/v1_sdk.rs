@@ -20,7 +20,12 @@
 //! `sdk-line` (or the probe declares a `sluice-extension` and sluice reports no error). Besides,
 //! sluice's diagnostics must be exactly the `# expect` list, so a change in any of them shows.
 //! `SLUICE_ACCEPT_PROBES=1 cargo test --test v1_sdk` rewrites the `# expect` lines from what
-//! sluice reports (review the diff).
+//! sluice reports (review the diff). Each verdict carries the CRC-32 of its probe (without the
+//! `# expect` lines): a probe changed since `oracle.sh` last ran fails until it is run again.
+//!
+//! The same file records the SDK's verdict on every v1 example and valid fixture
+//! (`examples-and-fixtures.jsonl`): each loads, unless a `# sluice-extension:` comment in it names
+//! the sluice extension it uses.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly.
 
@@ -141,11 +146,16 @@ fn check(rel: &str) -> Vec<Diagnostic> {
 
 /// The SDK's verdict of each probe, from verdicts.jsonl.
 fn verdicts() -> BTreeMap<String, Value> {
+    records("verdicts.jsonl", "probe")
+}
+
+/// The records of a JSON-lines file of this folder, by their `key`.
+fn records(name: &str, key: &str) -> BTreeMap<String, Value> {
     let text =
-        std::fs::read_to_string(folder().join("verdicts.jsonl")).expect("verdicts.jsonl (run oracle.sh)");
+        std::fs::read_to_string(folder().join(name)).unwrap_or_else(|_| panic!("{name} (run oracle.sh)"));
     text.lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .map(|v| (v["probe"].as_str().unwrap().to_string(), v))
+        .map(|v| (v[key].as_str().unwrap().to_string(), v))
         .collect()
 }
 
@@ -240,6 +250,10 @@ fn sluice_agrees_with_the_sdk_on_every_probe() {
             failures.push(format!("{rel}: no verdict in verdicts.jsonl (run oracle.sh)"));
             continue;
         };
+        let body: Vec<&str> = text.split_inclusive('\n').filter(|l| !l.starts_with("# expect:")).collect();
+        if v["crc"].as_u64() != Some(u64::from(crc32fast::hash(body.concat().as_bytes()))) {
+            failures.push(format!("{rel}: changed since its verdict was recorded (run oracle.sh)"));
+        }
         match judge(rel, &h, v["ok"] == true, found) {
             Ok(Outcome::Clean) => clean += 1,
             Ok(Outcome::Stricter) => stricter += 1,
@@ -296,4 +310,50 @@ fn sluice_agrees_with_the_sdk_on_every_probe() {
         results.len(),
         failures.join("\n\n")
     );
+}
+
+/// Every v1 pipeline and schedule file of `examples/` and `tests/fixtures/valid` loads in the
+/// SDK, unless it names the sluice extension it uses in a `# sluice-extension:` comment.
+#[test]
+fn every_v1_example_and_valid_fixture_loads_in_the_sdk() {
+    use sluice_compiler::session::{Format, detect_format};
+    use sluice_compiler::yaml::{Limits, parse};
+    let recorded = records("examples-and-fixtures.jsonl", "file");
+    let mut files = Vec::new();
+    for dir in ["examples", "tests/fixtures/valid"] {
+        for path in walk(&root().join(dir)) {
+            if !path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            let Some(node) = parse(&text, &Limits::default()).0 else { continue };
+            if matches!(detect_format(&path, &node), Format::V1Pipeline | Format::V1Schedule) {
+                let rel = path.strip_prefix(root()).unwrap().to_string_lossy().replace('\\', "/");
+                files.push((rel, bytes));
+            }
+        }
+    }
+    assert!(files.len() >= 12, "only {} v1 files", files.len());
+    let mut failures = Vec::new();
+    for (rel, bytes) in &files {
+        let Some(v) = recorded.get(rel) else {
+            failures.push(format!("{rel}: no verdict in examples-and-fixtures.jsonl (run oracle.sh)"));
+            continue;
+        };
+        if v["crc"].as_u64() != Some(u64::from(crc32fast::hash(bytes))) {
+            failures.push(format!("{rel}: changed since its verdict was recorded (run oracle.sh)"));
+        }
+        let names_extension = String::from_utf8_lossy(bytes).contains("# sluice-extension:");
+        if v["ok"] != true && !names_extension {
+            failures.push(format!(
+                "{rel}: the SDK refuses it ({}) and no `# sluice-extension:` comment says why",
+                v["error"]
+            ));
+        }
+    }
+    for rel in recorded.keys().filter(|k| !files.iter().any(|(f, _)| f == *k)) {
+        failures.push(format!("{rel}: recorded, but not a v1 file of the examples or valid fixtures"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -286,8 +286,10 @@ struct Ctx<'a> {
     recovered: RefCell<Vec<DeError>>,
     /// An entry of a mapping was left out because its value could not be read.
     dropped: std::cell::Cell<bool>,
-    /// Keys (by span) whose values failed in an earlier pass: later passes skip them.
-    hidden: RefCell<std::collections::HashSet<Span>>,
+    /// Keys (by span) whose values failed in an earlier pass: later passes read a stand-in of
+    /// the kind that was expected instead (so the other required keys are still looked for), or
+    /// skip the key when no stand-in fits.
+    hidden: RefCell<std::collections::HashMap<Span, Option<&'static Node>>>,
     /// The errors of the hidden keys, kept across passes.
     set_aside: RefCell<Vec<DeError>>,
     /// A key was hidden in this pass: read again.
@@ -301,7 +303,7 @@ impl<'a> Ctx<'a> {
             options,
             recovered: RefCell::new(Vec::new()),
             dropped: std::cell::Cell::new(false),
-            hidden: RefCell::new(std::collections::HashSet::new()),
+            hidden: RefCell::new(std::collections::HashMap::new()),
             set_aside: RefCell::new(Vec::new()),
             retry: std::cell::Cell::new(false),
         }
@@ -567,7 +569,7 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                 let hidden: Vec<String> = {
                     let set = self.ctx.hidden.borrow();
                     self.entries()
-                        .filter(|(k, _)| set.contains(&k.span))
+                        .filter(|(k, _)| set.contains_key(&k.span))
                         .map(|(k, _)| key_name(k).into_owned())
                         .collect()
                 };
@@ -679,19 +681,44 @@ impl<'de, 'a> SeqAccess<'de> for SeqDe<'a> {
 struct MapDe<'a> {
     de: NodeDe<'a>,
     fields: Option<&'static [&'static str]>,
-    entries: Vec<&'a (Node, Node)>,
+    entries: Vec<(&'a Node, &'a Node)>,
     next: usize,
 }
 
+/// Stand-ins for values of keys set aside by an earlier pass, one per kind a value may be
+/// expected to have; they are never seen outside a read that fails.
+static STAND_INS: [(&str, Node); 6] = [
+    ("a string", Node { span: Span { start: 0, end: 0 }, value: Value::Str(String::new()) }),
+    ("a list", Node { span: Span { start: 0, end: 0 }, value: Value::Seq(Vec::new()) }),
+    ("a mapping", Node { span: Span { start: 0, end: 0 }, value: Value::Map(Vec::new()) }),
+    ("`true` or `false`", Node { span: Span { start: 0, end: 0 }, value: Value::Bool(false) }),
+    ("an integer", Node { span: Span { start: 0, end: 0 }, value: Value::Int(0) }),
+    ("a number", Node { span: Span { start: 0, end: 0 }, value: Value::Float(0.0) }),
+];
+
+/// The stand-in for a value whose own kind was wrong (`expected` said what it should be).
+fn stand_in(e: &DeError, value: &Node) -> Option<&'static Node> {
+    match &e.kind {
+        DeErrorKind::InvalidType { expected, .. } if e.span.is_none_or(|s| s == value.span) => {
+            STAND_INS.iter().find(|(kind, _)| kind == expected).map(|(_, node)| node)
+        }
+        _ => None,
+    }
+}
+
 impl<'a> MapDe<'a> {
-    /// With `fields`, keys outside it are skipped (they were reported already), and so are keys
-    /// set aside by an earlier pass.
+    /// With `fields`, keys outside it are skipped (they were reported already), and the values of
+    /// keys set aside by an earlier pass are stood in for (or the keys skipped).
     fn new(de: NodeDe<'a>, fields: Option<&'static [&'static str]>) -> Self {
         let hidden = de.ctx.hidden.borrow();
         let entries = de
             .entries()
             .filter(|(k, _)| fields.is_none_or(|f| f.contains(&key_name(k).as_ref())))
-            .filter(|(k, _)| fields.is_none() || !hidden.contains(&k.span))
+            .filter_map(|(k, v)| match hidden.get(&k.span).filter(|_| fields.is_some()) {
+                None => Some((k, v)),
+                Some(Some(stand_in)) => Some((k, *stand_in)),
+                Some(None) => None,
+            })
             .collect();
         drop(hidden);
         MapDe { de, fields, entries, next: 0 }
@@ -709,20 +736,22 @@ impl<'de, 'a> MapAccess<'de> for MapDe<'a> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let Some((k, v)) = self.entries.get(self.next) else {
+        let Some(&(k, v)) = self.entries.get(self.next) else {
             return Err(de::Error::custom("value requested before key"));
         };
         self.next += 1;
         let r = seed.deserialize(self.de.child(v, Some(k.span)));
         if self.fields.is_some() {
             // A key of a struct whose value is malformed: with recovery, set the key aside and
-            // read the struct again without it.
+            // read the struct again with a stand-in for its value.
             return r.map_err(|e| {
                 if !self.de.ctx.options.recover || e.kind == DeErrorKind::Recovered {
                     return e;
                 }
-                self.de.ctx.set_aside.borrow_mut().push(e.at(v.span, Some(k.span)));
-                self.de.ctx.hidden.borrow_mut().insert(k.span);
+                let e = e.at(v.span, Some(k.span));
+                let stand_in = stand_in(&e, v);
+                self.de.ctx.set_aside.borrow_mut().push(e);
+                self.de.ctx.hidden.borrow_mut().insert(k.span, stand_in);
                 self.de.ctx.retry.set(true);
                 DeError::new(DeErrorKind::Recovered)
             });
@@ -978,5 +1007,60 @@ mod tests {
         let text = "steps: {}\nmode: mont\n";
         let errors = read::<Doc>(text).unwrap_err();
         assert_eq!(at(text, &errors[0]), "mont");
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Transfer {
+        name: Spanned<String>,
+        source: Spanned<String>,
+        destination: Spanned<String>,
+        kind: Option<Spanned<String>>,
+        reuse: Option<bool>,
+        mode: Option<Mode>,
+    }
+
+    fn read_with<T: DeserializeOwned + Send>(text: &str, options: ReadOptions) -> Vec<(String, String)> {
+        let (node, errors) = parse(text, &Limits::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        match from_node_with::<T>(&node.unwrap(), text, options) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(|e| (at(text, e), e.message())).collect(),
+        }
+    }
+
+    #[test]
+    fn recovery_reports_every_mistake_of_one_mapping() {
+        let text = "name: [a]\ndestination: d\nkind: 5\nreuse: maybe\nmode: mnt\n";
+        let recover = ReadOptions { recover: true, ..ReadOptions::default() };
+        let found = read_with::<Transfer>(text, recover);
+        let places: Vec<&str> = found.iter().map(|(at, _)| at.as_str()).collect();
+        // The wrong-typed `name` (a stand-in takes its place), the others, and the missing
+        // `source` beside them.
+        assert_eq!(
+            places,
+            ["[a", "maybe", "mnt", "name: [a]\ndestination: d\nkind: 5\nreuse: maybe\nmode: mnt"],
+            "{found:?}"
+        );
+        assert!(found.iter().any(|(_, m)| m == "missing required key `source`"), "{found:?}");
+        // Without recovery the first mistake hides the rest.
+        assert_eq!(read_with::<Transfer>(text, ReadOptions::default()).len(), 1);
+    }
+
+    #[test]
+    fn strict_strings_refuse_numbers_and_what_the_sdk_types() {
+        let strict = ReadOptions { strict_strings: true, ..ReadOptions::default() };
+        let text = "name: 5\nsource: 2024-01-31\ndestination: '2024-01-31'\n";
+        let found = read_with::<Transfer>(text, strict);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "5");
+        let recover = ReadOptions { strict_strings: true, recover: true };
+        let found = read_with::<Transfer>(text, recover);
+        let places: Vec<&str> = found.iter().map(|(at, _)| at.as_str()).collect();
+        assert_eq!(places, ["5", "2024-01-31"], "{found:?}");
+        assert!(found[1].1.contains("a date"), "{found:?}");
+        // Keys stay text whatever their YAML type; lenient reading keeps numbers as text.
+        assert!(read_with::<Map<String>>("1: a\n2024-01-31: b\n", strict).is_empty());
+        assert!(read_with::<Transfer>(text, ReadOptions::default()).is_empty());
     }
 }
