@@ -156,7 +156,11 @@ fn a_module_step_has_no_v2_equivalent() {
     let r = sluice(dir.path(), &["compile", "--target", "azureml", "pipeline.yml"], &[]);
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     assert!(r.stderr.contains("no-azureml-equivalent"), "{}", r.stderr);
-    assert!(r.stderr.contains("step `score` runs a module registered in an Azure ML v1 workspace"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("step `score` runs a module registered in an Azure ML v1 workspace"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

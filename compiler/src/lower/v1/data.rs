@@ -7,7 +7,7 @@ use serde_json::Map as JsonMap;
 use crate::check::{invalid_data_reference, missing_key, parameter_default_type};
 use crate::diagnostic::{Diagnostics, Label};
 use crate::ir::{
-    DataLocation, DataRef, DataType, Literal, Name, PipelineInput, RefKind, Source, StepId, Unresolved,
+    DataLocation, DataRef, DataType, Literal, PipelineInput, RefKind, Source, StepId, Unresolved,
 };
 use crate::lower::LowerCtx;
 use crate::syntax::common::Scalar;
@@ -183,29 +183,8 @@ pub(super) fn data_reference(
     sink: &mut Diagnostics,
 ) -> DataRef {
     let rule = invalid_data_reference::RULE;
-    let sql: Vec<&Spanned<String>> =
-        [&d.sql_table, &d.sql_query, &d.sql_stored_procedure].into_iter().flatten().collect();
     // What each source key means; the SDK takes the first that applies, sluice wants one.
-    let mut kinds: Vec<(&str, crate::source::Span)> = Vec::new();
-    if let Some(p) = &d.path_on_datastore {
-        kinds.push(("path_on_datastore", p.span));
-    }
-    for (k, v) in [
-        ("sql_table", &d.sql_table),
-        ("sql_query", &d.sql_query),
-        ("sql_stored_procedure", &d.sql_stored_procedure),
-    ] {
-        if let Some(v) = v {
-            kinds.push((k, v.span));
-        }
-    }
-    if let Some(n) = &d.dataset_name {
-        kinds.push(("dataset_name", n.span));
-    }
-    if let Some(n) = &d.dataset_id {
-        kinds.push(("dataset_id", n.span));
-    }
-    let location = match kinds.as_slice() {
+    let location = match sources(d).as_slice() {
         [] if d.datastore.is_some() && !d.sql_stored_procedure_params.is_empty() => {
             sink.push(
                 rule.at(cx.file, key.span, "`sql_stored_procedure_params` without `sql_stored_procedure`")
@@ -239,88 +218,9 @@ pub(super) fn data_reference(
             );
             DataLocation::Invalid
         }
-        [("path_on_datastore", at)] => match &d.datastore {
-            Some(ds) => DataLocation::Datastore {
-                datastore: cx.name(ds),
-                path: d.path_on_datastore.as_ref().map(|p| cx.name(p)).unwrap_or(Name {
-                    value: String::new(),
-                    file: cx.file,
-                    span: *at,
-                }),
-            },
-            None => {
-                sink.push(
-                    rule.at(cx.file, *at, "`path_on_datastore` without `datastore`")
-                        .with_help("add `datastore: <name>`"),
-                );
-                DataLocation::Invalid
-            }
-        },
-        [(k, at)] if k.starts_with("sql_") => match (&d.datastore, sql.first()) {
-            (Some(ds), Some(q)) => {
-                if !d.sql_stored_procedure_params.is_empty() && d.sql_stored_procedure.is_none() {
-                    sink.push(rule.at(
-                        cx.file,
-                        key.span,
-                        "`sql_stored_procedure_params` need `sql_stored_procedure`",
-                    ));
-                }
-                DataLocation::Sql { datastore: cx.name(ds), query: cx.name(q) }
-            }
-            _ => {
-                sink.push(
-                    rule.at(cx.file, *at, "a SQL data reference needs the `datastore` holding the database")
-                        .with_help("add `datastore: <sql datastore>`"),
-                );
-                DataLocation::Invalid
-            }
-        },
-        [(k, at)] => {
-            if let Some(ds) = &d.datastore {
-                sink.push(
-                    rule.at(
-                        cx.file,
-                        ds.span,
-                        format!("data reference `{}` gives both `datastore` and `{k}`", key.value),
-                    )
-                    .with_help("a registered dataset knows its datastore: remove `datastore`"),
-                );
-            }
-            match (&d.dataset_name, &d.dataset_id) {
-                (Some(n), _) if n.value.is_empty() => {
-                    sink.push(
-                        rule.at(cx.file, *at, "`dataset_name` is empty")
-                            .with_help("name the registered dataset"),
-                    );
-                    DataLocation::Invalid
-                }
-                (Some(n), _) => DataLocation::Dataset {
-                    name: cx.name(n),
-                    version: d.dataset_version.as_ref().map(|v| v.value.to_text()),
-                },
-                (None, Some(id)) if id.value.is_empty() => {
-                    sink.push(
-                        rule.at(cx.file, *at, "`dataset_id` is empty")
-                            .with_help("give the registered dataset's id"),
-                    );
-                    DataLocation::Invalid
-                }
-                (None, Some(id)) => {
-                    if let Some(v) = &d.dataset_version {
-                        sink.push(
-                            rule.at(
-                                cx.file,
-                                v.span,
-                                "`dataset_version` goes with `dataset_name`; an id names one version already",
-                            )
-                            .with_help("remove `dataset_version`"),
-                        );
-                    }
-                    DataLocation::DatasetId(cx.name(id))
-                }
-                (None, None) => DataLocation::Invalid,
-            }
-        }
+        [("path_on_datastore", at)] => datastore_location(cx, d, *at, sink),
+        [(k, at)] if k.starts_with("sql_") => sql_location(cx, key, d, *at, sink),
+        [(k, at)] => dataset_location(cx, key, d, k, *at, sink),
     };
     if let Some(v) = &d.dataset_version
         && d.dataset_name.is_none()
@@ -332,6 +232,126 @@ pub(super) fn data_reference(
         );
     }
     DataRef { name: cx.name(key), location, mode: None, path_on_compute: None }
+}
+
+/// The source keys a data reference gives, in the order the SDK looks at them.
+fn sources(d: &DataReference) -> Vec<(&'static str, crate::source::Span)> {
+    [
+        ("path_on_datastore", &d.path_on_datastore),
+        ("sql_table", &d.sql_table),
+        ("sql_query", &d.sql_query),
+        ("sql_stored_procedure", &d.sql_stored_procedure),
+        ("dataset_name", &d.dataset_name),
+        ("dataset_id", &d.dataset_id),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| (k, v.span)))
+    .collect()
+}
+
+/// `datastore` + `path_on_datastore`.
+fn datastore_location(
+    cx: &LowerCtx,
+    d: &DataReference,
+    at: crate::source::Span,
+    sink: &mut Diagnostics,
+) -> DataLocation {
+    match (&d.datastore, &d.path_on_datastore) {
+        (Some(ds), Some(p)) => DataLocation::Datastore { datastore: cx.name(ds), path: cx.name(p) },
+        _ => {
+            sink.push(
+                invalid_data_reference::RULE
+                    .at(cx.file, at, "`path_on_datastore` without `datastore`")
+                    .with_help("add `datastore: <name>`"),
+            );
+            DataLocation::Invalid
+        }
+    }
+}
+
+/// `datastore` + one of `sql_table`, `sql_query`, `sql_stored_procedure`.
+fn sql_location(
+    cx: &LowerCtx,
+    key: &Spanned<String>,
+    d: &DataReference,
+    at: crate::source::Span,
+    sink: &mut Diagnostics,
+) -> DataLocation {
+    let rule = invalid_data_reference::RULE;
+    let query = [&d.sql_table, &d.sql_query, &d.sql_stored_procedure].into_iter().flatten().next();
+    match (&d.datastore, query) {
+        (Some(ds), Some(q)) => {
+            if !d.sql_stored_procedure_params.is_empty() && d.sql_stored_procedure.is_none() {
+                sink.push(rule.at(
+                    cx.file,
+                    key.span,
+                    "`sql_stored_procedure_params` need `sql_stored_procedure`",
+                ));
+            }
+            DataLocation::Sql { datastore: cx.name(ds), query: cx.name(q) }
+        }
+        _ => {
+            sink.push(
+                rule.at(cx.file, at, "a SQL data reference needs the `datastore` holding the database")
+                    .with_help("add `datastore: <sql datastore>`"),
+            );
+            DataLocation::Invalid
+        }
+    }
+}
+
+/// `dataset_name` (with sluice's `dataset_version`) or `dataset_id`.
+fn dataset_location(
+    cx: &LowerCtx,
+    key: &Spanned<String>,
+    d: &DataReference,
+    k: &str,
+    at: crate::source::Span,
+    sink: &mut Diagnostics,
+) -> DataLocation {
+    let rule = invalid_data_reference::RULE;
+    if let Some(ds) = &d.datastore {
+        sink.push(
+            rule.at(
+                cx.file,
+                ds.span,
+                format!("data reference `{}` gives both `datastore` and `{k}`", key.value),
+            )
+            .with_help("a registered dataset knows its datastore: remove `datastore`"),
+        );
+    }
+    match (&d.dataset_name, &d.dataset_id) {
+        (Some(n), _) if n.value.is_empty() => {
+            sink.push(
+                rule.at(cx.file, at, "`dataset_name` is empty").with_help("name the registered dataset"),
+            );
+            DataLocation::Invalid
+        }
+        (Some(n), _) => DataLocation::Dataset {
+            name: cx.name(n),
+            version: d.dataset_version.as_ref().map(|v| v.value.to_text()),
+        },
+        (None, Some(id)) if id.value.is_empty() => {
+            sink.push(
+                rule.at(cx.file, at, "`dataset_id` is empty").with_help("give the registered dataset's id"),
+            );
+            DataLocation::Invalid
+        }
+        (None, Some(id)) => {
+            if let Some(v) = &d.dataset_version {
+                sink.push(
+                    rule.at(
+                        cx.file,
+                        v.span,
+                        "`dataset_version` goes with `dataset_name`; an id names one version already",
+                    )
+                    .with_help("remove `dataset_version`"),
+                );
+            }
+            DataLocation::DatasetId(cx.name(id))
+        }
+        (None, None) => DataLocation::Invalid,
+    }
 }
 
 /// What a `source:` may name, in the order the SDK looks: a `datapath` parameter, a data

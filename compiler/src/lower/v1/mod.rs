@@ -86,10 +86,7 @@ impl Lowerer<'_, '_> {
             .steps
             .value
             .iter()
-            .enumerate()
-            .map(|(i, (key, step))| {
-                self.step(StepId(i), key, step, &resolver, &mut unresolved, &mut bound_inputs)
-            })
+            .map(|(key, step)| self.step(key, step, &resolver, &mut unresolved, &mut bound_inputs))
             .collect();
         bound_inputs.sort_unstable();
         bound_inputs.dedup();

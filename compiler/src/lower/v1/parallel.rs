@@ -7,9 +7,7 @@ use super::Lowerer;
 use super::data::Resolver;
 use super::steps::insert_opt;
 use crate::check::{binding_type_mismatch, invalid_value, missing_key, sdk_cannot_load};
-use crate::ir::{
-    Arg, DataLocation, Environment, InputPort, ParallelSpec, PortRole, Source, Step, StepId, StepKind,
-};
+use crate::ir::{Arg, DataLocation, Environment, InputPort, ParallelSpec, PortRole, Source, Step, StepKind};
 use crate::syntax::v1::{self, StepOutput};
 use crate::yaml::Spanned;
 
@@ -32,7 +30,6 @@ const RESERVED: [&str; 12] = [
 impl Lowerer<'_, '_> {
     pub(super) fn parallel_run(
         &mut self,
-        _id: StepId,
         key: &Spanned<String>,
         s: &v1::ParallelRunStep,
         out: &mut Step,
@@ -204,7 +201,7 @@ impl Lowerer<'_, '_> {
     /// The SDK merges the arguments with its own: keyword arguments only, not its names.
     fn parallel_arguments(&mut self, out: &Step) {
         let text = |a: &Arg| match a {
-            Arg::Literal(s) => Some((s.value.clone(), s.span, s.value.clone())),
+            Arg::Literal(s) => Some((s.value.clone(), s.span)),
             _ => None,
         };
         if let Some(first) = out.arguments.first() {
@@ -232,7 +229,7 @@ impl Lowerer<'_, '_> {
                 );
             }
         }
-        for (value, span, _) in out.arguments.iter().filter_map(text) {
+        for (value, span) in out.arguments.iter().filter_map(text) {
             let Some(name) = value.strip_prefix("--") else { continue };
             let name = name.split('=').next().unwrap_or(name);
             if RESERVED.contains(&name) {

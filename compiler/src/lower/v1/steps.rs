@@ -7,7 +7,7 @@ use super::Lowerer;
 use super::data::Resolver;
 use crate::check::{invalid_value, unknown_placeholder, wrong_type};
 use crate::ir::{
-    Arg, DataType, Environment, InputPort, Mode, Name, OutputPort, PortRole, Source, Step, StepId, StepKind,
+    Arg, DataType, Environment, InputPort, Mode, Name, OutputPort, PortRole, Source, Step, StepKind,
     Unresolved,
 };
 use crate::syntax::common::Scalar;
@@ -56,7 +56,6 @@ impl Lowerer<'_, '_> {
     /// Lowers one step.
     pub(super) fn step(
         &mut self,
-        id: StepId,
         key: &Spanned<String>,
         step: &v1::Step,
         r: &Resolver,
@@ -116,7 +115,7 @@ impl Lowerer<'_, '_> {
                     out.display_name = Some(s.script_name.value.clone());
                 }
             }
-            v1::Step::ParallelRunStep(s) => self.parallel_run(id, key, s, &mut out, r),
+            v1::Step::ParallelRunStep(s) => self.parallel_run(key, s, &mut out, r),
             v1::Step::AdlaStep(s) => self.adla(s, &mut out, &code_dir),
             v1::Step::AzureBatchStep(s) => self.azure_batch(s, &mut out, &code_dir),
             v1::Step::DatabricksStep(s) => self.databricks(key, s, &mut out, &code_dir),
