@@ -26,6 +26,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         jobs: args.jobs.map(usize::from),
         experiment: args.experiment.clone(),
         continue_on_step_failure: args.continue_on_step_failure,
+        ..RunOptions::default()
     };
     let fancy = std::io::stderr().is_terminal() && std::env::var_os("TERM").is_some_and(|t| t != "dumb");
     let mut reporter: Box<dyn Reporter> =
