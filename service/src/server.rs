@@ -108,16 +108,16 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     }
     let router = router(&app);
     crate::queue::Queue::start(&app);
-    eprintln!(
-        "sluice serve: listening on http://{addr} (state {}, {} worker(s)); studio at {public_url}/studio",
-        app.state.dir.display(),
-        app.config.workers
-    );
     if opts.no_auth {
         eprintln!(
             "sluice serve: authentication is OFF (--no-auth): anyone on this machine can publish and run pipelines"
         );
     }
+    eprintln!(
+        "sluice serve: listening on http://{addr} (state {}, {} worker(s)); studio at {public_url}/studio",
+        app.state.dir.display(),
+        app.config.workers
+    );
     let stopping = app.clone();
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
@@ -174,6 +174,7 @@ pub fn router(app: &App) -> Router {
         .layer(RequestBodyLimitLayer::new(
             app.config.max_upload.max(app.config.max_body).max(crate::api::pipelines::MANIFEST_LIMIT),
         ))
+        .layer(middleware::from_fn_with_state(app.clone(), announced_size))
         .layer(middleware::from_fn(headers))
         .layer(
             TraceLayer::new_for_http()
@@ -181,6 +182,33 @@ pub fn router(app: &App) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(app.clone())
+}
+
+/// Refuses a body whose announced size is over its route's limit at once, before reading it
+/// (snapshot manifests and uploads have their own limits; the rest `--max-body`). Bodies
+/// without a length are cut at the same limits as they are read.
+async fn announced_size(State(app): State<App>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let limit = if path.contains("/Snapshots/Blobs/") {
+        app.config.max_upload
+    } else if path.ends_with("/PublishedPipelines/Create") || path.ends_with("/Snapshots/MissingBlobs") {
+        crate::api::pipelines::MANIFEST_LIMIT
+    } else {
+        app.config.max_body
+    };
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return ServiceError::PayloadTooLarge(format!(
+            "the body is {} bytes; this route accepts at most {limit}",
+            announced.unwrap_or_default()
+        ))
+        .into_response();
+    }
+    next.run(req).await
 }
 
 async fn not_found(State(_): State<App>, req: Request) -> Response {
