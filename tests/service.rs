@@ -633,3 +633,48 @@ fn bad_input_gets_a_clear_4xx_and_never_a_500() {
     assert!(svc.alive(), "the service is still up");
     assert!(!svc.log().contains(" 500 ") && !svc.log().contains("status=500"), "{}", svc.log());
 }
+
+#[test]
+fn the_served_openapi_document_is_the_committed_one_and_every_operation_is_routed() {
+    let d = tempfile::tempdir().unwrap();
+    let svc = Service::start(&d.path().join("state"), &[]);
+    let admin = svc.token("admin", "admin");
+    let served = get(&format!("{}/openapi.json", svc.url), &admin);
+    assert_eq!(served.status, 200);
+    assert_eq!(
+        send(http().get(format!("{}/openapi.json", svc.url))).status,
+        401,
+        "the document needs a token too"
+    );
+    let committed = std::fs::read_to_string(support::root().join("service/openapi.json")).unwrap();
+    assert_eq!(served.body, serde_json::from_str::<Json>(&committed).unwrap());
+    let nil = "00000000-0000-0000-0000-000000000000";
+    for (path, item) in served.body["paths"].as_object().unwrap() {
+        let mut url = svc.url.clone();
+        for part in path.split('/').skip(1) {
+            url.push('/');
+            url.push_str(match part {
+                "{subscription}" | "{resourceGroup}" | "{workspace}" => "x",
+                "{version}" => "0",
+                "{stepName}" | "{outputName}" => "a",
+                "{sha256}" => "0000000000000000000000000000000000000000000000000000000000000000",
+                p if p.starts_with('{') => nil,
+                p => p,
+            });
+        }
+        for method in item.as_object().unwrap().keys().filter(|k| *k != "parameters") {
+            let req = match method.as_str() {
+                "get" => http().get(&url),
+                "post" => http().post(&url).json(&json!({})),
+                "put" => http().put(&url).json(&json!("Active")),
+                "delete" => http().delete(&url),
+                other => panic!("method {other}"),
+            };
+            let a = send(req.bearer_auth(&admin));
+            let what = format!("{method} {url}");
+            assert_ne!(a.status, 405, "{what} is routed");
+            assert!(!a.text.contains("no route"), "{what} is routed: {}", a.text);
+            assert!(a.status < 500, "{what}: {}", a.text);
+        }
+    }
+}

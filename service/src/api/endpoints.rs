@@ -101,6 +101,7 @@ fn check_name(name: &str) -> Result<()> {
 /// Creates an endpoint whose version `"0"` (the default) is a published pipeline.
 #[utoipa::path(
     post,
+    operation_id = "PipelineEndpoints_Create",
     path = "/PipelineEndpoints/Create",
     tag = "endpoints",
     request_body = EndpointCreate,
@@ -139,6 +140,7 @@ async fn create(
 /// Every endpoint, by name.
 #[utoipa::path(
     get,
+    operation_id = "PipelineEndpoints_List",
     path = "/PipelineEndpoints",
     tag = "endpoints",
     responses((status = 200, body = Vec<PipelineEndpoint>), (status = 401, body = ErrorResponse))
@@ -155,6 +157,7 @@ async fn list(
 /// An endpoint by id.
 #[utoipa::path(
     get,
+    operation_id = "PipelineEndpoints_GetById",
     path = "/PipelineEndpoints/Id/{id}",
     tag = "endpoints",
     params(("id" = String, Path, description = "The endpoint's id")),
@@ -172,6 +175,7 @@ async fn get_by_id(
 /// An endpoint by name (`?Name=`).
 #[utoipa::path(
     get,
+    operation_id = "PipelineEndpoints_GetByName",
     path = "/PipelineEndpoints/Name",
     tag = "endpoints",
     params(("Name" = String, Query, description = "The endpoint's name")),
@@ -190,6 +194,7 @@ async fn get_by_name(
 /// `PipelineVersionList` (as the SDK's `PipelineEndpoint.add` sends them).
 #[utoipa::path(
     put,
+    operation_id = "PipelineEndpoints_Update",
     path = "/PipelineEndpoints/{id}",
     tag = "endpoints",
     params(("id" = String, Path, description = "The endpoint's id")),
@@ -259,6 +264,7 @@ async fn update(
 /// Adds a published pipeline as the endpoint's next version.
 #[utoipa::path(
     post,
+    operation_id = "PipelineEndpoints_AddVersion",
     path = "/PipelineEndpoints/{id}/Versions",
     tag = "endpoints",
     params(("id" = String, Path, description = "The endpoint's id")),
@@ -284,6 +290,7 @@ async fn add_version(
 /// The published pipelines of an endpoint's versions, by version.
 #[utoipa::path(
     get,
+    operation_id = "PipelineEndpoints_Pipelines",
     path = "/PipelineEndpoints/{id}/pipelines",
     tag = "endpoints",
     params(("id" = String, Path, description = "The endpoint's id")),

@@ -107,6 +107,7 @@ pub async fn record(
 /// Publishes a pipeline from a snapshot whose files were uploaded.
 #[utoipa::path(
     post,
+    operation_id = "PublishedPipelines_Create",
     path = "/PublishedPipelines/Create",
     tag = "pipelines",
     request_body = PublishRequest,
@@ -171,6 +172,7 @@ async fn create(
 /// Every published pipeline, newest first.
 #[utoipa::path(
     get,
+    operation_id = "PublishedPipelines_List",
     path = "/PublishedPipelines",
     tag = "pipelines",
     responses((status = 200, body = Vec<PublishedPipeline>), (status = 401, body = ErrorResponse))
@@ -197,6 +199,7 @@ pub async fn find(app: &App, id: &str) -> Result<PipelineRow> {
 /// A published pipeline.
 #[utoipa::path(
     get,
+    operation_id = "PublishedPipelines_Get",
     path = "/PublishedPipelines/{publishedPipelineId}",
     tag = "pipelines",
     params(("publishedPipelineId" = String, Path, description = "The published pipeline's id")),
@@ -215,6 +218,7 @@ async fn get(
 /// string, as the SDK sends it.
 #[utoipa::path(
     put,
+    operation_id = "PublishedPipelines_SetStatus",
     path = "/PublishedPipelines/{publishedPipelineId}/status",
     tag = "pipelines",
     params(("publishedPipelineId" = String, Path, description = "The published pipeline's id")),
@@ -254,6 +258,7 @@ pub fn entity(text: &str) -> Result<&'static str> {
 /// A published pipeline's steps.
 #[utoipa::path(
     get,
+    operation_id = "PublishedPipelines_Graph",
     path = "/PublishedPipelines/{publishedPipelineId}/Graph",
     tag = "pipelines",
     params(("publishedPipelineId" = String, Path, description = "The published pipeline's id")),
@@ -272,6 +277,7 @@ async fn graph(
 /// Which of these file contents the service lacks.
 #[utoipa::path(
     post,
+    operation_id = "PublishedPipelines_MissingBlobs",
     path = "/Snapshots/MissingBlobs",
     tag = "pipelines",
     request_body = BlobQuery,
@@ -296,6 +302,7 @@ async fn missing_blobs(
 /// Uploads a file's content under its SHA-256 (checked).
 #[utoipa::path(
     put,
+    operation_id = "PublishedPipelines_PutBlob",
     path = "/Snapshots/Blobs/{sha256}",
     tag = "pipelines",
     params(("sha256" = String, Path, description = "SHA-256 of the body, lower-case hex")),

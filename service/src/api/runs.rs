@@ -249,6 +249,7 @@ async fn submit_to_endpoint(
 /// Submits a run of a published pipeline (Azure ML's `PipelineSubmit`).
 #[utoipa::path(
     post,
+    operation_id = "PipelineRuns_Submit",
     path = "/PipelineRuns/PipelineSubmit/{pipelineId}",
     tag = "runs",
     params(("pipelineId" = String, Path, description = "The published pipeline's id")),
@@ -275,6 +276,7 @@ async fn submit(
 /// Submits a run of an endpoint's default version, or of `?pipelineVersion=`.
 #[utoipa::path(
     post,
+    operation_id = "PipelineRuns_SubmitEndpoint",
     path = "/PipelineRuns/PipelineEndpointSubmit/Id/{id}",
     tag = "runs",
     params(
@@ -299,6 +301,7 @@ async fn submit_endpoint(
 /// Submits a run of a given version of an endpoint.
 #[utoipa::path(
     post,
+    operation_id = "PipelineRuns_SubmitEndpointVersion",
     path = "/PipelineRuns/PipelineEndpointSubmit/Id/{id}/{version}",
     tag = "runs",
     params(
@@ -322,6 +325,7 @@ async fn submit_endpoint_version(
 /// Submits a run of an endpoint found by name (`?name=N&pipelineVersion=V`).
 #[utoipa::path(
     post,
+    operation_id = "PipelineRuns_SubmitEndpointByName",
     path = "/PipelineRuns/PipelineEndpointSubmit/Name",
     tag = "runs",
     params(
@@ -345,6 +349,7 @@ async fn submit_endpoint_by_name(
 /// Runs, newest first.
 #[utoipa::path(
     get,
+    operation_id = "PipelineRuns_List",
     path = "/PipelineRuns",
     tag = "runs",
     params(ListQuery),
@@ -396,6 +401,7 @@ pub async fn list_runs(
 /// The runs of one published pipeline (the SDK's route).
 #[utoipa::path(
     get,
+    operation_id = "PipelineRuns_ListOfPipeline",
     path = "/PipelineRuns/Pipeline/{pipelineId}",
     tag = "runs",
     params(("pipelineId" = String, Path, description = "The published pipeline's id")),
@@ -424,6 +430,7 @@ pub async fn find(app: &App, id: &str) -> Result<RunRow> {
 /// A run.
 #[utoipa::path(
     get,
+    operation_id = "PipelineRuns_Get",
     path = "/PipelineRuns/{pipelineRunId}",
     tag = "runs",
     params(("pipelineRunId" = String, Path, description = "The run's id")),
@@ -443,6 +450,7 @@ async fn get(
 /// stopping its steps (`CancelRequested`, then `Canceled`).
 #[utoipa::path(
     delete,
+    operation_id = "PipelineRuns_Cancel",
     path = "/PipelineRuns/{pipelineRunId}/Execution",
     tag = "runs",
     params(("pipelineRunId" = String, Path, description = "The run's id")),
@@ -528,6 +536,7 @@ pub async fn step_runs(app: &App, r: &RunRow) -> Result<Vec<StepRun>> {
 /// A run's steps: status, reuse and why, timings.
 #[utoipa::path(
     get,
+    operation_id = "PipelineRuns_Steps",
     path = "/PipelineRuns/{pipelineRunId}/StepRuns",
     tag = "runs",
     params(("pipelineRunId" = String, Path, description = "The run's id")),
@@ -597,6 +606,7 @@ pub fn read_log(
 /// A step's stdout or stderr, as text.
 #[utoipa::path(
     get,
+    operation_id = "PipelineRuns_Logs",
     path = "/PipelineRuns/{pipelineRunId}/StepRuns/{stepName}/Logs",
     tag = "runs",
     params(
@@ -648,6 +658,7 @@ pub fn run_metrics(app: &App, r: &RunRow) -> Result<Vec<Metric>> {
 /// The metrics a run's steps wrote.
 #[utoipa::path(
     get,
+    operation_id = "PipelineRuns_Metrics",
     path = "/PipelineRuns/{pipelineRunId}/Metrics",
     tag = "runs",
     params(("pipelineRunId" = String, Path, description = "The run's id")),
@@ -723,6 +734,7 @@ pub fn run_outputs(app: &App, r: &RunRow) -> Result<Vec<RunOutput>> {
 /// The outputs of a run's steps and their files.
 #[utoipa::path(
     get,
+    operation_id = "PipelineRuns_Outputs",
     path = "/PipelineRuns/{pipelineRunId}/Outputs",
     tag = "runs",
     params(("pipelineRunId" = String, Path, description = "The run's id")),
@@ -784,6 +796,7 @@ fn output_file_path(app: &App, r: &RunRow, step: &str, output: &str, rel: &str) 
 /// A file of a step output, as bytes.
 #[utoipa::path(
     get,
+    operation_id = "PipelineRuns_OutputFile",
     path = "/PipelineRuns/{pipelineRunId}/StepRuns/{stepName}/Outputs/{outputName}",
     tag = "runs",
     params(
@@ -814,6 +827,7 @@ async fn output_file(
 /// `PipelineRun.publish_pipeline`.
 #[utoipa::path(
     post,
+    operation_id = "PipelineRuns_Publish",
     path = "/PipelineRuns/{pipelineRunId}/Publish",
     tag = "runs",
     params(("pipelineRunId" = String, Path, description = "The run's id")),

@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<App> {
 /// The caller's token: its name and role.
 #[utoipa::path(
     get,
+    operation_id = "Tokens_Me",
     path = "/Tokens/Me",
     tag = "tokens",
     responses((status = 200, body = TokenInfo), (status = 401, body = ErrorResponse))
@@ -39,6 +40,7 @@ async fn me(Extension(caller): Extension<Caller>) -> Result<Json<TokenInfo>> {
 /// Every token: name, role, dates (admin).
 #[utoipa::path(
     get,
+    operation_id = "Tokens_List",
     path = "/Tokens",
     tag = "tokens",
     responses((status = 200, body = Vec<TokenInfo>), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse))
