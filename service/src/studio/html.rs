@@ -133,9 +133,9 @@ pub enum Tab {
     None,
 }
 
-/// A whole page: head, style, navigation, `body`, and the copy-button script. `refresh` adds
-/// the script that reloads the page when `watch` (an API URL) answers differently.
-pub fn page(title: &str, tab: Tab, caller: Option<&Caller>, body: &str, watch: Option<&str>) -> String {
+/// A whole page: head, style, navigation, `body`, and the copy-button script. A page with
+/// `watch` URLs (of the API) reloads itself when their answers change.
+pub fn page(title: &str, tab: Tab, caller: Option<&Caller>, body: &str, watch: &[String]) -> String {
     let mut nav = String::new();
     for (t, href, label) in [
         (Tab::Pipelines, "/studio", "Pipelines"),
@@ -154,14 +154,17 @@ pub fn page(title: &str, tab: Tab, caller: Option<&Caller>, body: &str, watch: O
         ),
         None => String::new(),
     };
-    let watch_script = watch.map_or_else(String::new, |url| {
+    let watch_script = if watch.is_empty() {
+        String::new()
+    } else {
         format!(
             r#"<noscript><meta http-equiv="refresh" content="3"></noscript><script>
-(function(){{var last=null;function poll(){{fetch({u},{{credentials:"same-origin",cache:"no-store"}}).then(function(r){{return r.text()}}).then(function(t){{if(last!==null&&t!==last){{location.reload();return}}last=t;setTimeout(poll,1500)}}).catch(function(){{setTimeout(poll,3000)}})}}poll()}})();
+(function(){{var urls={u},last=null;function get(u){{return fetch(u,{{credentials:"same-origin",cache:"no-store"}}).then(function(r){{return r.text()}})}}
+function poll(){{Promise.all(urls.map(get)).then(function(ts){{var t=ts.join("\n");if(last!==null&&t!==last){{location.reload();return}}last=t;setTimeout(poll,1000)}}).catch(function(){{setTimeout(poll,3000)}})}}poll()}})();
 </script>"#,
-            u = serde_json::to_string(url).unwrap_or_default()
+            u = serde_json::to_string(watch).unwrap_or_default()
         )
-    });
+    };
     format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -195,9 +198,9 @@ h1{font-size:22px;margin:0 0 4px;display:flex;align-items:center;gap:10px;flex-w
 .sub{color:var(--mute);margin:0 0 20px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin-bottom:18px;box-shadow:0 1px 2px rgba(16,24,40,.04)}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:10px 28px}
-.kv{display:flex;flex-direction:column;gap:2px}.kv b{font-size:12px;color:var(--mute);font-weight:550;text-transform:uppercase;letter-spacing:.4px}
+.kv{display:flex;flex-direction:column;gap:2px}.kv>b{font-size:12px;color:var(--mute);font-weight:550;text-transform:uppercase;letter-spacing:.4px}
 table{width:100%;border-collapse:collapse}th{text-align:left;font-size:12px;color:var(--mute);font-weight:600;text-transform:uppercase;letter-spacing:.4px;padding:8px 10px;border-bottom:1px solid var(--line)}
-td{padding:9px 10px;border-bottom:1px solid var(--line);vertical-align:top}tr:last-child td{border-bottom:none}tbody tr:hover{background:#fafbfc}
+td{padding:9px 10px;border-bottom:1px solid var(--line);vertical-align:top}td.name{min-width:150px}tr:last-child td{border-bottom:none}tbody tr:hover{background:#fafbfc}
 .badge{display:inline-block;padding:2px 9px;border-radius:11px;font-size:12px;font-weight:600;white-space:nowrap}
 .badge.ok{color:var(--ok);background:var(--okbg)}.badge.bad{color:var(--bad);background:var(--badbg)}.badge.run{color:var(--run);background:var(--runbg)}
 .badge.warn{color:var(--warn);background:var(--warnbg)}.badge.reused{color:var(--reused);background:var(--reusedbg)}.badge.idle,.badge.off{color:var(--idle);background:var(--idlebg)}

@@ -61,7 +61,7 @@ pub fn pipelines(caller: &Caller, list: &[PublishedPipeline], notice: Option<&st
                 .unwrap_or_default();
             let _ = write!(
                 b,
-                r#"<tr data-pipeline="{id}"><td><a href="/studio/pipelines/{id}"><b>{name}</b></a>{version}<div class="muted">{pname}</div></td><td>{status}</td><td>{steps}</td><td>{params}</td><td>{url}</td><td>{at}<div class="muted">by {by}</div></td><td class="right">{button}</td></tr>"#,
+                r#"<tr data-pipeline="{id}"><td class="name"><a href="/studio/pipelines/{id}"><b>{name}</b></a>{version}<div class="muted">{pname}</div></td><td>{status}</td><td>{steps}</td><td>{params}</td><td>{url}</td><td>{at}<div class="muted">by {by}</div></td><td class="right">{button}</td></tr>"#,
                 id = esc(&p.id),
                 name = esc(&p.name),
                 pname = esc(&p.pipeline_name),
@@ -78,7 +78,7 @@ pub fn pipelines(caller: &Caller, list: &[PublishedPipeline], notice: Option<&st
         b.push_str("</tbody></table>");
     }
     b.push_str("</div>");
-    page("Pipelines", Tab::Pipelines, Some(caller), &b, None)
+    page("Pipelines", Tab::Pipelines, Some(caller), &b, &[])
 }
 
 /// The fields of a submission form for `params`.
@@ -276,7 +276,7 @@ pub fn pipeline(
         )
     );
     let _ = write!(b, r#"<div class="card"><h2>Runs</h2>{}</div>"#, runs_table(runs, "No runs yet."));
-    page(&p.name, Tab::Pipelines, Some(caller), &b, None)
+    page(&p.name, Tab::Pipelines, Some(caller), &b, &[])
 }
 
 /// The endpoints page.
@@ -301,7 +301,7 @@ pub fn endpoints(caller: &Caller, list: &[PipelineEndpoint], names: &BTreeMap<St
                 .collect();
             let _ = write!(
                 b,
-                r#"<tr data-endpoint="{id}"><td><a href="/studio/endpoints/{id}"><b>{name}</b></a><div class="muted">{desc}</div></td><td>{status}</td><td>{default}</td><td>{versions}</td><td>{url}</td><td class="right">{button}</td></tr>"#,
+                r#"<tr data-endpoint="{id}"><td class="name"><a href="/studio/endpoints/{id}"><b>{name}</b></a><div class="muted">{desc}</div></td><td>{status}</td><td>{default}</td><td>{versions}</td><td>{url}</td><td class="right">{button}</td></tr>"#,
                 id = esc(&e.id),
                 name = esc(&e.name),
                 desc = esc(e.description.as_deref().unwrap_or("")),
@@ -315,7 +315,7 @@ pub fn endpoints(caller: &Caller, list: &[PipelineEndpoint], names: &BTreeMap<St
         b.push_str("</tbody></table>");
     }
     b.push_str("</div>");
-    page("Endpoints", Tab::Endpoints, Some(caller), &b, None)
+    page("Endpoints", Tab::Endpoints, Some(caller), &b, &[])
 }
 
 /// The page of one endpoint.
@@ -411,7 +411,7 @@ pub fn endpoint(
         r#"<div class="card"><h2>Runs</h2>{}</div>"#,
         runs_table(runs, "No runs through this endpoint yet.")
     );
-    page(&e.name, Tab::Endpoints, Some(caller), &b, None)
+    page(&e.name, Tab::Endpoints, Some(caller), &b, &[])
 }
 
 /// The runs page.
@@ -423,8 +423,8 @@ pub fn runs(caller: &Caller, list: &[PipelineRun], counts: &BTreeMap<String, i64
     b.push_str("</div>");
     let _ = write!(b, r#"<div class="card">{}</div>"#, runs_table(list, "No runs yet."));
     let active = list.iter().any(|r| !status::is_terminal(&r.status.status_code));
-    let watch = active.then(|| format!("{api}/PipelineRuns?limit=50"));
-    page("Runs", Tab::Runs, Some(caller), &b, watch.as_deref())
+    let watch: Vec<String> = active.then(|| format!("{api}/PipelineRuns?limit=100")).into_iter().collect();
+    page("Runs", Tab::Runs, Some(caller), &b, &watch)
 }
 
 /// What the run page shows.
@@ -592,9 +592,15 @@ pub fn run(caller: &Caller, v: &RunView) -> String {
         }
         b.push_str("</tbody></table></div>");
     }
-    let watch = (!status::is_terminal(&r.status.status_code))
-        .then(|| format!("{}/PipelineRuns/{}/StepRuns", v.api, seg(&r.id)));
-    page(&format!("Run {}", short(&r.id)), Tab::Runs, Some(caller), &b, watch.as_deref())
+    let watch: Vec<String> = if status::is_terminal(&r.status.status_code) {
+        Vec::new()
+    } else {
+        vec![
+            format!("{}/PipelineRuns/{}", v.api, seg(&r.id)),
+            format!("{}/PipelineRuns/{}/StepRuns", v.api, seg(&r.id)),
+        ]
+    };
+    page(&format!("Run {}", short(&r.id)), Tab::Runs, Some(caller), &b, &watch)
 }
 
 /// The sign-in page.
@@ -604,7 +610,7 @@ pub fn login(error: Option<&str>, next: &str) -> String {
         r#"<div class="login card"><h1>Sign in</h1><p class="sub">Paste a token made with <code>sluice token create --name NAME --role reader|submitter|admin --state DIR</code> beside the service.</p>{err}<form method="post" action="/studio/login" class="form" style="grid-template-columns:1fr"><input type="hidden" name="next" value="{next}"><input type="password" name="token" id="token" placeholder="slc_..." autocomplete="off" required><button class="btn" type="submit" id="sign-in">Sign in</button></form></div>"#,
         next = esc(next)
     );
-    page("Sign in", Tab::None, None, &body, None)
+    page("Sign in", Tab::None, None, &body, &[])
 }
 
 /// A page for an error.
@@ -614,5 +620,5 @@ pub fn error(caller: Option<&Caller>, status: u16, message: &str) -> String {
         if status == 404 { "Not found" } else { "Cannot do that" },
         esc(message)
     );
-    page("Error", Tab::None, caller, &body, None)
+    page("Error", Tab::None, caller, &body, &[])
 }
