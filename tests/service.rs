@@ -678,3 +678,68 @@ fn the_served_openapi_document_is_the_committed_one_and_every_operation_is_route
         }
     }
 }
+
+/// A form body, as a browser sends it.
+fn form(pairs: &[(&str, &str)]) -> String {
+    let enc = sluice_service::client::segment;
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+#[test]
+fn the_studio_escapes_what_users_wrote_and_refuses_forged_forms() {
+    let d = tempfile::tempdir().unwrap();
+    let file = four_steps(&d.path().join("project"));
+    let svc = Service::start(&d.path().join("state"), &[]);
+    let admin = svc.token("admin", "admin");
+    let evil = "<img src=x onerror=alert(1)>";
+    let id = publish(&svc, &admin, &file, evil, &["--description", "\"><script>alert(2)</script>"])["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let no_redirects =
+        reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let anonymous = no_redirects.get(format!("{}/studio", svc.url)).send().unwrap();
+    assert_eq!(anonymous.status().as_u16(), 303);
+    assert_eq!(anonymous.headers()["location"], "/studio/login?next=%2Fstudio");
+    let cookie = format!("sluice_token={admin}");
+    for page in ["/studio".to_string(), format!("/studio/pipelines/{id}")] {
+        let res = http().get(format!("{}{page}", svc.url)).header("cookie", &cookie).send().unwrap();
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(csp.contains("default-src 'none'"), "{csp}");
+        let html = res.text().unwrap();
+        assert!(
+            !html.contains(evil) && html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{page} escapes the name"
+        );
+        assert!(!html.contains("<script>alert(2)"), "{page} escapes the description");
+        assert!(!html.contains(&admin), "{page} holds no secret");
+    }
+    // A form without the value derived from the token (another site's) is refused.
+    let forged = http()
+        .post(format!("{}/studio/pipelines/{id}/status", svc.url))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("status", "Disabled"), ("csrf", "0123")]))
+        .send()
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    assert_eq!(get(&svc.api(&format!("/PublishedPipelines/{id}")), &admin).body["Status"], "Active");
+    // A refused submission from the form is shown on the page, with the parameter named.
+    let page = http()
+        .get(format!("{}/studio/pipelines/{id}", svc.url))
+        .header("cookie", &cookie)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let refused = http()
+        .post(format!("{}/studio/pipelines/{id}/submit", svc.url))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("csrf", csrf.as_str()), ("experiment", "e"), ("p.seconds", "soon")]))
+        .send()
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    assert!(refused.text().unwrap().contains("parameter `seconds`: `soon` is not an integer"));
+}

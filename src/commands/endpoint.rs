@@ -5,7 +5,7 @@ use anyhow::Result;
 use sluice_service::client::Client;
 use sluice_service::wire::{EndpointCreate, EndpointUpdate, PipelineEndpoint};
 
-use super::remote::{client, print_json};
+use super::remote::{client, print_json, table};
 use super::{Outcome, print_out};
 use crate::or_end;
 use crate::service_cli::{EndpointCommand, ServerArgs};
@@ -85,17 +85,19 @@ pub fn run(cmd: &EndpointCommand) -> Result<Outcome> {
             } else if list.is_empty() {
                 print_out("no endpoints; make one with `sluice endpoint create --name NAME --pipeline ID`\n");
             } else {
-                let mut out = String::from("NAME  STATUS  DEFAULT  VERSIONS  ID\n");
-                for e in &list {
-                    out.push_str(&format!(
-                        "{}  {}  {}  {}  {}\n",
-                        e.name,
-                        e.status,
-                        e.default_version,
-                        e.pipeline_version_list.len(),
-                        e.id
-                    ));
-                }
+                let rows: Vec<Vec<String>> = list
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            e.name.clone(),
+                            e.status.clone(),
+                            e.default_version.clone(),
+                            e.pipeline_version_list.len().to_string(),
+                            e.id.clone(),
+                        ]
+                    })
+                    .collect();
+                let out = table(&["NAME", "STATUS", "DEFAULT", "VERSIONS", "ID"], &rows);
                 print_out(&out);
             }
             Ok(Outcome::Success)

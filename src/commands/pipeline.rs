@@ -3,7 +3,7 @@
 use anyhow::Result;
 use sluice_service::wire::PublishedPipeline;
 
-use super::remote::{client, print_json};
+use super::remote::{client, print_json, table};
 use super::{Outcome, print_out};
 use crate::or_end;
 use crate::service_cli::PipelineCommand;
@@ -19,20 +19,20 @@ pub fn run(cmd: &PipelineCommand) -> Result<Outcome> {
             } else if list.is_empty() {
                 print_out("no published pipelines; publish one with `sluice publish FILE --name NAME`\n");
             } else {
-                let mut out = String::from(
-                    "ID                                    NAME  VERSION  STATUS  STEPS  CREATED\n",
-                );
-                for p in &list {
-                    out.push_str(&format!(
-                        "{}  {}  {}  {}  {}  {}\n",
-                        p.id,
-                        p.name,
-                        p.version.as_deref().unwrap_or("-"),
-                        p.status,
-                        p.total_run_steps,
-                        p.created_date
-                    ));
-                }
+                let rows: Vec<Vec<String>> = list
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            p.id.clone(),
+                            p.name.clone(),
+                            p.version.clone().unwrap_or_else(|| "-".into()),
+                            p.status.clone(),
+                            p.total_run_steps.to_string(),
+                            p.created_date.clone(),
+                        ]
+                    })
+                    .collect();
+                let out = table(&["ID", "NAME", "VERSION", "STATUS", "STEPS", "CREATED"], &rows);
                 print_out(&out);
             }
             Ok(Outcome::Success)

@@ -5,7 +5,7 @@ use anyhow::Result;
 use sluice_service::client::Client;
 use sluice_service::wire::PipelineRun;
 
-use super::remote::{client, print_json};
+use super::remote::{client, print_json, table};
 use super::{Outcome, print_out};
 use crate::cli::{LogStream, RunsCommand};
 use crate::or_end;
@@ -39,21 +39,20 @@ fn run_id(c: &Client, text: &str) -> Result<Result<String, Outcome>> {
     Ok(Ok(text.to_string()))
 }
 
-fn line(r: &PipelineRun) -> String {
+fn row(r: &PipelineRun) -> Vec<String> {
     let endpoint = match (&r.pipeline_endpoint_name, &r.pipeline_endpoint_version) {
         (Some(e), Some(v)) => format!("{e}@{v}"),
         _ => "-".to_string(),
     };
-    format!(
-        "{}  {}  {}  {}  {}  {}  {}\n",
-        r.id,
-        r.status.status_code,
-        r.pipeline_name,
+    vec![
+        r.id.clone(),
+        r.status.status_code.clone(),
+        r.pipeline_name.clone(),
         endpoint,
-        r.run_history_experiment_name,
-        r.submitted_by,
-        r.created_date
-    )
+        r.run_history_experiment_name.clone(),
+        r.submitted_by.clone(),
+        r.created_date.clone(),
+    ]
 }
 
 fn dispatch(c: &Client, cmd: &RunsCommand) -> Result<Outcome> {
@@ -65,8 +64,9 @@ fn dispatch(c: &Client, cmd: &RunsCommand) -> Result<Outcome> {
             } else if runs.is_empty() {
                 print_out("no runs yet\n");
             } else {
-                let mut out = String::from("RUN  STATUS  PIPELINE  ENDPOINT  EXPERIMENT  BY  SUBMITTED\n");
-                runs.iter().for_each(|r| out.push_str(&line(r)));
+                let rows: Vec<Vec<String>> = runs.iter().map(row).collect();
+                let out =
+                    table(&["RUN", "STATUS", "PIPELINE", "ENDPOINT", "EXPERIMENT", "BY", "SUBMITTED"], &rows);
                 print_out(&out);
             }
         }
@@ -101,24 +101,33 @@ fn dispatch(c: &Client, cmd: &RunsCommand) -> Result<Outcome> {
                 out.push_str(&format!("  endpoint    {e} version {v}\n"));
             }
             if !run.parameters.is_empty() {
-                let p: Vec<String> = run.parameters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let p: Vec<String> = run
+                    .parameters
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                    .collect();
                 out.push_str(&format!("  parameters  {}\n", p.join(" ")));
             }
-            out.push_str("\nSTEP  STATUS  REUSE  TOOK  WHY\n");
-            for s in &steps {
-                let took =
-                    s.duration_ms.map_or_else(|| "-".to_string(), sluice_runtime::time::format_duration);
-                let why = match (&s.local_status[..], &s.message) {
-                    ("failed" | "skipped" | "canceled" | "interrupted", Some(m)) => m.clone(),
-                    _ => s.reason.clone().unwrap_or_default(),
-                };
-                out.push_str(&format!(
-                    "{}  {}  {}  {took}  {why}\n",
-                    s.name,
-                    s.local_status,
-                    s.reuse.as_deref().unwrap_or("-")
-                ));
-            }
+            let rows: Vec<Vec<String>> = steps
+                .iter()
+                .map(|s| {
+                    let took =
+                        s.duration_ms.map_or_else(|| "-".to_string(), sluice_runtime::time::format_duration);
+                    let why = match (&s.local_status[..], &s.message) {
+                        ("failed" | "skipped" | "canceled" | "interrupted", Some(m)) => m.clone(),
+                        _ => s.reason.clone().unwrap_or_default(),
+                    };
+                    vec![
+                        s.name.clone(),
+                        s.local_status.clone(),
+                        s.reuse.clone().unwrap_or_else(|| "-".into()),
+                        took,
+                        why,
+                    ]
+                })
+                .collect();
+            out.push('\n');
+            out.push_str(&table(&["STEP", "STATUS", "REUSE", "TOOK", "WHY"], &rows));
             print_out(&out);
         }
         RunsCommand::Logs(a) => {
@@ -159,17 +168,21 @@ fn dispatch(c: &Client, cmd: &RunsCommand) -> Result<Outcome> {
             } else if metrics.is_empty() {
                 print_out(&format!("run {id} has no metrics\n"));
             } else {
-                let mut out = String::from("STEP  METRIC  VALUE  AT\n");
-                for m in &metrics {
-                    let value = m.value.map_or_else(|| m.text.clone().unwrap_or_default(), |v| v.to_string());
-                    let value = if m.reused { format!("{value} (reused)") } else { value };
-                    out.push_str(&format!(
-                        "{}  {}  {value}  {}\n",
-                        m.step,
-                        m.name,
-                        m.at.map_or_else(String::new, |s| s.to_string())
-                    ));
-                }
+                let rows: Vec<Vec<String>> = metrics
+                    .iter()
+                    .map(|m| {
+                        let value =
+                            m.value.map_or_else(|| m.text.clone().unwrap_or_default(), |v| v.to_string());
+                        let value = if m.reused { format!("{value} (reused)") } else { value };
+                        vec![
+                            m.step.clone(),
+                            m.name.clone(),
+                            value,
+                            m.at.map_or_else(String::new, |s| s.to_string()),
+                        ]
+                    })
+                    .collect();
+                let out = table(&["STEP", "METRIC", "VALUE", "AT"], &rows);
                 print_out(&out);
             }
         }

@@ -186,7 +186,8 @@ pub fn finish(conn: &Connection, id: &str, st: &str, detail: Option<&str>, now: 
 /// Puts a claimed run back in the queue (the service stopped while it ran or waited).
 pub fn requeue(conn: &Connection, id: &str, detail: &str, now: i64) -> Result<()> {
     conn.execute(
-        "UPDATE runs SET status = ?2, status_detail = ?3, claimed = 0, started_ms = NULL, modified_ms = ?4
+        "UPDATE runs SET status = ?2, status_detail = ?3, claimed = 0, started_ms = NULL, local_run = NULL,
+                modified_ms = ?4
          WHERE id = ?1 AND status IN (?2, ?5)",
         params![id, status::QUEUED, detail, now, status::RUNNING],
     )?;

@@ -53,11 +53,11 @@ pub fn routes(app: &App) -> Router<App> {
 
 /// An error shown as a page.
 #[derive(Debug)]
-pub struct StudioError(ServiceError, Option<Caller>);
+pub struct StudioError(Box<ServiceError>, Option<Box<Caller>>);
 
 impl From<ServiceError> for StudioError {
     fn from(e: ServiceError) -> Self {
-        StudioError(e, None)
+        StudioError(Box::new(e), None)
     }
 }
 
@@ -68,7 +68,7 @@ impl IntoResponse for StudioError {
             tracing::error!(error = %self.0, "studio page failed");
         }
         let message = self.0.body().error.message;
-        (status, Html(pages::error(self.1.as_ref(), status.as_u16(), &message))).into_response()
+        (status, Html(pages::error(self.1.as_deref(), status.as_u16(), &message))).into_response()
     }
 }
 
@@ -112,11 +112,11 @@ async fn page_headers(req: Request, next: Next) -> Response {
 fn caller_of(req_caller: Option<axum::Extension<Caller>>) -> Result<Caller, StudioError> {
     req_caller
         .map(|axum::Extension(c)| c)
-        .ok_or_else(|| StudioError(ServiceError::Unauthorized("sign in first".into()), None))
+        .ok_or_else(|| StudioError(Box::new(ServiceError::Unauthorized("sign in first".into())), None))
 }
 
 fn with_caller(e: ServiceError, caller: &Caller) -> StudioError {
-    StudioError(e, Some(caller.clone()))
+    StudioError(Box::new(e), Some(Box::new(caller.clone())))
 }
 
 /// Checks a form's value against the caller's.
@@ -468,7 +468,9 @@ async fn login(State(app): State<App>, Form(form): Form<Vec<(String, String)>>) 
     match checked {
         Ok(Ok(c)) => {
             tracing::info!(token = %c.name, "signed in to the studio");
-            let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200");
+            let secure = if app.config.public_url.starts_with("https://") { "; Secure" } else { "" };
+            let cookie =
+                format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200{secure}");
             let mut res = Redirect::to(&next).into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 res.headers_mut().insert(header::SET_COOKIE, v);
@@ -478,7 +480,7 @@ async fn login(State(app): State<App>, Form(form): Form<Vec<(String, String)>>) 
         Ok(Err(e)) => {
             (StatusCode::UNAUTHORIZED, Html(pages::login(Some(&e.to_string()), &next))).into_response()
         }
-        Err(e) => StudioError(e.into(), None).into_response(),
+        Err(e) => StudioError::from(ServiceError::from(e)).into_response(),
     }
 }
 
