@@ -743,3 +743,46 @@ fn the_studio_escapes_what_users_wrote_and_refuses_forged_forms() {
     assert_eq!(refused.status().as_u16(), 400);
     assert!(refused.text().unwrap().contains("parameter `seconds`: `soon` is not an integer"));
 }
+
+#[test]
+fn an_endpoint_changed_as_the_sdk_does_it_gains_versions_and_keeps_old_ones() {
+    let d = tempfile::tempdir().unwrap();
+    let file = four_steps(&d.path().join("project"));
+    let svc = Service::start(&d.path().join("state"), &[]);
+    let admin = svc.token("admin", "admin");
+    let first = publish(&svc, &admin, &file, "four", &[])["Id"].as_str().unwrap().to_string();
+    let second =
+        publish(&svc, &admin, &file, "four", &["--version", "2"])["Id"].as_str().unwrap().to_string();
+    let created =
+        post(&svc.api("/PipelineEndpoints/Create"), &admin, &json!({"Name": "four", "PipelineId": first}));
+    assert_eq!(created.status, 200, "{}", created.text);
+    // The SDK's PipelineEndpoint.add: the whole entity, with a new entry at the end of the list.
+    let mut entity = created.body.clone();
+    entity["PipelineVersionList"].as_array_mut().unwrap().push(json!({"PipelineId": second}));
+    entity["DefaultVersion"] = json!("1");
+    let id = entity["Id"].as_str().unwrap().to_string();
+    let put =
+        send(http().put(svc.api(&format!("/PipelineEndpoints/{id}"))).bearer_auth(&admin).json(&entity));
+    assert_eq!(put.status, 200, "{}", put.text);
+    assert_eq!(put.body["DefaultVersion"], "1");
+    assert_eq!(put.body["PipelineVersionList"][1], json!({"Version": "1", "PipelineId": second}));
+    // Changing an existing version is refused; the name cannot change.
+    let mut changed = put.body.clone();
+    changed["PipelineVersionList"][0]["PipelineId"] = json!(second);
+    let refused =
+        send(http().put(svc.api(&format!("/PipelineEndpoints/{id}"))).bearer_auth(&admin).json(&changed));
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    let renamed = send(
+        http()
+            .put(svc.api(&format!("/PipelineEndpoints/{id}")))
+            .bearer_auth(&admin)
+            .json(&json!({"Name": "other"})),
+    );
+    assert_eq!(renamed.status, 400);
+    let taken =
+        post(&svc.api("/PipelineEndpoints/Create"), &admin, &json!({"Name": "four", "PipelineId": first}));
+    assert_eq!((taken.status, taken.body["error"]["code"].as_str()), (409, Some("NameTaken")));
+    let by_name = get(&svc.api("/PipelineEndpoints/Name?Name=fuor"), &admin);
+    assert_eq!(by_name.status, 404);
+    assert!(by_name.text.contains("did you mean `four`"), "{}", by_name.text);
+}

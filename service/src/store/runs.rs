@@ -277,3 +277,94 @@ pub fn counts(conn: &Connection) -> Result<BTreeMap<String, i64>> {
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::store::Db;
+
+    fn queued(id: &str) -> RunRow {
+        RunRow {
+            id: id.to_string(),
+            seq: 0,
+            pipeline: "p".into(),
+            endpoint: None,
+            endpoint_version: None,
+            experiment: "e".into(),
+            description: None,
+            run_source: "test".into(),
+            tags: BTreeMap::new(),
+            properties: BTreeMap::new(),
+            assignments: BTreeMap::new(),
+            data_paths: BTreeMap::new(),
+            parameters: BTreeMap::new(),
+            continue_on_step_failure: None,
+            status: status::QUEUED.into(),
+            status_detail: None,
+            submitted_by: "t".into(),
+            created_ms: 1,
+            started_ms: None,
+            ended_ms: None,
+            modified_ms: 1,
+            local_run: None,
+            attempts: 0,
+        }
+    }
+
+    fn db() -> (tempfile::TempDir, Db) {
+        let d = tempfile::tempdir().unwrap();
+        let db = Db::open(d.path()).unwrap();
+        db.with(|c| {
+            c.execute("PRAGMA foreign_keys = OFF", [])?;
+            Ok(())
+        })
+        .unwrap();
+        (d, db)
+    }
+
+    #[test]
+    fn the_queue_is_taken_oldest_first_and_once() {
+        let (_d, db) = db();
+        db.with(|c| {
+            for id in ["r1", "r2", "r3"] {
+                insert(c, &queued(id))?;
+            }
+            assert_eq!(claim_next(c, 2)?.unwrap().id, "r1");
+            assert_eq!(claim_next(c, 2)?.unwrap().id, "r2");
+            assert_eq!(request_cancel(c, "r3", 3)?, CancelOutcome::Canceled);
+            assert_eq!(claim_next(c, 3)?, None, "a canceled run is not taken");
+            assert_eq!(request_cancel(c, "r3", 3)?, CancelOutcome::Ended("Canceled".into()));
+            assert_eq!(request_cancel(c, "nope", 3)?, CancelOutcome::Missing);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn after_a_restart_executing_runs_fail_and_queued_ones_wait_again() {
+        let (_d, db) = db();
+        db.with(|c| {
+            for id in ["running", "canceling", "claimed", "waiting"] {
+                insert(c, &queued(id))?;
+            }
+            claim_next(c, 2)?;
+            set_running(c, "running", 7, 3)?;
+            claim_next(c, 2)?;
+            set_running(c, "canceling", 8, 3)?;
+            assert_eq!(request_cancel(c, "canceling", 4)?, CancelOutcome::Requested);
+            assert_eq!(claim_next(c, 2)?.unwrap().id, "claimed");
+            let r = recover(c, 10)?;
+            assert_eq!(r, Recovered { failed: 1, canceled: 1, queued: 2 });
+            let running = get(c, "running")?.unwrap();
+            assert_eq!(running.status, status::FAILED);
+            assert!(running.status_detail.unwrap().contains("while this run was executing"));
+            assert_eq!(get(c, "canceling")?.unwrap().status, status::CANCELED);
+            // The claimed run is taken again, before the one that waited behind it.
+            assert_eq!(claim_next(c, 11)?.unwrap().id, "claimed");
+            assert_eq!(claim_next(c, 11)?.unwrap().id, "waiting");
+            Ok(())
+        })
+        .unwrap();
+    }
+}

@@ -172,7 +172,7 @@ mod tests {
             node("train_b", &["prep"], "failed"),
             node("<compare>", &["train_a", "train_b"], "skipped"),
         ]);
-        assert_eq!(svg.matches("<path d=\"M").count(), 4, "one curve per edge");
+        assert_eq!(svg.matches("marker-end=\"url(#arrow)\"").count(), 4, "one curve per edge");
         assert!(svg.contains("&lt;compare&gt;"), "names are escaped");
         assert!(svg.contains("reused ♻"));
         let x_of = |name: &str| {
