@@ -26,7 +26,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Run a pipeline on this machine, reusing the steps that did not change.
     Run(RunArgs),
-    /// Look at past runs: list, show, logs, metrics.
+    /// Look at past runs: list, show, logs, metrics (a service's runs with --server).
     #[command(subcommand)]
     Runs(RunsCommand),
     /// Work with local datastores.

@@ -86,6 +86,7 @@ impl App {
         let db = Arc::new(Db::open(&state.dir)?);
         let runs_reader = RunStore::open(&state.store_path())?;
         let catalog = Arc::new(Catalog::new(&state.dir));
+        catalog.clean_leftovers();
         let open_csrf = crate::auth::csrf_for(&crate::auth::new_secret()?);
         Ok(App(Arc::new(Inner {
             config,

@@ -53,6 +53,25 @@ impl Catalog {
         }
     }
 
+    /// Removes what a crash may have left half-made: snapshots being materialised and blobs
+    /// being written (neither was ever used).
+    pub fn clean_leftovers(&self) {
+        let half_made = |dir: &Path, prefix: &str| {
+            let Ok(entries) = std::fs::read_dir(dir) else { return };
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(prefix) {
+                    let _ = snapshot::remove_all(&e.path());
+                }
+            }
+        };
+        half_made(&self.snapshots, ".tmp-");
+        if let Ok(shards) = std::fs::read_dir(self.blobs.dir()) {
+            for shard in shards.flatten() {
+                half_made(&shard.path(), ".");
+            }
+        }
+    }
+
     /// The content store.
     pub fn blobs(&self) -> &BlobStore {
         &self.blobs

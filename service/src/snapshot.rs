@@ -140,6 +140,11 @@ impl BlobStore {
         BlobStore { dir }
     }
 
+    /// The store's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Where a blob lives.
     pub fn path(&self, sha256: &str) -> PathBuf {
         self.dir.join(&sha256[..2]).join(sha256)
