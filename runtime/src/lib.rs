@@ -15,6 +15,7 @@ pub mod parallel;
 pub mod plan;
 pub mod progress;
 pub mod run;
+pub mod shell;
 pub mod state;
 pub mod store;
 pub mod time;
