@@ -10,6 +10,7 @@ pub mod error;
 pub mod exec;
 pub mod flatten;
 pub mod git;
+pub mod logs;
 pub mod orphans;
 pub mod parallel;
 pub mod plan;
