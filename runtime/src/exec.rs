@@ -158,7 +158,8 @@ async fn run_inner(job: &StepJob, events: &UnboundedSender<Event>) -> Result<Out
         blocking(job.snapshot_is_small(), move || prepare(&job)).await?
     };
     let (stdout, stderr) = prepared?;
-    let (program, args) = job.argv.split_first().ok_or("the step has no command")?;
+    let argv = shell_script_when_long(job)?;
+    let (program, args) = argv.split_first().ok_or("the step has no command")?;
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
         .current_dir(job.code_dir())
@@ -282,15 +283,30 @@ async fn end_group(_pgid: u32) -> usize {
     0
 }
 
+/// The most one argument may hold (Linux's MAX_ARG_STRLEN, with its terminating NUL).
+const ARG_LIMIT: usize = (128 << 10) - 1;
+
+/// The step's argv, except that a shell command text too long for one argument (quoted values
+/// make it longer than Azure ML's paste) is written to `command.sh` in the step's folder and
+/// given to the shell as a script file, which it reads the same way.
+fn shell_script_when_long(job: &StepJob) -> Result<Vec<String>, String> {
+    match job.argv.as_slice() {
+        [shell, c, text] if c == "-c" && text.len() > ARG_LIMIT => {
+            let path = job.step_dir.join("command.sh");
+            std::fs::write(&path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            Ok(vec![shell.clone(), path.to_string_lossy().into_owned()])
+        }
+        _ => Ok(job.argv.clone()),
+    }
+}
+
 /// Words for a program that could not start; the usual surprise is a value too large for one
 /// argument.
 fn spawn_error(program: &str, argv: &[String], e: std::io::Error) -> String {
-    // Linux takes at most 128 KiB per argument or environment string (MAX_ARG_STRLEN).
-    const ARG_MAX: usize = 128 << 10;
     let longest = argv.iter().map(String::len).max().unwrap_or(0);
     #[cfg(unix)]
     if e.raw_os_error() == Some(nix::errno::Errno::E2BIG as i32) {
-        let what = if longest >= ARG_MAX {
+        let what = if longest > ARG_LIMIT {
             format!("its longest argument is {}", logs::human_bytes(longest as u64))
         } else {
             "with its environment".to_string()
