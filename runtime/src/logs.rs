@@ -274,9 +274,14 @@ pub async fn capture(
     let ending = stopped.then_some(
         "\n[sluice: stopped reading when the step ended: a process that left the step's process group still held this stream]\n",
     );
-    tokio::task::spawn_blocking(move || log.finish(ending))
-        .await
-        .map_err(|e| io::Error::other(e.to_string()))??;
+    if log.ring_pos.is_some() {
+        // Putting a full log in order moves up to its size: off the run loop's thread.
+        tokio::task::spawn_blocking(move || log.finish(ending))
+            .await
+            .map_err(|e| io::Error::other(e.to_string()))??;
+    } else {
+        log.finish(ending)?;
+    }
     Ok(Captured { bytes, stopped })
 }
 

@@ -232,17 +232,17 @@ impl CommandText {
         {
             return Err(ShellError::QuoteInExpansion { what: what.to_string() });
         }
+        if self.escaped && value.is_empty() {
+            // The author's `\` then applies to the text after the placeholder, as the shell
+            // will read it.
+            return Ok(());
+        }
         let mut text = String::new();
         let mut rest = value;
         if self.dollar && !matches!(top, Frame::Single | Frame::Ansi) {
             // `$` before a value would expand it as a name: make the `$` literal.
             self.out.pop();
             text.push_str("\\$");
-        }
-        if self.escaped && value.is_empty() {
-            // The author's `\` then applies to the text after the placeholder, as the shell
-            // will read it.
-            return Ok(());
         }
         if self.escaped && top == Frame::Ansi {
             // In `$'...'` a `\` before the value would make an escape sequence of it: it is
