@@ -305,7 +305,9 @@ impl Lowerer<'_> {
             }
             Job::DataTransfer(j) => {
                 let task = j.task.value.as_str();
-                if !["copy_data", "import_data", "export_data"].contains(&task) {
+                // azure-ai-ml lowercases the task (`Copy_Data` is `copy_data`).
+                if !["copy_data", "import_data", "export_data"].contains(&task.to_ascii_lowercase().as_str())
+                {
                     let at = j.task.span;
                     self.report(
                         check::invalid_value::RULE
