@@ -853,7 +853,8 @@ impl<'e> Emitter<'e> {
     }
 
     /// Spark resources as sent: the instance type one of those azure-ai-ml allows (lowercased
-    /// for a node that runs a component), the runtime version as text (`3.4` -> `"3.4"`).
+    /// for a node that runs a component; `check` reports another), the runtime version as text
+    /// (`3.4` -> `"3.4"`).
     fn spark_resources(&mut self, r: &Value, job: &JobDoc, lowercase: bool) -> Option<Value> {
         let mut r = rest::resources(r);
         let Value::Object(m) = &mut r else { return Some(r) };
@@ -861,7 +862,7 @@ impl<'e> Emitter<'e> {
             && !py::is_binding(t)
         {
             let lower = t.to_lowercase();
-            if !SPARK_INSTANCE_TYPES.contains(&lower.as_str()) {
+            if !crate::syntax::v2::parts::SPARK_INSTANCE_TYPES.contains(&lower.as_str()) {
                 self.errors.push(
                     job.at
                         .error(
@@ -869,12 +870,15 @@ impl<'e> Emitter<'e> {
                             format!(
                                 "job `{}`: azure-ai-ml accepts Spark instance types {} only, not `{t}`",
                                 job.name,
-                                SPARK_INSTANCE_TYPES.join(", ")
+                                crate::syntax::v2::parts::SPARK_INSTANCE_TYPES.join(", ")
                             ),
                         )
                         .with_help_opt(
-                            crate::suggest::did_you_mean(&lower, &SPARK_INSTANCE_TYPES)
-                                .or_else(|| Some("pick one of them in `resources.instance_type`".into())),
+                            crate::suggest::did_you_mean(
+                                &lower,
+                                &crate::syntax::v2::parts::SPARK_INSTANCE_TYPES,
+                            )
+                            .or_else(|| Some("pick one of them in `resources.instance_type`".into())),
                         ),
                 );
                 return None;
@@ -1236,10 +1240,6 @@ fn digits_as_numbers(m: &mut Map<String, Value>) {
         }
     }
 }
-
-/// The Spark instance types azure-ai-ml accepts (`SparkResourceConfiguration`).
-const SPARK_INSTANCE_TYPES: [&str; 5] =
-    ["standard_e4s_v3", "standard_e8s_v3", "standard_e16s_v3", "standard_e32s_v3", "standard_e64s_v3"];
 
 /// The `conf` keys azure-ai-ml keeps as attributes of a Spark node (`CONF_KEY_MAP`).
 const SPARK_PROMOTED: [&str; 8] = [
