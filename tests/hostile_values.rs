@@ -5,6 +5,8 @@
 //! runs a command. Project folders whose names hold spaces, quotes and `$(...)` run too.
 #![allow(clippy::unwrap_used)] // Tests fail loudly.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -80,16 +82,6 @@ fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-/// False (after saying so) when python3 is missing and this is not CI.
-fn have_python(test: &str) -> bool {
-    let ok = Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(std::env::var_os("SLUICE_CI").is_none(), "{test}: python3 is required under SLUICE_CI");
-        eprintln!("skipped: {test}: python3 is not installed");
-    }
-    ok
 }
 
 /// A project with `pipeline.yml` and `src/argv.py`.
@@ -172,7 +164,7 @@ fn check_value(dir: &Path, run: usize, label: &str, value: &str, from_file: bool
 }
 
 fn hostile_values_reach_steps_as_one_argument(pipeline: &str, v2: bool, test: &str) {
-    if !have_python(test) {
+    if !support::require_python(test) {
         return;
     }
     let d = project(pipeline);
@@ -280,7 +272,7 @@ fn find(dir: &Path, suffix: &str) -> Vec<PathBuf> {
 /// (the substitution would leave a `.mark` file beside the step's context if it ran).
 #[test]
 fn the_examples_run_from_a_folder_named_with_shell_syntax() {
-    if !have_python("the_examples_run_from_a_folder_named_with_shell_syntax") {
+    if !support::require_python("the_examples_run_from_a_folder_named_with_shell_syntax") {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

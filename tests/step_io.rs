@@ -4,6 +4,8 @@
 //! with it.
 #![allow(clippy::unwrap_used)] // Tests fail loudly.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -43,8 +45,7 @@ fn project(command: &str) -> tempfile::TempDir {
 /// Peak RSS in KiB of `cmd` run through GNU time (`None` without it, after saying so).
 fn peak_rss_kib(cmd: &mut Command, test: &str) -> Option<(u64, Output)> {
     if !Path::new("/usr/bin/time").exists() {
-        assert!(std::env::var_os("SLUICE_CI").is_none(), "{test}: GNU time is required under SLUICE_CI");
-        eprintln!("skipped: {test}: /usr/bin/time is not installed");
+        support::absent(test, "GNU time (/usr/bin/time) is not installed", support::ci());
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -170,12 +171,8 @@ fn background_processes_end_with_their_step() {
     let d = project(&format!("(exec -a {token} sleep 300) & echo started"));
     let out = sluice(d.path(), &["run", "pipeline.yml"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let left = Command::new("pgrep").args(["-f", &token]).output().unwrap();
-    let pids = String::from_utf8_lossy(&left.stdout).trim().to_string();
-    if !pids.is_empty() {
-        let _ = Command::new("kill").arg("-9").args(pids.split_whitespace()).status();
-    }
-    assert!(pids.is_empty(), "the background process outlived its step: {pids}");
+    let left = support::processes_mentioning(&token);
+    assert!(left.is_empty(), "the background process outlived its step: {left:?}");
     let stderr = std::fs::read_to_string(d.path().join(".sluice/runs/1/noisy/stderr")).unwrap();
     assert!(stderr.contains("ended 1 process the step left running"), "{stderr}");
     assert_eq!(std::fs::read_to_string(d.path().join(".sluice/runs/1/noisy/stdout")).unwrap(), "started\n");
