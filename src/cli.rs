@@ -150,6 +150,10 @@ pub struct PlanSettings {
     /// Set a pipeline parameter for this run (repeatable).
     #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
     pub parameters: Vec<String>,
+    /// Set a pipeline parameter to the content of a file, byte for byte (UTF-8 text, up to
+    /// 1 MiB; repeatable).
+    #[arg(long = "parameter-file", value_name = "NAME=FILE")]
+    pub parameter_files: Vec<String>,
     /// Run every step, reusing no earlier output.
     #[arg(long)]
     pub regenerate_outputs: bool,
@@ -192,6 +196,10 @@ pub struct RunArgs {
     /// After a step fails, go on with the steps that do not depend on it.
     #[arg(long)]
     pub continue_on_step_failure: bool,
+    /// The most a step's log keeps of each of stdout and stderr: the first and the last half,
+    /// with a line saying how much was dropped (`64MiB`, `500k`, `1G`, `unlimited`).
+    #[arg(long, value_name = "SIZE", env = "SLUICE_MAX_LOG_SIZE", default_value = "64MiB")]
+    pub max_log_size: sluice_runtime::logs::LogLimit,
     /// Workspace.
     #[command(flatten)]
     pub workspace: WorkspaceArgs,

@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use crate::cache::{OutputCache, remove_tree};
 use crate::command;
 use crate::exec::{self, Event, Outcome, StepJob};
+use crate::logs::{self, LogLimit};
 use crate::plan::{self, Plan, PlanOptions, Reuse};
 use crate::progress::{Reporter, StepEnd};
 use crate::state::StateDir;
@@ -31,6 +32,8 @@ pub struct RunOptions {
     pub experiment: Option<String>,
     /// Run the steps that do not depend on a failed step.
     pub continue_on_step_failure: bool,
+    /// The most a step's log keeps of each stream.
+    pub log_limit: LogLimit,
     /// The state folder to use instead of `.sluice` beside the workspace (the workspace
     /// service runs every published pipeline against its own).
     pub state: Option<StateDir>,
@@ -197,7 +200,7 @@ async fn run_async(
             reporter.reused(&s.key, &s.reason);
         }
     }
-    sched.execute(jobs, continue_on_failure, &mut signals, reporter).await?;
+    sched.execute(jobs, continue_on_failure, opts.log_limit, &mut signals, reporter).await?;
 
     let count = |st: St| sched.status.iter().filter(|s| **s == st).count();
     let (completed, reused, failed, skipped, canceled) =
@@ -398,6 +401,7 @@ impl Scheduler<'_> {
         &mut self,
         jobs: usize,
         continue_on_failure: bool,
+        log_limit: LogLimit,
         signals: &mut Signals,
         reporter: &mut dyn Reporter,
     ) -> Result<(), RuntimeError> {
@@ -415,7 +419,7 @@ impl Scheduler<'_> {
                             break;
                         }
                         if self.status[i] == St::Waiting && self.ready(i) {
-                            let job = self.job(i)?;
+                            let job = self.job(i, log_limit)?;
                             self.status[i] = St::Running;
                             reporter.step_started(&self.plan.steps[i].key, &self.plan.steps[i].reason);
                             let handle = running.spawn(exec::run_step(job, tx.clone()));
@@ -550,7 +554,7 @@ impl Scheduler<'_> {
         Ok(())
     }
 
-    fn job(&mut self, i: usize) -> Result<StepJob, RuntimeError> {
+    fn job(&mut self, i: usize, log_limit: LogLimit) -> Result<StepJob, RuntimeError> {
         let s = &self.plan.steps[i];
         let step_dir = self.state.step_dir(self.run, &s.key);
         std::fs::create_dir_all(&step_dir).map_err(|e| RuntimeError::io(&step_dir, e))?;
@@ -589,6 +593,7 @@ impl Scheduler<'_> {
                 )
                 .collect(),
             cache: self.cache.clone(),
+            log_limit,
         })
     }
 
@@ -654,29 +659,37 @@ fn kill_group(pid: u32, hard: bool) {
     let _ = (pid, hard);
 }
 
-/// The last lines of a failed step's stderr (or stdout when stderr is empty), framed.
+/// The last lines of a failed step's stderr (or stdout when stderr is empty), framed; read
+/// from the end of the log with a byte bound, whatever its size.
 fn failure_output(step_dir: &Path, key: &str) -> String {
     const LINES: usize = 40;
-    let read = |name: &str| {
-        std::fs::read(step_dir.join(name))
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
+    const BYTES: u64 = 16 << 10;
+    let read = |name: &str| logs::tail(&step_dir.join(name), LINES, BYTES).ok();
+    let blank = |t: &logs::Tail| t.lines.iter().all(|l| l.trim().is_empty());
+    let (name, tail) = match read("stderr") {
+        Some(t) if !blank(&t) => ("stderr", t),
+        _ => (
+            "stdout",
+            read("stdout").unwrap_or(logs::Tail {
+                lines: Vec::new(),
+                size: 0,
+                cut: false,
+                partial_first: false,
+            }),
+        ),
     };
-    let (name, text) = match read("stderr") {
-        t if !t.trim().is_empty() => ("stderr", t),
-        _ => ("stdout", read("stdout")),
-    };
-    if text.trim().is_empty() {
+    if blank(&tail) {
         return format!("  (step `{key}` wrote nothing to stdout or stderr)\n");
     }
-    let lines: Vec<&str> = text.lines().collect();
-    let shown = &lines[lines.len().saturating_sub(LINES)..];
     let mut out = format!("--- {name} of step `{key}`");
-    if shown.len() < lines.len() {
-        out.push_str(&format!(" (last {LINES} of {} lines)", lines.len()));
+    if tail.cut {
+        out.push_str(&format!(" (its last {} lines, of {})", tail.lines.len(), logs::human_bytes(tail.size)));
     }
     out.push_str(" ---\n");
-    for l in shown {
+    for (i, l) in tail.lines.iter().enumerate() {
+        if i == 0 && tail.partial_first {
+            out.push('…');
+        }
         out.push_str(l);
         out.push('\n');
     }

@@ -206,6 +206,7 @@ async fn execute(app: &App, run: &runs::RunRow, token: &CancelToken) -> Ended {
         continue_on_step_failure: run.continue_on_step_failure.unwrap_or(pipeline.continue_on_step_failure),
         state: Some(app.state.clone()),
         cancel: Some(token.clone()),
+        ..RunOptions::default()
     };
     let mut reporter = QueueReporter { app: app.clone(), run: run.id.clone(), local: None };
     let file = prepared.pipeline_file.clone();
