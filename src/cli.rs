@@ -26,7 +26,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Run a pipeline on this machine, reusing the steps that did not change.
     Run(RunArgs),
-    /// Look at past runs: list, show, logs, metrics.
+    /// Look at past runs: list, show, logs, metrics (a service's runs with --server).
     #[command(subcommand)]
     Runs(RunsCommand),
     /// Work with local datastores.
@@ -36,6 +36,21 @@ pub enum Command {
     Compile(CompileArgs),
     /// List every diagnostic code: its default severity and what it finds.
     Rules(RulesArgs),
+    /// Run the workspace service: REST API, run queue, studio pages.
+    Serve(crate::service_cli::ServeArgs),
+    /// Publish a pipeline (or what a finished run ran) to the workspace service.
+    Publish(crate::service_cli::PublishArgs),
+    /// Published pipelines of the service: list, show, disable, enable.
+    #[command(subcommand)]
+    Pipeline(crate::service_cli::PipelineCommand),
+    /// Pipeline endpoints of the service: create, add, set-default, list, show, disable, enable.
+    #[command(subcommand)]
+    Endpoint(crate::service_cli::EndpointCommand),
+    /// Submit a run to a pipeline endpoint or a published pipeline of the service.
+    Submit(crate::service_cli::SubmitArgs),
+    /// Tokens of the service (on its state folder): create, list, revoke.
+    #[command(subcommand)]
+    Token(crate::service_cli::TokenCommand),
 }
 
 /// `sluice rules`.
@@ -200,6 +215,9 @@ pub struct StateArgs {
     /// The `.sluice` folder to read.
     #[arg(long, value_name = "DIR", global = true, conflicts_with = "pipeline")]
     pub state: Option<PathBuf>,
+    /// The runs of a workspace service at this URL instead (token in `SLUICE_TOKEN`).
+    #[arg(long, value_name = "URL", global = true, conflicts_with_all = ["pipeline", "state"])]
+    pub server: Option<String>,
 }
 
 /// `sluice runs ...`.
@@ -213,6 +231,10 @@ pub enum RunsCommand {
     Logs(RunsLogsArgs),
     /// Print the metrics a run's steps wrote.
     Metrics(RunsShowArgs),
+    /// List a service run's outputs and their files (`--server`).
+    Outputs(RunsShowArgs),
+    /// Cancel a service run (`--server`).
+    Cancel(RunsShowArgs),
 }
 
 /// `sluice runs list`.

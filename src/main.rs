@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod service_cli;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,12 @@ fn main() -> ExitCode {
         Command::Datastore(a) => commands::datastore::run(a),
         Command::Compile(a) => commands::compile::run(a),
         Command::Rules(a) => commands::rules::run(a),
+        Command::Serve(a) => commands::serve::run(a),
+        Command::Publish(a) => commands::publish::run(a),
+        Command::Pipeline(a) => commands::pipeline::run(a),
+        Command::Endpoint(a) => commands::endpoint::run(a),
+        Command::Submit(a) => commands::submit::run(a),
+        Command::Token(a) => commands::token::run(a),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 //! outputs moved into the cache only on success, everything recorded in an SQLite run store.
 
 pub mod cache;
+pub mod cancel;
 pub mod command;
 pub mod datastore;
 pub mod discover;
@@ -22,6 +23,7 @@ pub mod state;
 pub mod store;
 pub mod time;
 
+pub use cancel::CancelToken;
 pub use error::RuntimeError;
 pub use plan::{Plan, PlanOptions, PlannedStep, Reuse};
 pub use run::{RunOptions, RunSummary};

@@ -34,6 +34,11 @@ pub struct RunOptions {
     pub continue_on_step_failure: bool,
     /// The most a step's log keeps of each stream.
     pub log_limit: LogLimit,
+    /// The state folder to use instead of `.sluice` beside the workspace (the workspace
+    /// service runs every published pipeline against its own).
+    pub state: Option<StateDir>,
+    /// Cancels the run like Ctrl-C when triggered (the workspace service's cancel).
+    pub cancel: Option<crate::CancelToken>,
 }
 
 /// How a run ended.
@@ -89,8 +94,8 @@ async fn run_async(
     reporter: &mut dyn Reporter,
 ) -> Result<RunSummary, RuntimeError> {
     // From here on Ctrl-C is ours: it cancels the run instead of killing sluice.
-    let mut signals = Signals::new()?;
-    let state = StateDir::for_root(&compiled.workspace.root);
+    let mut signals = Signals::new(opts.cancel.clone())?;
+    let state = opts.state.clone().unwrap_or_else(|| StateDir::for_root(&compiled.workspace.root));
     state.create()?;
     let _lock = state.lock(&mut |holder| reporter.waiting(holder))?;
     let started = time::now_ms();
@@ -325,16 +330,18 @@ fn recover(store: &RunStore, state: &StateDir) -> Result<(), RuntimeError> {
     Ok(())
 }
 
-/// SIGINT and SIGTERM as a stream of "cancel" requests.
+/// SIGINT and SIGTERM (and a [`crate::CancelToken`], once) as a stream of "cancel" requests.
 struct Signals {
     #[cfg(unix)]
     int: tokio::signal::unix::Signal,
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,
+    /// Taken when it fires: a token stays canceled, and only a second Ctrl-C means "kill now".
+    token: Option<crate::CancelToken>,
 }
 
 impl Signals {
-    fn new() -> Result<Signals, RuntimeError> {
+    fn new(token: Option<crate::CancelToken>) -> Result<Signals, RuntimeError> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -342,21 +349,34 @@ impl Signals {
             Ok(Signals {
                 int: signal(SignalKind::interrupt()).map_err(err)?,
                 term: signal(SignalKind::terminate()).map_err(err)?,
+                token,
             })
         }
         #[cfg(not(unix))]
-        Ok(Signals {})
+        Ok(Signals { token })
     }
 
     async fn recv(&mut self) {
+        let token = self.token.clone();
+        let token = async move {
+            match token {
+                Some(t) => t.canceled().await,
+                None => std::future::pending().await,
+            }
+        };
         #[cfg(unix)]
-        tokio::select! {
-            _ = self.int.recv() => {}
-            _ = self.term.recv() => {}
-        }
+        let from_token = tokio::select! {
+            _ = self.int.recv() => false,
+            _ = self.term.recv() => false,
+            _ = token => true,
+        };
         #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
+        let from_token = tokio::select! {
+            _ = tokio::signal::ctrl_c() => false,
+            _ = token => true,
+        };
+        if from_token {
+            self.token = None;
         }
     }
 }

@@ -3,12 +3,20 @@
 pub mod check;
 pub mod compile;
 pub mod datastore;
+pub mod endpoint;
 pub mod graph;
+pub mod pipeline;
 pub mod plan;
+pub mod publish;
+pub mod remote;
+pub mod remote_runs;
 pub mod rules;
 pub mod run;
 pub mod runs;
 pub mod schema;
+pub mod serve;
+pub mod submit;
+pub mod token;
 
 use std::io::IsTerminal;
 

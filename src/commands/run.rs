@@ -31,6 +31,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         experiment: args.experiment.clone(),
         continue_on_step_failure: args.continue_on_step_failure,
         log_limit: args.max_log_size,
+        ..RunOptions::default()
     };
     let fancy = std::io::stderr().is_terminal() && std::env::var_os("TERM").is_some_and(|t| t != "dumb");
     let mut reporter: Box<dyn Reporter> =

@@ -20,11 +20,18 @@ const JSON_VERSION: u32 = 1;
 
 /// Dispatches `sluice runs ...`.
 pub fn run(cmd: &RunsCommand) -> Result<Outcome> {
+    // With --server the runs are the service's.
+    if let Some(outcome) = super::remote_runs::run(cmd)? {
+        return Ok(outcome);
+    }
     let result = match cmd {
         RunsCommand::List(a) => list(a),
         RunsCommand::Show(a) => show(a),
         RunsCommand::Logs(a) => logs(a),
         RunsCommand::Metrics(a) => metrics(a),
+        RunsCommand::Outputs(_) | RunsCommand::Cancel(_) => Err(anyhow!(
+            "`sluice runs outputs` and `runs cancel` are for the runs of a service: give --server URL"
+        )),
     };
     match result {
         Ok(o) => Ok(o),

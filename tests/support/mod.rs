@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 pub mod external;
+pub mod service;
 #[allow(unused_imports)] // Each test binary uses its own part of these.
 pub use external::{absent, ci, require_oracle, require_python, require_shared};
 
