@@ -177,9 +177,22 @@ pub struct RunArgs {
     /// After a step fails, go on with the steps that do not depend on it.
     #[arg(long)]
     pub continue_on_step_failure: bool,
+    /// When another sluice holds the state folder, fail at once (exit 2) instead of waiting.
+    #[arg(long, conflicts_with = "wait_timeout")]
+    pub no_wait: bool,
+    /// When another sluice holds the state folder, wait at most this many seconds (then exit 2).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub wait_timeout: Option<std::time::Duration>,
     /// Workspace.
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
+}
+
+/// A number of seconds (`30`, `0.5`), not negative.
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    std::time::Duration::try_from_secs_f64(secs)
+        .map_err(|_| format!("`{text}` is not a number of seconds from 0 up"))
 }
 
 /// Which state folder to read.

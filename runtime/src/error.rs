@@ -60,6 +60,23 @@ pub enum RuntimeError {
     /// A datastore upload cannot be done.
     #[error("{0}")]
     Upload(String),
+    /// Another process holds the state folder's lock and the run was told not to wait for it
+    /// (`--no-wait`), or not longer than it did (`--wait-timeout`).
+    #[error("the state folder `{}` is in use by {holder}; {}", state.display(), match waited_ms {
+        None => "not waiting for it (--no-wait)".to_string(),
+        Some(ms) => format!("gave up after waiting {} (--wait-timeout)", crate::time::format_duration(*ms)),
+    })]
+    Busy {
+        /// The state folder.
+        state: PathBuf,
+        /// Who holds it, in words.
+        holder: String,
+        /// How long the run waited (`None`: it did not).
+        waited_ms: Option<i64>,
+    },
+    /// Ctrl-C or SIGTERM stopped sluice before a run started (the words say when).
+    #[error("canceled {0}")]
+    Canceled(String),
     /// Anything else that stops the runtime, in words.
     #[error("{0}")]
     Other(String),

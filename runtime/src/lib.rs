@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod command;
 pub mod datastore;
+pub mod disk;
 pub mod error;
 pub mod exec;
 pub mod flatten;
@@ -15,6 +16,7 @@ pub mod parallel;
 pub mod plan;
 pub mod progress;
 pub mod run;
+pub mod secrets;
 pub mod state;
 pub mod store;
 pub mod time;

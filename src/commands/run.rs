@@ -6,6 +6,7 @@ use anyhow::Result;
 use sluice_runtime::plan::PlanOptions;
 use sluice_runtime::progress::{PlainReporter, Reporter, TerminalReporter};
 use sluice_runtime::run::{self, RunOptions};
+use sluice_runtime::state::LockWait;
 use sluice_runtime::store::status;
 
 use super::{Outcome, compile, parameters, runtime_failure};
@@ -26,6 +27,11 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         jobs: args.jobs.map(usize::from),
         experiment: args.experiment.clone(),
         continue_on_step_failure: args.continue_on_step_failure,
+        wait: match (args.no_wait, args.wait_timeout) {
+            (true, _) => LockWait::No,
+            (false, Some(d)) => LockWait::Timeout(d),
+            (false, None) => LockWait::Forever,
+        },
     };
     let fancy = std::io::stderr().is_terminal() && std::env::var_os("TERM").is_some_and(|t| t != "dumb");
     let mut reporter: Box<dyn Reporter> =

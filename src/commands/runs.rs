@@ -55,6 +55,8 @@ fn state_dir(state: &StateArgs, ws: &WorkspaceArgs) -> Result<StateDir> {
 fn open(state: &StateArgs, ws: &WorkspaceArgs) -> Result<(StateDir, RunStore)> {
     let dir = state_dir(state, ws)?;
     let store = RunStore::open(&dir.store_path())?;
+    // What is shown of the runs (logs too) masks the secrets their workspaces name.
+    sluice_runtime::secrets::install(sluice_runtime::secrets::Secrets::from_names(store.secret_names()?));
     Ok((dir, store))
 }
 
