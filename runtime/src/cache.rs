@@ -1,9 +1,10 @@
 //! The output cache: `.sluice/cache/<fingerprint>/` holds a step's outputs (`outputs/<name>`)
 //! and metrics. An entry is built in a temporary folder, made read-only (files 0444, folders
 //! 0555), moved in with one rename when the step succeeded, and made valid by its `COMPLETE`
-//! marker, written last (to a temporary name, then renamed). The marker records each output
-//! file's path, size and SHA-256 and the folder's tree hash; an entry is reused only when its
-//! outputs still hash to them. Hashes come from the hash cache when a file's (path, size, mtime,
+//! marker, written last (to a temporary name, then renamed). `CONTENTS` (written before the
+//! marker) lists each output file's path, size and SHA-256; the marker holds the folder's tree
+//! hash over them. An entry is reused only when its outputs still hash to it (the list is read
+//! only to say which file differs, so checking a large entry does not parse it). Hashes come from the hash cache when a file's (path, size, mtime,
 //! inode) did not change, so checking an unchanged entry reads no file.
 
 use std::fs;
@@ -15,6 +16,9 @@ use sluice_compiler::fingerprint::{HashCache, IgnoreRules, PathHash, TreeHasher}
 
 /// Name of the marker file.
 pub const MARKER: &str = "COMPLETE";
+
+/// Name of the file listing the outputs' files with their hashes.
+pub const CONTENTS: &str = "CONTENTS";
 
 /// Version of the marker: 2 records content hashes (1 recorded sizes only).
 pub const MARKER_VERSION: u32 = 2;
@@ -48,11 +52,12 @@ pub struct Marker {
     pub created_ms: i64,
     /// Output names.
     pub outputs: Vec<String>,
-    /// Every file under `outputs/`, sorted by path.
-    #[serde(default)]
-    pub files: Vec<OutputFile>,
-    /// The content hash of `outputs/` as a folder (as sluice hashes any folder).
-    #[serde(default)]
+    /// How many files are under `outputs/` (each listed in `CONTENTS`).
+    pub files: usize,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// The content hash of `outputs/` as a folder (as sluice hashes any folder), over the
+    /// files `CONTENTS` lists.
     pub tree: String,
 }
 
@@ -66,7 +71,8 @@ impl Marker {
             step: step.to_string(),
             created_ms: crate::time::now_ms(),
             outputs,
-            files: Vec::new(),
+            files: 0,
+            bytes: 0,
             tree: String::new(),
         }
     }
@@ -276,10 +282,10 @@ impl OutputCache {
             return EntryState::Unverifiable { run: marker.run };
         }
         let outputs = self.entry_dir(fingerprint).join("outputs");
-        match hash_outputs(&outputs, hashes, marker.files.len(), false) {
+        match hash_outputs(&outputs, hashes, marker.files, false) {
             Ok(h) if h.hash == marker.tree => EntryState::Intact(marker),
             Ok(h) => {
-                let changes = alterations(&marker.files, &h);
+                let changes = alterations(&self.contents(fingerprint).unwrap_or_default(), &h);
                 EntryState::Altered { marker, changes, unreadable: None }
             }
             Err(why) => EntryState::Altered { marker, changes: Vec::new(), unreadable: Some(why) },
@@ -336,12 +342,15 @@ impl OutputCache {
     fn finish_entry(&self, entry: &Path, marker: &mut Marker, hashes: &HashCache) -> std::io::Result<()> {
         let h =
             hash_outputs(&entry.join("outputs"), hashes, usize::MAX, true).map_err(std::io::Error::other)?;
-        marker.files = h
+        let contents: Vec<OutputFile> = h
             .files
             .iter()
             .map(|f| OutputFile { path: f.display_path(), size: f.size, sha256: hex(&f.hash) })
             .collect();
+        marker.files = contents.len();
+        marker.bytes = h.total_bytes();
         marker.tree = h.hash.clone();
+        fs::write(entry.join(CONTENTS), serde_json::to_vec(&contents).map_err(std::io::Error::other)?)?;
         let tmp_marker = entry.join(format!("{MARKER}.tmp"));
         let bytes = serde_json::to_vec(&marker).map_err(std::io::Error::other)?;
         #[cfg(test)]
@@ -350,6 +359,13 @@ impl OutputCache {
         }
         fs::write(&tmp_marker, bytes)?;
         fs::rename(&tmp_marker, entry.join(MARKER))
+    }
+
+    /// The files of an entry's outputs as stored: path, size, SHA-256 (`None` when the list
+    /// is missing or damaged).
+    pub fn contents(&self, fingerprint: &str) -> Option<Vec<OutputFile>> {
+        let text = fs::read(self.entry_dir(fingerprint).join(CONTENTS)).ok()?;
+        serde_json::from_slice(&text).ok()
     }
 
     /// Removes entries that never got their marker (a crash, a full disk between the move and
@@ -370,13 +386,18 @@ impl OutputCache {
 
 /// The content hash of an entry's `outputs/` folder (every file counts, links are followed).
 /// `files` is how many files it is expected to hold (to pick the number of threads).
-fn hash_outputs(dir: &Path, hashes: &HashCache, files: usize, settled: bool) -> Result<PathHash, String> {
+fn hash_outputs(
+    dir: &Path,
+    hashes: &HashCache,
+    files: usize,
+    settled: bool,
+) -> Result<std::sync::Arc<PathHash>, String> {
     let threads =
         if files > PARALLEL_FILES { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { 1 };
     let hasher = TreeHasher::with_threads(hashes, threads);
     let hasher = if settled { hasher.settled() } else { hasher };
     let h = hasher.hash(dir, IgnoreRules::None).map_err(|e| e.to_string())?;
-    if h.is_dir { Ok((*h).clone()) } else { Err(format!("`{}` is not a folder", dir.display())) }
+    if h.is_dir { Ok(h) } else { Err(format!("`{}` is not a folder", dir.display())) }
 }
 
 /// The files that differ between what a marker lists and what is there now.
@@ -549,11 +570,13 @@ mod tests {
         let staged = stage(d.path(), &[("o/sub/a.txt", "abc"), ("o/b.txt", "b")]);
         cache.commit(&staged, marker("f1"), &hashes).unwrap();
         let m = intact(cache.verify("f1", &hashes));
+        assert_eq!((m.files, m.bytes), (2, 4));
+        let files = cache.contents("f1").unwrap();
         assert_eq!(
-            m.files.iter().map(|f| (f.path.as_str(), f.size)).collect::<Vec<_>>(),
+            files.iter().map(|f| (f.path.as_str(), f.size)).collect::<Vec<_>>(),
             [("o/b.txt", 1), ("o/sub/a.txt", 3)]
         );
-        assert_eq!(m.files[1].sha256, sluice_compiler::fingerprint::canonical::sha256_hex(b"abc"));
+        assert_eq!(files[1].sha256, sluice_compiler::fingerprint::canonical::sha256_hex(b"abc"));
         // The outputs were hashed at their final place: checking them again reads nothing.
         assert_eq!(hashes.len(), 2);
 
@@ -594,7 +617,7 @@ mod tests {
         // A new commit replaces the entry, read-only folders and all.
         let staged = stage(d.path(), &[("o/c.txt", "c")]);
         cache.commit(&staged, marker("f1"), &hashes).unwrap();
-        assert_eq!(intact(cache.verify("f1", &hashes)).files.len(), 1);
+        assert_eq!(intact(cache.verify("f1", &hashes)).files, 1);
         assert!(!d.path().join("tmp").read_dir().unwrap().any(|_| true), "the old entry was left aside");
     }
 

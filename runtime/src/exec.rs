@@ -262,12 +262,8 @@ async fn check_cached_inputs(job: &StepJob, after: bool) -> Result<Result<(), St
     if job.cached_inputs.is_empty() {
         return Ok(Ok(()));
     }
-    let files: usize = job
-        .cached_inputs
-        .iter()
-        .filter_map(|c| job.cache.marker(&c.fingerprint))
-        .map(|m| m.files.len())
-        .sum();
+    let files: usize =
+        job.cached_inputs.iter().filter_map(|c| job.cache.marker(&c.fingerprint)).map(|m| m.files).sum();
     let (cache, hashes, inputs) = (job.cache.clone(), job.hashes.clone(), job.cached_inputs.clone());
     blocking(files <= SMALL_FILES, move || {
         for c in inputs.iter() {

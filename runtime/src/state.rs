@@ -244,6 +244,34 @@ mod tests {
         assert_eq!(s.step_dir(3, "a b\\c"), Path::new("/p/.sluice/runs/3/a%20b%5Cc"));
         assert_eq!(s.step_dir(3, ""), Path::new("/p/.sluice/runs/3/%"));
     }
+
+    #[test]
+    fn the_lock_says_who_holds_it() {
+        let d = tempfile::tempdir().unwrap();
+        let s = StateDir::for_root(d.path());
+        std::fs::create_dir_all(&s.dir).unwrap();
+        assert_eq!(s.lock_holder(), "another sluice process");
+        let held = s.try_lock().unwrap().expect("a free lock is taken");
+        assert!(s.try_lock().unwrap().is_none(), "a held lock was taken twice");
+        let holder = s.lock_holder();
+        assert!(
+            holder.contains(&format!("(pid {}, holding the lock since ", std::process::id())),
+            "{holder}"
+        );
+        drop(held);
+        assert!(s.try_lock().unwrap().is_some());
+    }
+
+    #[test]
+    fn run_ids_in_use_are_those_of_the_run_folders() {
+        let d = tempfile::tempdir().unwrap();
+        let s = StateDir::for_root(d.path());
+        assert_eq!(s.highest_run_folder(), 0);
+        for name in ["1", "12", "3", "notes", "-4"] {
+            std::fs::create_dir_all(s.runs_dir().join(name)).unwrap();
+        }
+        assert_eq!(s.highest_run_folder(), 12);
+    }
 }
 
 /// Held while a run (or an upload) writes the state folder; the operating system lets go of it
