@@ -135,6 +135,10 @@ pub struct PlanSettings {
     /// Set a pipeline parameter for this run (repeatable).
     #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
     pub parameters: Vec<String>,
+    /// Set a pipeline parameter to the content of a file, byte for byte (UTF-8 text, up to
+    /// 1 MiB; repeatable).
+    #[arg(long = "parameter-file", value_name = "NAME=FILE")]
+    pub parameter_files: Vec<String>,
     /// Run every step, reusing no earlier output.
     #[arg(long)]
     pub regenerate_outputs: bool,
@@ -183,6 +187,10 @@ pub struct RunArgs {
     /// When another sluice holds the state folder, wait at most this many seconds (then exit 2).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub wait_timeout: Option<std::time::Duration>,
+    /// The most a step's log keeps of each of stdout and stderr: the first and the last half,
+    /// with a line saying how much was dropped (`64MiB`, `500k`, `1G`, `unlimited`).
+    #[arg(long, value_name = "SIZE", env = "SLUICE_MAX_LOG_SIZE", default_value = "64MiB")]
+    pub max_log_size: sluice_runtime::logs::LogLimit,
     /// Workspace.
     #[command(flatten)]
     pub workspace: WorkspaceArgs,

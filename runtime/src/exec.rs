@@ -1,7 +1,8 @@
 //! Running one step: a snapshot of its source folder (the files its fingerprint saw), its own
-//! process group, its context in `SLUICE_*` variables and `context.json`, stdout and stderr
-//! captured to files, outputs written to a temporary folder and moved into the cache only when
-//! the process succeeds.
+//! process group (ended with the step, so nothing it started in the background outlives it),
+//! its context in `SLUICE_*` variables and `context.json`, stdout and stderr read through pipes
+//! into size-limited log files, outputs written to a temporary folder and moved into the cache
+//! only when the process succeeds.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -16,6 +17,7 @@ use sluice_compiler::ir::DataType;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::cache::{EntryState, Marker, OutputCache, remove_tree};
+use crate::logs::{self, CappedLog, LogLimit};
 use crate::plan::InputValue;
 
 /// Everything a step's process needs, owned so it can move to a task.
@@ -55,6 +57,8 @@ pub struct StepJob {
     /// The inputs it reads from the cache (outputs of other steps), checked before it starts
     /// and after it ends.
     pub cached_inputs: Arc<Vec<CachedInput>>,
+    /// The most each of stdout and stderr keeps.
+    pub log_limit: LogLimit,
 }
 
 /// An input of a step that is the cached outputs of another step.
@@ -188,27 +192,64 @@ async fn run_inner(job: &StepJob, events: &UnboundedSender<Event>) -> Result<Out
     if let Err(why) = check_cached_inputs(job, false).await? {
         return Ok(Outcome::Failed { code: None, why });
     }
-    let (program, args) = job.argv.split_first().ok_or("the step has no command")?;
+    let argv = shell_script_when_long(job)?;
+    let (program, args) = argv.split_first().ok_or("the step has no command")?;
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
         .current_dir(job.code_dir())
         .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .env_clear()
         .envs(job.base_env.iter().map(|(k, v)| (k, v)))
         .envs(environment(job))
         .kill_on_drop(false);
     #[cfg(unix)]
     cmd.process_group(0);
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start `{program}`: {e}"))?;
-    if let Some(pid) = child.id() {
+    let mut child = cmd.spawn().map_err(|e| spawn_error(program, &job.argv, e))?;
+    let pid = child.id();
+    if let Some(pid) = pid {
         let _ = events.send(Event::Started { index: job.index, pid, at_ms: crate::time::now_ms() });
     }
+    let logs = [
+        child.stdout.take().map(|p| Capture::start(p, CappedLog::new(stdout, job.log_limit.0))),
+        child.stderr.take().map(|p| Capture::start(p, CappedLog::new(stderr, job.log_limit.0))),
+    ];
     let status = child.wait().await.map_err(|e| format!("cannot wait for the process: {e}"))?;
+    // What the step started in the background ends with it (and lets go of its logs).
+    let left = match pid {
+        Some(pid) => end_group(pid).await,
+        None => 0,
+    };
+    let mut log_error = None;
+    for (name, capture) in ["stdout", "stderr"].into_iter().zip(logs) {
+        if let Some(c) = capture
+            && let Err(e) = c.finish().await
+        {
+            log_error.get_or_insert(format!("cannot write the step's {name}: {e}"));
+        }
+    }
+    if left > 0 {
+        let note = format!(
+            "[sluice: ended {left} process{} the step left running in the background]\n",
+            if left == 1 { "" } else { "es" }
+        );
+        let path = job.step_dir.join("stderr");
+        let _ = std::fs::OpenOptions::new().append(true).open(&path).and_then(|mut f| {
+            use std::io::Write;
+            f.write_all(note.as_bytes())
+        });
+    }
     // A step that wrote into another step's cached outputs fails, whatever its exit: what it
     // made may come from what it changed, and the changed entry re-runs on the next plan.
     if let Err(why) = check_cached_inputs(job, true).await? {
+        return Ok(Outcome::Failed { code: exit_code(&status), why });
+    }
+    if let Some(mut why) = log_error {
+        // A log that could not be written: a full disk, most often.
+        if let Some(note) = full_disk_note(job) {
+            why = format!("{why}: {note}");
+        }
         return Ok(Outcome::Failed { code: exit_code(&status), why });
     }
     if !status.success() {
@@ -287,6 +328,109 @@ async fn check_cached_inputs(job: &StepJob, after: bool) -> Result<Result<(), St
         Ok(())
     })
     .await
+}
+
+/// Reading one of a step's streams into its log.
+struct Capture {
+    task: tokio::task::JoinHandle<std::io::Result<logs::Captured>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Capture {
+    fn start(pipe: impl tokio::io::AsyncRead + Unpin + Send + 'static, log: CappedLog) -> Capture {
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        Capture { task: tokio::spawn(logs::capture(pipe, log, stopped)), stop }
+    }
+
+    /// Waits for the end of the stream: it comes once the step's process group is gone, unless
+    /// a process that left the group holds the stream; reading stops after a grace time then.
+    async fn finish(mut self) -> Result<(), String> {
+        let joined = match tokio::time::timeout(STREAM_GRACE, &mut self.task).await {
+            Ok(r) => r,
+            Err(_) => {
+                let _ = self.stop.send(());
+                self.task.await
+            }
+        };
+        match joined {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// How long a step's streams may stay open after its process group ended.
+const STREAM_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How long processes a step left behind get to exit after SIGTERM, before SIGKILL.
+const TERM_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Ends what is left of a step's process group (its leader has exited): SIGTERM, then SIGKILL
+/// after a grace time. Returns how many live processes were found.
+#[cfg(unix)]
+async fn end_group(pgid: u32) -> usize {
+    use nix::sys::signal::{Signal, killpg};
+    use nix::unistd::Pid;
+    let group = Pid::from_raw(pgid as i32);
+    // Nothing left (the common case): the group is gone and the probe fails.
+    if killpg(group, None).is_err() {
+        return 0;
+    }
+    let found = crate::orphans::live_members(pgid);
+    if found == 0 || killpg(group, Signal::SIGTERM).is_err() {
+        return found;
+    }
+    let deadline = Instant::now() + TERM_GRACE;
+    while crate::orphans::live_members(pgid) > 0 {
+        if Instant::now() >= deadline {
+            let _ = killpg(group, Signal::SIGKILL);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    found
+}
+
+#[cfg(not(unix))]
+async fn end_group(_pgid: u32) -> usize {
+    0
+}
+
+/// The most one argument may hold (Linux's MAX_ARG_STRLEN, with its terminating NUL).
+const ARG_LIMIT: usize = (128 << 10) - 1;
+
+/// The step's argv, except that a shell command text too long for one argument (quoted values
+/// make it longer than Azure ML's paste) is written to `command.sh` in the step's folder and
+/// given to the shell as a script file, which it reads the same way.
+fn shell_script_when_long(job: &StepJob) -> Result<Vec<String>, String> {
+    match job.argv.as_slice() {
+        [shell, c, text] if c == "-c" && text.len() > ARG_LIMIT => {
+            let path = job.step_dir.join("command.sh");
+            std::fs::write(&path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            Ok(vec![shell.clone(), path.to_string_lossy().into_owned()])
+        }
+        _ => Ok(job.argv.clone()),
+    }
+}
+
+/// Words for a program that could not start; the usual surprise is a value too large for one
+/// argument.
+fn spawn_error(program: &str, argv: &[String], e: std::io::Error) -> String {
+    let longest = argv.iter().map(String::len).max().unwrap_or(0);
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(nix::errno::Errno::E2BIG as i32) {
+        let what = if longest > ARG_LIMIT {
+            format!("its longest argument is {}", logs::human_bytes(longest as u64))
+        } else {
+            "with its environment".to_string()
+        };
+        return format!(
+            "cannot start `{program}`: its command line is too long ({what}; the system takes at most \
+             128 KiB per argument or environment variable): pass large values in a file input"
+        );
+    }
+    format!("cannot start `{program}`: {e}")
 }
 
 #[cfg(unix)]
@@ -374,7 +518,14 @@ fn prepare(job: &StepJob) -> Result<(std::fs::File, std::fs::File), String> {
     std::fs::write(&ctx, serde_json::to_vec_pretty(&context).unwrap_or_default()).map_err(|e| io(&ctx, e))?;
     let open = |name: &str| {
         let p = job.step_dir.join(name);
-        std::fs::File::create(&p).map_err(|e| io(&p, e))
+        // Read too: a log over its limit is put in order in place.
+        std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&p)
+            .map_err(|e| io(&p, e))
     };
     Ok((open("stdout")?, open("stderr")?))
 }

@@ -494,7 +494,13 @@ fn input_values(
                 let input = &pipeline.inputs[*i];
                 match (&input.data, values.get(*i)) {
                     (Some(loc), _) => local(loc),
-                    (None, Some(v)) => literal(v),
+                    (None, Some(v)) => literal(v).and_then(|v| match v.text().and_then(|t| t.find('\0')) {
+                        Some(at) => Err(format!(
+                            "the value of pipeline parameter `{}` holds a NUL byte (at byte {at}), which no program argument or environment variable can carry",
+                            input.name.value
+                        )),
+                        None => Ok(v),
+                    }),
                     (None, None) => Ok(InputValue::Unbound),
                 }
             }

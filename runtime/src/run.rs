@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 use crate::cache::{OutputCache, remove_tree};
 use crate::command;
 use crate::exec::{self, CachedInput, Event, Outcome, StepJob};
+use crate::logs::{self, LogLimit};
 use crate::plan::{self, Plan, PlanOptions, Reuse};
 use crate::progress::{Masked, Reporter, StepEnd};
 use crate::secrets::Secrets;
@@ -36,6 +37,8 @@ pub struct RunOptions {
     pub continue_on_step_failure: bool,
     /// How long to wait for another process holding the state folder.
     pub wait: LockWait,
+    /// The most a step's log keeps of each stream.
+    pub log_limit: LogLimit,
 }
 
 /// How a run ended.
@@ -225,7 +228,7 @@ async fn run_async(
             reporter.reused(&s.key, &s.reason);
         }
     }
-    if let Err(e) = sched.execute(jobs, continue_on_failure, &mut signals, reporter).await {
+    if let Err(e) = sched.execute(jobs, continue_on_failure, opts.log_limit, &mut signals, reporter).await {
         // sluice itself failed (the run store cannot be written: a full disk): stop the steps,
         // give back the room of their outputs, and record the run as failed with the reason,
         // if the store takes it.
@@ -458,6 +461,7 @@ impl Scheduler<'_> {
         &mut self,
         jobs: usize,
         continue_on_failure: bool,
+        log_limit: LogLimit,
         signals: &mut Signals,
         reporter: &mut dyn Reporter,
     ) -> Result<(), RuntimeError> {
@@ -475,7 +479,7 @@ impl Scheduler<'_> {
                             break;
                         }
                         if self.status[i] == St::Waiting && self.ready(i) {
-                            let job = self.job(i)?;
+                            let job = self.job(i, log_limit)?;
                             self.status[i] = St::Running;
                             reporter.step_started(&self.plan.steps[i].key, &self.plan.steps[i].reason);
                             let handle = running.spawn(exec::run_step(job, tx.clone()));
@@ -620,7 +624,7 @@ impl Scheduler<'_> {
         Ok(())
     }
 
-    fn job(&mut self, i: usize) -> Result<StepJob, RuntimeError> {
+    fn job(&mut self, i: usize, log_limit: LogLimit) -> Result<StepJob, RuntimeError> {
         let s = &self.plan.steps[i];
         let step_dir = self.state.step_dir(self.run, &s.key);
         std::fs::create_dir_all(&step_dir).map_err(|e| RuntimeError::io(&step_dir, e))?;
@@ -662,6 +666,7 @@ impl Scheduler<'_> {
             base_env: self.base_env.clone(),
             hashes: self.hashes.clone(),
             cached_inputs: Arc::new(self.cached_inputs(i)),
+            log_limit,
         })
     }
 
@@ -744,34 +749,41 @@ fn kill_group(pid: u32, hard: bool) {
     let _ = (pid, hard);
 }
 
-/// The last lines of a failed step's stderr (or stdout when stderr is empty), framed; `why` is
-/// how it failed.
+/// The last lines of a failed step's stderr (or stdout when stderr is empty), framed; read
+/// from the end of the log with a byte bound, whatever its size. `why` is how it failed.
 fn failure_output(step_dir: &Path, key: &str, why: &str) -> String {
     const LINES: usize = 40;
-    let read = |name: &str| {
-        std::fs::read(step_dir.join(name))
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
+    const BYTES: u64 = 16 << 10;
+    let read = |name: &str| logs::tail(&step_dir.join(name), LINES, BYTES).ok();
+    let blank = |t: &logs::Tail| t.lines.iter().all(|l| l.trim().is_empty());
+    let (name, tail) = match read("stderr") {
+        Some(t) if !blank(&t) => ("stderr", t),
+        _ => (
+            "stdout",
+            read("stdout").unwrap_or(logs::Tail {
+                lines: Vec::new(),
+                size: 0,
+                cut: false,
+                partial_first: false,
+            }),
+        ),
     };
-    let (name, text) = match read("stderr") {
-        t if !t.trim().is_empty() => ("stderr", t),
-        _ => ("stdout", read("stdout")),
-    };
-    if text.trim().is_empty() {
+    if blank(&tail) {
         if why.contains(crate::disk::FULL) {
             // Its logs are on the full disk too: whatever it printed was lost.
             return format!("  (no stdout or stderr of step `{key}` was kept: the disk was full)\n");
         }
         return format!("  (step `{key}` wrote nothing to stdout or stderr)\n");
     }
-    let lines: Vec<&str> = text.lines().collect();
-    let shown = &lines[lines.len().saturating_sub(LINES)..];
     let mut out = format!("--- {name} of step `{key}`");
-    if shown.len() < lines.len() {
-        out.push_str(&format!(" (last {LINES} of {} lines)", lines.len()));
+    if tail.cut {
+        out.push_str(&format!(" (its last {} lines, of {})", tail.lines.len(), logs::human_bytes(tail.size)));
     }
     out.push_str(" ---\n");
-    for l in shown {
+    for (i, l) in tail.lines.iter().enumerate() {
+        if i == 0 && tail.partial_first {
+            out.push('…');
+        }
         out.push_str(l);
         out.push('\n');
     }

@@ -216,6 +216,75 @@ pub fn mask_json(v: &serde_json::Value) -> serde_json::Value {
     }
 }
 
+/// A writer that masks the secrets' values in what goes through it, also a value cut between
+/// two writes (it holds back the bytes that could begin one until the next write or
+/// [`MaskingWriter::finish`]).
+pub struct MaskingWriter<W: std::io::Write> {
+    out: W,
+    secrets: Arc<Secrets>,
+    held: Vec<u8>,
+}
+
+impl<W: std::io::Write> MaskingWriter<W> {
+    /// Masks the values of `secrets` in what is written to `out`.
+    pub fn new(out: W, secrets: Arc<Secrets>) -> MaskingWriter<W> {
+        MaskingWriter { out, secrets, held: Vec::new() }
+    }
+
+    /// Writes what is held back and flushes.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        let rest = std::mem::take(&mut self.held);
+        self.out.write_all(&mask_bytes(&self.secrets, &rest))?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for MaskingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.secrets.values.is_empty() {
+            return self.out.write(buf);
+        }
+        self.held.extend_from_slice(buf);
+        let masked = mask_bytes(&self.secrets, &self.held);
+        // What could be the start of a value stays for the next write.
+        let longest = self.secrets.values.iter().map(String::len).max().unwrap_or(1);
+        let keep = masked.len().min(longest - 1);
+        let cut = masked.len() - keep;
+        self.out.write_all(&masked[..cut])?;
+        self.held = masked[cut..].to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// `bytes` with every occurrence of a secret's value replaced by `***`.
+fn mask_bytes(secrets: &Secrets, bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    for v in &secrets.values {
+        let v = v.as_bytes();
+        if out.len() < v.len() || !out.windows(v.len()).any(|w| w == v) {
+            continue;
+        }
+        let mut next = Vec::with_capacity(out.len());
+        let mut i = 0;
+        while i < out.len() {
+            if out[i..].starts_with(v) {
+                next.extend_from_slice(MASK.as_bytes());
+                i += v.len();
+            } else {
+                next.push(out[i]);
+                i += 1;
+            }
+        }
+        out = next;
+    }
+    out
+}
+
 /// A fingerprint manifest with the secrets' values masked, as the run store keeps it (so a
 /// plan compares like with like); borrowed when nothing is masked.
 pub fn mask_manifest(m: &Manifest) -> Cow<'_, Manifest> {
@@ -243,6 +312,17 @@ mod tests {
         assert_eq!(s.mask(r#"{"k": "a\"b\\cd"}"#), r#"{"k": "***"}"#);
         assert_eq!(s.mask("a\"b\\cd"), "***");
         assert!(matches!(s.mask("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_value_cut_between_writes_is_masked() {
+        use std::io::Write;
+        let s = Arc::new(Secrets::with_values(["s3cr3t-key".to_string()]));
+        let mut w = MaskingWriter::new(Vec::new(), s);
+        for chunk in ["key=s3c", "r3t", "-key; again s3cr3t-k", "ey", "; not s3cr3"] {
+            w.write_all(chunk.as_bytes()).unwrap();
+        }
+        assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), "key=***; again ***; not s3cr3");
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod schema;
 
 use std::io::IsTerminal;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use sluice_compiler::report;
 use sluice_compiler::session::{Session, WorkspaceChoice};
@@ -95,6 +95,41 @@ pub fn parameters(given: &[String]) -> anyhow::Result<Vec<(String, String)>> {
     given
         .iter()
         .map(|p| sluice_compiler::fingerprint::params::split_assignment(p).map_err(anyhow::Error::from))
+        .collect()
+}
+
+/// The largest `--parameter-file`: far more than one program argument can carry (128 KiB on
+/// Linux), so a bigger file is a mistake.
+const PARAMETER_FILE_LIMIT: u64 = 1 << 20;
+
+/// Reads `--parameter-file NAME=FILE` arguments: each value is the file's text, byte for byte.
+pub fn parameter_files(given: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    use std::io::Read;
+    given
+        .iter()
+        .map(|p| {
+            let (name, path) = sluice_compiler::fingerprint::params::split_assignment(p)?;
+            let what = format!("--parameter-file {name}={path}");
+            let file = std::fs::File::open(&path).with_context(|| format!("{what}: cannot open `{path}`"))?;
+            let mut bytes = Vec::new();
+            file.take(PARAMETER_FILE_LIMIT + 1)
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("{what}: cannot read `{path}`"))?;
+            if bytes.len() as u64 > PARAMETER_FILE_LIMIT {
+                bail!("{what}: the file is larger than 1 MiB; pass large data as a file input (uri_file), not a parameter");
+            }
+            let text = String::from_utf8(bytes).map_err(|e| {
+                let at = e.utf8_error().valid_up_to();
+                anyhow::anyhow!(
+                    "{what}: the file is not UTF-8 text (byte {at} is 0x{:02x}); parameter values are text",
+                    e.as_bytes()[at]
+                )
+            })?;
+            if let Some(at) = text.find('\0') {
+                bail!("{what}: the file holds a NUL byte (at byte {at}), which no program argument can carry");
+            }
+            Ok((name, text))
+        })
         .collect()
 }
 

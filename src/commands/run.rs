@@ -9,7 +9,7 @@ use sluice_runtime::run::{self, RunOptions};
 use sluice_runtime::state::LockWait;
 use sluice_runtime::store::status;
 
-use super::{Outcome, compile, parameters, runtime_failure};
+use super::{Outcome, compile, parameter_files, parameters, runtime_failure};
 use crate::cli::RunArgs;
 
 /// Runs a pipeline; exits 0 when every step succeeded or was reused, 1 when a step failed or
@@ -20,7 +20,11 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     };
     let opts = RunOptions {
         plan: PlanOptions {
-            parameters: parameters(&args.settings.parameters)?,
+            parameters: [
+                parameters(&args.settings.parameters)?,
+                parameter_files(&args.settings.parameter_files)?,
+            ]
+            .concat(),
             regenerate_outputs: args.settings.regenerate_outputs,
             explain: false,
         },
@@ -32,6 +36,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
             (false, Some(d)) => LockWait::Timeout(d),
             (false, None) => LockWait::Forever,
         },
+        log_limit: args.max_log_size,
     };
     let fancy = std::io::stderr().is_terminal() && std::env::var_os("TERM").is_some_and(|t| t != "dumb");
     let mut reporter: Box<dyn Reporter> =

@@ -206,19 +206,34 @@ fn logs(a: &RunsLogsArgs) -> Result<Outcome> {
         };
         for stream in streams {
             let path = dir.step_dir(run, &step).join(stream);
-            match std::fs::read(&path) {
-                Ok(bytes) => {
-                    let mut text = String::from_utf8_lossy(&bytes).into_owned();
-                    if !text.is_empty() && !text.ends_with('\n') {
-                        text.push('\n');
-                    }
-                    print_out(&format!("==> {} {stream} ({}{note}) <==\n{text}", s.step, s.status));
-                }
+            let header = format!("==> {} {stream} ({}{note}) <==\n", s.step, s.status);
+            match print_log(&header, &path) {
+                Ok(()) => {}
+                // A reader that went away (`| head`) ends the listing quietly.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
                 Err(_) => print_out(&format!("==> {} {stream} ({}{note}): no log <==\n", s.step, s.status)),
             }
         }
     }
     Ok(Outcome::Success)
+}
+
+/// Prints a header and a log file, streamed (a log may be large), ending with a line break.
+fn print_log(header: &str, path: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    // Opened first: a missing log prints the "no log" line instead of this header.
+    let file = std::fs::File::open(path)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(header.as_bytes())?;
+    // Secrets' values are masked, also one a step printed after reading it from a file.
+    let mut masked =
+        sluice_runtime::secrets::MaskingWriter::new(&mut out, sluice_runtime::secrets::installed());
+    let last = sluice_runtime::logs::stream(file, &mut masked)?;
+    let out = masked.finish()?;
+    if last.is_some_and(|b| b != b'\n') {
+        out.write_all(b"\n")?;
+    }
+    out.flush()
 }
 
 fn metrics(a: &RunsShowArgs) -> Result<Outcome> {
