@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod command;
 pub mod datastore;
+pub mod discover;
 pub mod disk;
 pub mod error;
 pub mod exec;
