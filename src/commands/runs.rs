@@ -186,7 +186,9 @@ fn list(a: &RunsListArgs) -> Result<Outcome> {
     };
     let mut listed = Vec::new();
     for (dir, option) in folders {
-        let runs = RunStore::open(&dir.store_path())?.list_runs(a.limit)?;
+        let store = RunStore::open(&dir.store_path())?;
+        sluice_runtime::secrets::install(sluice_runtime::secrets::Secrets::from_names(store.secret_names()?));
+        let runs = store.list_runs(a.limit)?;
         listed.push((dir, option, runs));
     }
     if a.json {
