@@ -196,6 +196,12 @@ pub struct RunArgs {
     /// After a step fails, go on with the steps that do not depend on it.
     #[arg(long)]
     pub continue_on_step_failure: bool,
+    /// When another sluice holds the state folder, fail at once (exit 2) instead of waiting.
+    #[arg(long, conflicts_with = "wait_timeout")]
+    pub no_wait: bool,
+    /// When another sluice holds the state folder, wait at most this many seconds (then exit 2).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub wait_timeout: Option<std::time::Duration>,
     /// The most a step's log keeps of each of stdout and stderr: the first and the last half,
     /// with a line saying how much was dropped (`64MiB`, `500k`, `1G`, `unlimited`).
     #[arg(long, value_name = "SIZE", env = "SLUICE_MAX_LOG_SIZE", default_value = "64MiB")]
@@ -203,6 +209,13 @@ pub struct RunArgs {
     /// Workspace.
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
+}
+
+/// A number of seconds (`30`, `0.5`), not negative.
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    std::time::Duration::try_from_secs_f64(secs)
+        .map_err(|_| format!("`{text}` is not a number of seconds from 0 up"))
 }
 
 /// Which state folder to read.

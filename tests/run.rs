@@ -166,7 +166,9 @@ impl Project {
             .env_remove("SLUICE_WORKSPACE")
             .env_remove("SLUICE_PYTHON")
             .env_remove("TEST_FAIL_LR")
-            .env_remove("TEST_HOLD");
+            .env_remove("TEST_HOLD")
+            // Steps see only the variables they are given; these tests steer them with TEST_*.
+            .env("SLUICE_PASS_ENV", "TEST_*");
         c
     }
 

@@ -5,17 +5,18 @@
 //! only when the process succeeds.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::json;
-use sluice_compiler::fingerprint::{FileKey, PathHash};
+use sluice_compiler::fingerprint::{FileKey, HashCache, PathHash};
 use sluice_compiler::ir::DataType;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::cache::{Marker, OutputCache, remove_tree};
+use crate::cache::{EntryState, Marker, OutputCache, remove_tree};
 use crate::logs::{self, CappedLog, LogLimit};
 use crate::plan::InputValue;
 
@@ -48,8 +49,27 @@ pub struct StepJob {
     pub extra_env: Vec<(String, String)>,
     /// The cache the outputs go to.
     pub cache: OutputCache,
+    /// The variables of sluice's environment the step gets (the allow-list, no secrets).
+    pub base_env: Arc<Vec<(OsString, OsString)>>,
+    /// File hashes by (path, size, mtime, inode): the outputs' hashes are kept here when they
+    /// are stored, and checking a cached input looks here first.
+    pub hashes: Arc<HashCache>,
+    /// The inputs it reads from the cache (outputs of other steps), checked before it starts
+    /// and after it ends.
+    pub cached_inputs: Arc<Vec<CachedInput>>,
     /// The most each of stdout and stderr keeps.
     pub log_limit: LogLimit,
+}
+
+/// An input of a step that is the cached outputs of another step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedInput {
+    /// The input's name.
+    pub input: String,
+    /// The step whose outputs it is.
+    pub step: String,
+    /// That step's fingerprint (its cache entry).
+    pub fingerprint: String,
 }
 
 impl StepJob {
@@ -61,6 +81,11 @@ impl StepJob {
     /// The snapshot folder the process runs in.
     pub fn code_dir(&self) -> PathBuf {
         self.step_dir.join("code")
+    }
+
+    /// The state folder (`.sluice`) the step's temporary outputs are in (`.sluice/tmp/<x>`).
+    pub fn state_dir(&self) -> PathBuf {
+        self.staged.parent().and_then(Path::parent).map_or_else(|| self.staged.clone(), Path::to_path_buf)
     }
 
     /// The metrics file the step appends to.
@@ -132,6 +157,12 @@ pub async fn run_step(job: StepJob, events: UnboundedSender<Event>) -> (usize, O
         Ok(o) => o,
         Err(why) => Outcome::Failed { code: None, why },
     };
+    if matches!(outcome, Outcome::Failed { .. }) {
+        // What a failed step wrote never reaches the cache; its room is given back at once (it
+        // may be what filled the disk, and the failure still has to be recorded).
+        let staged = job.staged.clone();
+        let _ = blocking(outputs_are_small(&staged), move || remove_tree(&staged)).await;
+    }
     // The snapshot is only needed while the process runs.
     let code = job.code_dir();
     let _ = blocking(job.snapshot_is_small(), move || remove_tree(&code)).await;
@@ -158,6 +189,9 @@ async fn run_inner(job: &StepJob, events: &UnboundedSender<Event>) -> Result<Out
         blocking(job.snapshot_is_small(), move || prepare(&job)).await?
     };
     let (stdout, stderr) = prepared?;
+    if let Err(why) = check_cached_inputs(job, false).await? {
+        return Ok(Outcome::Failed { code: None, why });
+    }
     let argv = shell_script_when_long(job)?;
     let (program, args) = argv.split_first().ok_or("the step has no command")?;
     let mut cmd = tokio::process::Command::new(program);
@@ -166,6 +200,8 @@ async fn run_inner(job: &StepJob, events: &UnboundedSender<Event>) -> Result<Out
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .env_clear()
+        .envs(job.base_env.iter().map(|(k, v)| (k, v)))
         .envs(environment(job))
         .kill_on_drop(false);
     #[cfg(unix)]
@@ -204,16 +240,94 @@ async fn run_inner(job: &StepJob, events: &UnboundedSender<Event>) -> Result<Out
             f.write_all(note.as_bytes())
         });
     }
-    if let Some(why) = log_error {
+    // A step that wrote into another step's cached outputs fails, whatever its exit: what it
+    // made may come from what it changed, and the changed entry re-runs on the next plan.
+    if let Err(why) = check_cached_inputs(job, true).await? {
+        return Ok(Outcome::Failed { code: exit_code(&status), why });
+    }
+    if let Some(mut why) = log_error {
+        // A log that could not be written: a full disk, most often.
+        if let Some(note) = full_disk_note(job) {
+            why = format!("{why}: {note}");
+        }
         return Ok(Outcome::Failed { code: exit_code(&status), why });
     }
     if !status.success() {
-        return Ok(Outcome::Failed { code: exit_code(&status), why: describe_status(&status) });
+        let mut why = describe_status(&status);
+        if let Some(note) = full_disk_note(job) {
+            why = format!("{why}: {note}");
+        }
+        return Ok(Outcome::Failed { code: exit_code(&status), why });
     }
     let small = outputs_are_small(&job.staged);
     let job = job.clone();
     blocking(small, move || store(&job)).await??;
     Ok(Outcome::Completed)
+}
+
+/// When a step failed on a full disk (the disk holding the state folder is full, or its log
+/// says so), why, and how much room it needs: more than it had written when it stopped. Its
+/// own message may be lost, as its logs are on that disk too.
+fn full_disk_note(job: &StepJob) -> Option<String> {
+    let state = job.state_dir();
+    let log_says =
+        ["stderr", "stdout"].iter().any(|n| crate::disk::log_says_no_space(&log_tail(&job.step_dir.join(n))));
+    if !log_says && !crate::disk::is_full(&state) {
+        return None;
+    }
+    let written = crate::disk::tree_bytes(&job.staged.join("outputs"));
+    Some(crate::disk::explain_full(
+        &state,
+        &format!(
+            "the step had written {} of outputs when it stopped, so it needs more room than that",
+            crate::disk::format_bytes(written)
+        ),
+    ))
+}
+
+/// The last 64 KiB of a log file, as text.
+fn log_tail(path: &Path) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    const TAIL: u64 = 64 * 1024;
+    let Ok(mut f) = std::fs::File::open(path) else { return String::new() };
+    let len = f.metadata().map_or(0, |m| m.len());
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(TAIL)));
+    let mut bytes = Vec::new();
+    let _ = f.take(TAIL).read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Checks that the cached outputs a step reads are those their steps stored (`after`: the step
+/// has run). The outer error is an internal one; the inner says what was altered.
+async fn check_cached_inputs(job: &StepJob, after: bool) -> Result<Result<(), String>, String> {
+    if job.cached_inputs.is_empty() {
+        return Ok(Ok(()));
+    }
+    let files: usize =
+        job.cached_inputs.iter().filter_map(|c| job.cache.marker(&c.fingerprint)).map(|m| m.files).sum();
+    let (cache, hashes, inputs) = (job.cache.clone(), job.hashes.clone(), job.cached_inputs.clone());
+    blocking(files <= SMALL_FILES, move || {
+        for c in inputs.iter() {
+            let state = cache.verify(&c.fingerprint, &hashes);
+            if matches!(state, EntryState::Intact(_)) {
+                continue;
+            }
+            let what = state.summary();
+            return Err(if after {
+                format!(
+                    "it wrote into its input `{}` (the cached outputs of step `{}`): {what}; a step must not change its inputs",
+                    c.input, c.step
+                )
+            } else {
+                format!(
+                    "its input `{}` (the cached outputs of step `{}`) was altered before it started: {what}",
+                    c.input, c.step
+                )
+            });
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Reading one of a step's streams into its log.
@@ -448,14 +562,16 @@ fn store(job: &StepJob) -> Result<(), String> {
         std::fs::copy(&metrics, job.staged.join("metrics.jsonl"))
             .map_err(|e| format!("cannot keep the metrics: {e}"))?;
     }
-    let marker = Marker {
-        version: 1,
-        fingerprint: job.fingerprint.clone(),
-        run: job.run,
-        step: job.key.clone(),
-        created_ms: crate::time::now_ms(),
-        outputs: job.outputs.keys().cloned().collect(),
-        files: Vec::new(),
-    };
-    job.cache.commit(&job.staged, marker).map_err(|e| format!("cannot store the outputs in the cache: {e}"))
+    let marker = Marker::new(&job.fingerprint, job.run, &job.key, job.outputs.keys().cloned().collect());
+    job.cache.commit(&job.staged, marker, &job.hashes).map_err(|e| {
+        let mut why = format!("cannot store the outputs in the cache: {}", e.error);
+        if crate::disk::is_no_space(&e.error) {
+            let need = format!(
+                "storing the outputs needs their {} and a little more (the cache marker, logs, the run store)",
+                crate::disk::format_bytes(e.bytes)
+            );
+            why = format!("{why}: {}", crate::disk::explain_full(&job.state_dir(), &need));
+        }
+        why
+    })
 }

@@ -24,6 +24,7 @@ use anyhow::{Context, Result, bail};
 
 use sluice_compiler::report;
 use sluice_compiler::session::{Session, WorkspaceChoice};
+use sluice_runtime::secrets::mask;
 
 use crate::cli::{ColorChoice, WorkspaceArgs};
 
@@ -73,7 +74,7 @@ pub fn print_diagnostics(session: &Session) {
         return;
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    eprint!("{}", report::render_human(ds, &session.sources, color));
+    eprint!("{}", mask(&report::render_human(ds, &session.sources, color)));
 }
 
 /// Prints a runtime error and gives the exit it calls for: 2 for I/O and usage (a bad `-p`),
@@ -81,9 +82,17 @@ pub fn print_diagnostics(session: &Session) {
 pub fn runtime_failure(e: sluice_runtime::RuntimeError) -> anyhow::Result<Outcome> {
     use sluice_runtime::RuntimeError as E;
     match e {
-        E::Io { .. } | E::Store { .. } | E::StoreVersion { .. } | E::Parameter(_) => Err(e.into()),
+        // A state folder in use by another process (`--no-wait`, `--wait-timeout`): the run did
+        // not start, as for an I/O problem.
+        E::Io { .. } | E::Store { .. } | E::StoreVersion { .. } | E::Parameter(_) | E::Busy { .. } => {
+            Err(e.into())
+        }
+        E::Canceled(_) => {
+            eprintln!("{}", mask(&e.to_string()));
+            Ok(Outcome::Canceled)
+        }
         other => {
-            eprintln!("error: {other}");
+            eprintln!("error: {}", mask(&other.to_string()));
             Ok(Outcome::Failure)
         }
     }
@@ -139,13 +148,18 @@ pub fn compile(
 ) -> anyhow::Result<Option<sluice_compiler::session::Compiled>> {
     let mut s = session(ws)?;
     let compiled = s.compile(file)?;
+    // From here on, nothing printed shows the value of a secret the workspace names.
+    if let Some(c) = &compiled {
+        sluice_runtime::secrets::install(sluice_runtime::secrets::Secrets::of_workspace(&c.workspace));
+    }
     print_diagnostics(&s);
     Ok(compiled)
 }
 
-/// Writes a command's product to stdout; a reader that went away (`| head`) is not an error.
+/// Writes a command's product to stdout (secrets' values masked); a reader that went away
+/// (`| head`) is not an error.
 pub fn print_out(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    let _ = out.write_all(mask(text).as_bytes()).and_then(|_| out.flush());
 }

@@ -50,7 +50,7 @@ pub fn run(args: &PlanArgs) -> Result<Outcome> {
     if !plan.problems.is_empty() {
         eprintln!("error: the pipeline cannot run on this machine:");
         for p in &plan.problems {
-            eprintln!("  - {p}");
+            eprintln!("  - {}", sluice_runtime::secrets::mask(p));
         }
         return Ok(Outcome::Failure);
     }

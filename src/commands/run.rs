@@ -6,6 +6,7 @@ use anyhow::Result;
 use sluice_runtime::plan::PlanOptions;
 use sluice_runtime::progress::{PlainReporter, Reporter, TerminalReporter};
 use sluice_runtime::run::{self, RunOptions};
+use sluice_runtime::state::LockWait;
 use sluice_runtime::store::status;
 
 use super::{Outcome, compile, parameter_files, parameters, runtime_failure};
@@ -30,6 +31,11 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         jobs: args.jobs.map(usize::from),
         experiment: args.experiment.clone(),
         continue_on_step_failure: args.continue_on_step_failure,
+        wait: match (args.no_wait, args.wait_timeout) {
+            (true, _) => LockWait::No,
+            (false, Some(d)) => LockWait::Timeout(d),
+            (false, None) => LockWait::Forever,
+        },
         log_limit: args.max_log_size,
         ..RunOptions::default()
     };

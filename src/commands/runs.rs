@@ -152,6 +152,8 @@ fn one_state(state: &StateArgs, ws: &WorkspaceArgs) -> Result<StateDir> {
 fn open(state: &StateArgs, ws: &WorkspaceArgs) -> Result<(StateDir, RunStore)> {
     let dir = one_state(state, ws)?;
     let store = RunStore::open(&dir.store_path())?;
+    // What is shown of the runs (logs too) masks the secrets their workspaces name.
+    sluice_runtime::secrets::install(sluice_runtime::secrets::Secrets::from_names(store.secret_names()?));
     Ok((dir, store))
 }
 
@@ -191,7 +193,9 @@ fn list(a: &RunsListArgs) -> Result<Outcome> {
     };
     let mut listed = Vec::new();
     for (dir, option) in folders {
-        let runs = RunStore::open(&dir.store_path())?.list_runs(a.limit)?;
+        let store = RunStore::open(&dir.store_path())?;
+        sluice_runtime::secrets::install(sluice_runtime::secrets::Secrets::from_names(store.secret_names()?));
+        let runs = store.list_runs(a.limit)?;
         listed.push((dir, option, runs));
     }
     if a.json {
@@ -353,7 +357,11 @@ fn print_log(header: &str, path: &Path) -> std::io::Result<()> {
     let file = std::fs::File::open(path)?;
     let mut out = std::io::stdout().lock();
     out.write_all(header.as_bytes())?;
-    let last = sluice_runtime::logs::stream(file, &mut out)?;
+    // Secrets' values are masked, also one a step printed after reading it from a file.
+    let mut masked =
+        sluice_runtime::secrets::MaskingWriter::new(&mut out, sluice_runtime::secrets::installed());
+    let last = sluice_runtime::logs::stream(file, &mut masked)?;
+    let out = masked.finish()?;
     if last.is_some_and(|b| b != b'\n') {
         out.write_all(b"\n")?;
     }
