@@ -11,6 +11,7 @@ pub mod runs;
 pub mod schema;
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Result, bail};
 
@@ -30,12 +31,26 @@ pub enum Outcome {
     Canceled,
 }
 
-/// A session with the workspace choice from the command line. A workspace file that was named
-/// but cannot be used is a usage error (exit 2), not a finding in the pipeline.
+/// `--max-diagnostics` of this process, for [`print_diagnostics`].
+static MAX_DIAGNOSTICS: AtomicUsize = AtomicUsize::new(report::DEFAULT_MAX_PER_CODE);
+
+/// How `--format human` renders for this command line.
+pub fn human_options(color: bool) -> report::HumanOptions {
+    report::HumanOptions { color, max_per_code: MAX_DIAGNOSTICS.load(Ordering::Relaxed) }
+}
+
+/// A session with the workspace choice and input limits from the command line. A workspace file
+/// that was named but cannot be used is a usage error (exit 2), not a finding in the pipeline.
 pub fn session(ws: &WorkspaceArgs) -> Result<Session> {
+    MAX_DIAGNOSTICS.store(ws.input.max_diagnostics, Ordering::Relaxed);
     if let Some(path) = &ws.workspace {
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => bail!("workspace file `{}` is a folder", path.display()),
+            Ok(m) if !m.is_file() => bail!(
+                "workspace file `{}` is {}, not a file (from --workspace or SLUICE_WORKSPACE)",
+                path.display(),
+                sluice_compiler::source::special_kind(&m)
+            ),
             Ok(_) => {}
             Err(e) => {
                 return Err(anyhow::Error::new(e).context(format!(
@@ -45,7 +60,11 @@ pub fn session(ws: &WorkspaceArgs) -> Result<Session> {
             }
         }
     }
-    Ok(Session::new(WorkspaceChoice { explicit: ws.workspace.clone() }))
+    let mut s = Session::new(WorkspaceChoice { explicit: ws.workspace.clone() });
+    if let Some(bytes) = ws.input.max_file_size {
+        s.limits = sluice_compiler::yaml::Limits::for_max_bytes(bytes);
+    }
+    Ok(s)
 }
 
 /// Whether to colour output written to stdout.
@@ -65,7 +84,9 @@ pub fn print_diagnostics(session: &Session) {
         return;
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    eprint!("{}", report::render_human(ds, &session.sources, color));
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
+    let _ = report::write_human(ds, &session.sources, &human_options(color), &mut err);
+    let _ = std::io::Write::flush(&mut err);
 }
 
 /// Prints a runtime error and gives the exit it calls for: 2 for I/O and usage (a bad `-p`),
@@ -98,6 +119,19 @@ pub fn compile(
     let compiled = s.compile(file)?;
     print_diagnostics(&s);
     Ok(compiled)
+}
+
+/// Writes a command's product to stdout as `write` makes it; a reader that went away (`| head`)
+/// is not an error.
+pub fn write_out(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&mut out).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("cannot write the output"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Writes a command's product to stdout; a reader that went away (`| head`) is not an error.
