@@ -89,12 +89,15 @@ pub fn print_diagnostics(session: &Session) {
     let _ = std::io::Write::flush(&mut err);
 }
 
-/// Prints a runtime error and gives the exit it calls for: 2 for I/O and usage (a bad `-p`),
-/// 1 for problems with the pipeline, its data or this machine.
+/// Prints a runtime error and gives the exit it calls for: 2 for I/O and usage (a bad `-p`, an
+/// upload that cannot be done as asked), 1 for problems with the pipeline, its data or this
+/// machine.
 pub fn runtime_failure(e: sluice_runtime::RuntimeError) -> anyhow::Result<Outcome> {
     use sluice_runtime::RuntimeError as E;
     match e {
-        E::Io { .. } | E::Store { .. } | E::StoreVersion { .. } | E::Parameter(_) => Err(e.into()),
+        E::Io { .. } | E::Store { .. } | E::StoreVersion { .. } | E::Parameter(_) | E::Upload(_) => {
+            Err(e.into())
+        }
         other => {
             eprintln!("error: {other}");
             Ok(Outcome::Failure)
