@@ -27,13 +27,13 @@ measure() {
   local best_ms="" best_rss="" best_cpu=""
   for _ in $(seq "$runs"); do
     local t0=$EPOCHREALTIME
-    /usr/bin/time -f '%U %S %M' -o "$work/time" "$target/sluice" check "$@" >"$work/out" 2>&1 || {
+    /usr/bin/time -f 'T %U %S %M' -o "$work/time" "$target/sluice" check "$@" >"$work/out" 2>&1 || {
       echo "sluice check failed on $name:" >&2; head -20 "$work/out" >&2; exit 1; }
     local t1=$EPOCHREALTIME
     local ms rss cpu
     ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
-    rss=$(tail -1 "$work/time" | cut -d' ' -f3)
-    cpu=$(tail -1 "$work/time" | awk '{ printf "%.0f", ($1 + $2) * 1000 }')
+    rss=$(grep '^T ' "$work/time" | awk '{ print $4 }')
+    cpu=$(grep '^T ' "$work/time" | awk '{ printf "%.0f", ($2 + $3) * 1000 }')
     if [ -z "$best_ms" ] || awk -v m="$ms" -v b="$best_ms" 'BEGIN { exit !(m < b) }'; then best_ms=$ms; fi
     if [ -z "$best_rss" ] || [ "$rss" -lt "$best_rss" ]; then best_rss=$rss; fi
     if [ -z "$best_cpu" ] || [ "$cpu" -lt "$best_cpu" ]; then best_cpu=$cpu; fi

@@ -46,12 +46,12 @@ measure() {
   local best_ms="" best_cpu="" best_rss=""
   for _ in $(seq "$runs"); do
     local t0=$EPOCHREALTIME
-    /usr/bin/time -f '%U %S %M' -o "$work/time" "$target/sluice" check --color never "$@" >"$work/out" 2>&1 || true
+    /usr/bin/time -f 'T %U %S %M' -o "$work/time" "$target/sluice" check --color never "$@" >"$work/out" 2>&1 || true
     local t1=$EPOCHREALTIME
     local ms cpu rss
     ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
-    cpu=$(tail -1 "$work/time" | awk '{ printf "%.0f", ($1 + $2) * 1000 }')
-    rss=$(tail -1 "$work/time" | cut -d' ' -f3)
+    cpu=$(grep '^T ' "$work/time" | awk '{ printf "%.0f", ($2 + $3) * 1000 }')
+    rss=$(grep '^T ' "$work/time" | awk '{ print $4 }')
     if [ -z "$best_ms" ] || [ "$ms" -lt "$best_ms" ]; then best_ms=$ms; fi
     if [ -z "$best_cpu" ] || [ "$cpu" -lt "$best_cpu" ]; then best_cpu=$cpu; fi
     if [ -z "$best_rss" ] || [ "$rss" -lt "$best_rss" ]; then best_rss=$rss; fi

@@ -7,6 +7,8 @@ where
     S: AsRef<str> + ?Sized + 'a,
 {
     let lower = name.to_lowercase();
+    let lower_chars = lower.chars().count();
+    let limit = (name.chars().count().max(3) / 3).max(1);
     let mut best: Option<(f64, &'a str)> = None;
     for c in candidates {
         let c = c.as_ref();
@@ -16,8 +18,11 @@ where
         let cl = c.to_lowercase();
         // A case-only difference is always a typo worth naming.
         let score = if cl == lower { 1.0 } else { strsim::jaro_winkler(&lower, &cl) };
-        let distance = strsim::damerau_levenshtein(&lower, &cl);
-        let close = score >= 0.85 || distance <= (name.chars().count().max(3) / 3).max(1);
+        // The edit distance is at least the difference in length: most candidates are ruled out
+        // without computing it (it costs a table per pair, and a file can hold a million keys).
+        let close = score >= 0.85
+            || (lower_chars.abs_diff(cl.chars().count()) <= limit
+                && strsim::damerau_levenshtein(&lower, &cl) <= limit);
         if close && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, c));
         }

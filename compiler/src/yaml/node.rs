@@ -111,7 +111,7 @@ impl Node {
 }
 
 /// Input limits applied while reading a file.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Largest file accepted, in bytes.
     pub max_bytes: usize,
@@ -480,6 +480,28 @@ fn convert(raw: SSpanned<Raw>, text: &str, errors: &mut Vec<ParseError>) -> Node
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_limits_take_a_100k_step_pipeline_in_block_style() {
+        use crate::synth::{Options, Style, pipeline_yaml};
+        let text = pipeline_yaml(&Options::new(100_000, Style::Block));
+        let limits = Limits::default();
+        assert!(text.len() <= limits.max_bytes, "{} bytes", text.len());
+        // Read by the fast path, so within half the node limit (the serde-saphyr reader is the
+        // one that reports a breach).
+        assert!(crate::yaml::parse_fast(&text, &limits).is_some());
+    }
+
+    #[test]
+    fn the_node_limit_grows_with_a_larger_size_limit_only() {
+        let default = Limits::default();
+        assert_eq!(Limits::for_max_bytes(DEFAULT_MAX_BYTES as u64), default);
+        assert_eq!(Limits::for_max_bytes(1 << 20).max_nodes, DEFAULT_MAX_NODES);
+        let big = Limits::for_max_bytes(1 << 30);
+        assert_eq!((big.max_bytes, big.max_nodes), (1 << 30, DEFAULT_MAX_NODES * 4));
+        // Depth and alias limits stay as they are.
+        assert_eq!((big.max_depth, big.max_alias_events), (default.max_depth, default.max_alias_events));
+    }
 
     fn ok(text: &str) -> Node {
         let (node, errors) = parse(text, &Limits::default());
