@@ -6,7 +6,8 @@
 #     `--max-diagnostics 0` (all of them), and JSON;
 #   - 1,000 errors in a 10 MB file (1k steps, each followed by 100 comment lines of 100 bytes);
 #   - a valid 10k-step pipeline with 10k `unused-parameter` warnings (10k unused parameters);
-#   - 1,000,000 errors in JSON (one step with a million unknown keys, one a line).
+#   - 1,000,000 errors in JSON and human output (one step with a million unknown keys, all on
+#     one 9 MB line).
 # Prints a table; asserts nothing.
 #
 #   bench/render_budget.sh [RUNS]      (default 3 runs each; the best of each figure is reported)
@@ -66,9 +67,11 @@ make padded 1000 "$work/padded-10mb.yml"
 make warnings 10000 "$work/warnings-10k.yml"
 python3 - "$work/errors-1m.yml" <<'EOF'
 import sys
+# One flow mapping on one 9 MB line, so that the file also fits sluice's old 16 MiB limit.
 with open(sys.argv[1], "w") as f:
-    f.write("pipeline:\n  name: million\n  steps:\n    s:\n      type: DatabricksStep\n      notebook_path: /n\n")
-    f.write("".join(f"      k{i}: 1\n" for i in range(1_000_000)))
+    f.write("pipeline:\n  name: million\n  steps:\n    s: {type: DatabricksStep, notebook_path: /n, ")
+    f.write(", ".join(f"k{i}: 1" for i in range(1_000_000)))
+    f.write("}\n")
 EOF
 
 echo "sluice check, best of $runs runs (wall, CPU = user + system, peak RSS, output size)"

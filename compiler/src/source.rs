@@ -170,6 +170,17 @@ pub struct SourceFile {
     line_starts: Vec<u32>,
     /// Every byte is ASCII, so a column is a byte difference.
     ascii: bool,
+    /// Characters before each multiple of [`MARK_BYTES`] (text that is not ASCII only), so a
+    /// column on a line megabytes long costs a short count, not a scan of the line.
+    char_marks: Vec<u32>,
+}
+
+/// Distance between two [`SourceFile::char_marks`].
+const MARK_BYTES: usize = 4096;
+
+/// Characters that start in `bytes` (its bytes that are not UTF-8 continuation bytes).
+fn chars_starting_in(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32
 }
 
 impl SourceFile {
@@ -179,7 +190,22 @@ impl SourceFile {
         let mut line_starts = vec![0u32];
         line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1));
         let ascii = text.is_ascii();
-        SourceFile { path: path.into(), text, line_starts, ascii }
+        let mut char_marks = Vec::new();
+        if !ascii {
+            let mut before = 0;
+            for block in text.as_bytes().chunks(MARK_BYTES) {
+                char_marks.push(before);
+                before += chars_starting_in(block);
+            }
+        }
+        SourceFile { path: path.into(), text, line_starts, ascii, char_marks }
+    }
+
+    /// Characters before byte `at` (a character boundary).
+    fn chars_before(&self, at: usize) -> usize {
+        let block = at / MARK_BYTES;
+        let mark = self.char_marks.get(block).copied().unwrap_or(0);
+        (mark + chars_starting_in(&self.text.as_bytes()[block * MARK_BYTES..at])) as usize
     }
 
     /// The 0-based line holding a byte offset (offsets past the end are on the last line).
@@ -208,7 +234,7 @@ impl SourceFile {
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let mut column = self.text[start..end].chars().count() + 1;
+        let mut column = self.chars_before(end) - self.chars_before(start) + 1;
         // Editors hide a byte order mark: do not count it as a column.
         if line == 0 && end > 0 && self.text.starts_with('\u{feff}') {
             column -= 1;
@@ -279,6 +305,19 @@ mod tests {
         assert_eq!(f.line_col(x), LineCol { line: 2, column: 4 });
         // the 'l' after 'é' is byte 6 but character 5 on line 1
         assert_eq!(f.line_col(6), LineCol { line: 1, column: 6 });
+    }
+
+    #[test]
+    fn columns_on_a_long_line_that_is_not_ascii() {
+        let line = format!("é{}ü{}x", "a".repeat(10_000), "ö".repeat(5_000));
+        let text = format!("b: 1\n{line}\nc: ü\n");
+        let f = SourceFile::new("a.yml", text.as_str());
+        for (i, (at, _)) in line.char_indices().enumerate().step_by(997) {
+            assert_eq!(f.line_col(5 + at as u32), LineCol { line: 2, column: i + 1 });
+        }
+        let x = text.find('x').unwrap() as u32;
+        assert_eq!(f.line_col(x), LineCol { line: 2, column: 15_003 });
+        assert_eq!(f.line_col(text.rfind('ü').unwrap() as u32), LineCol { line: 3, column: 4 });
     }
 
     #[test]

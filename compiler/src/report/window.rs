@@ -234,7 +234,7 @@ fn split_terminator(text: &str, start: usize, next: usize) -> (usize, &str) {
 /// else a window starting a little before the first label on it.
 fn cut(text: &str, start: usize, end: usize, spans: &[Span]) -> std::ops::Range<usize> {
     let line = &text[start..end];
-    if line.len() <= MAX_LINE_CHARS || line.chars().count() <= MAX_LINE_CHARS {
+    if line.len() <= MAX_LINE_CHARS || line.char_indices().nth(MAX_LINE_CHARS).is_none() {
         return start..end;
     }
     // The first place on this line a label starts or ends.
