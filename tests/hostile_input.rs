@@ -296,6 +296,16 @@ fn a_folder_with_nothing_to_check_is_not_a_pass() {
     let r = quick(d, &["check", "other/"]);
     assert_eq!(r.code, Some(2), "{}", r.all_output());
     assert!(r.stderr.contains("(1 other YAML file skipped)"), "{}", r.stderr);
+    // A folder named like a pipeline file says what it is.
+    std::fs::create_dir_all(d.join("pipeline2.yml")).unwrap();
+    let r = quick(d, &["check", "pipeline2.yml"]);
+    assert_eq!(r.code, Some(2), "{}", r.all_output());
+    assert!(
+        r.stderr.contains("nothing checked: `pipeline2.yml` is a folder, and holds no pipeline"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_dir(d.join("pipeline2.yml")).unwrap();
     // A folder holding a pipeline is checked as before.
     let r = quick(d, &["check", "."]);
     assert_eq!(r.code, Some(0), "{}", r.all_output());

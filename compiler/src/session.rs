@@ -45,8 +45,9 @@ pub enum LoadError {
     },
     /// A folder given to `check` holds no pipeline, component or workspace file.
     #[error(
-        "nothing checked: `{}` holds no pipeline, component or workspace file{}",
+        "nothing checked: `{}` {}holds no pipeline, component or workspace file{}",
         path.display(),
+        if path.extension().is_some_and(|e| e == "yml" || e == "yaml") { "is a folder, and " } else { "" },
         match skipped { 0 => String::new(), 1 => " (1 other YAML file skipped)".to_string(), n => format!(" ({n} other YAML files skipped)") }
     )]
     NothingToCheck {

@@ -133,13 +133,18 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Bounded, ReadError> {
     if !meta.is_file() {
         return Err(ReadError::NotAFile { path: path.to_path_buf(), kind: special_kind(&meta) });
     }
-    read_stream_bounded(file, limit).map_err(io)
+    // Sized as the file says (one byte more to see that it ends), so reading copies nothing.
+    read_bounded_into(file, limit, meta.len().saturating_add(1)).map_err(io)
 }
 
 /// Reads at most `limit` bytes of a stream (standard input): more is [`Bounded::TooLarge`].
 pub fn read_stream_bounded(stream: impl std::io::Read, limit: u64) -> std::io::Result<Bounded> {
+    read_bounded_into(stream, limit, 0)
+}
+
+fn read_bounded_into(stream: impl std::io::Read, limit: u64, capacity: u64) -> std::io::Result<Bounded> {
     use std::io::Read;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity.min(limit.saturating_add(1))).unwrap_or(0));
     stream.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Ok(Bounded::TooLarge { at_least: bytes.len() as u64 });
