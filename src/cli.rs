@@ -26,7 +26,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Run a pipeline on this machine, reusing the steps that did not change.
     Run(RunArgs),
-    /// Look at past runs: list, show, logs, metrics.
+    /// Look at past runs: list, show, logs, metrics (a service's runs with --server).
     #[command(subcommand)]
     Runs(RunsCommand),
     /// Work with local datastores.
@@ -36,6 +36,21 @@ pub enum Command {
     Compile(CompileArgs),
     /// List every diagnostic code: its default severity and what it finds.
     Rules(RulesArgs),
+    /// Run the workspace service: REST API, run queue, studio pages.
+    Serve(crate::service_cli::ServeArgs),
+    /// Publish a pipeline (or what a finished run ran) to the workspace service.
+    Publish(crate::service_cli::PublishArgs),
+    /// Published pipelines of the service: list, show, disable, enable.
+    #[command(subcommand)]
+    Pipeline(crate::service_cli::PipelineCommand),
+    /// Pipeline endpoints of the service: create, add, set-default, list, show, disable, enable.
+    #[command(subcommand)]
+    Endpoint(crate::service_cli::EndpointCommand),
+    /// Submit a run to a pipeline endpoint or a published pipeline of the service.
+    Submit(crate::service_cli::SubmitArgs),
+    /// Tokens of the service (on its state folder): create, list, revoke.
+    #[command(subcommand)]
+    Token(crate::service_cli::TokenCommand),
 }
 
 /// `sluice rules`.
@@ -46,19 +61,62 @@ pub struct RulesArgs {
     pub json: bool,
 }
 
-/// Where to find the workspace file.
+/// Where to find the workspace file, and how input files are read and reported.
 #[derive(Debug, Args, Clone)]
 pub struct WorkspaceArgs {
     /// Workspace file (default: `SLUICE_WORKSPACE`, else the nearest `workspace.yaml` above
     /// the pipeline, else the built-in local workspace).
     #[arg(long, env = "SLUICE_WORKSPACE", value_name = "PATH", global = true)]
     pub workspace: Option<PathBuf>,
+    /// Input limits and how many diagnostics to show.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// How input files are read and their diagnostics shown.
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// Largest pipeline, component or workspace file read, in bytes or with a suffix K, M, G
+    /// (powers of 1024: `64M`, `1G`) [default: 256M].
+    #[arg(long, env = "SLUICE_MAX_FILE_SIZE", value_name = "SIZE", value_parser = parse_size, global = true)]
+    pub max_file_size: Option<u64>,
+    /// Show at most N diagnostics of each code in each file, then one line counting the rest
+    /// (0: show all; JSON, SARIF and GitHub output always have all).
+    #[arg(long, env = "SLUICE_MAX_DIAGNOSTICS", value_name = "N", default_value_t = 200, global = true)]
+    pub max_diagnostics: usize,
+}
+
+/// Reads a size: bytes, or a number with a suffix `K`, `M`, `G` or `T` (powers of 1024,
+/// optionally followed by `B` or `iB`: `64M`, `64MiB` and `64mb` are the same).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let unit = unit.trim();
+    let shift = match unit.to_ascii_lowercase().trim_end_matches("ib").trim_end_matches('b') {
+        "" => 0,
+        "k" => 10,
+        "m" => 20,
+        "g" => 30,
+        "t" => 40,
+        _ => {
+            return Err(format!("`{text}` is not a size: write bytes or a number with K, M or G (e.g. 64M)"));
+        }
+    };
+    let n: u64 =
+        number.parse().map_err(|_| format!("`{text}` is not a size: it must start with a whole number"))?;
+    let bytes = n.checked_mul(1u64 << shift).ok_or_else(|| format!("`{text}` is too large"))?;
+    if bytes == 0 {
+        return Err("the size must be at least one byte".to_string());
+    }
+    Ok(bytes)
 }
 
 /// `sluice check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or folders (a folder means every pipeline, component and workspace file under it).
+    /// Files or folders (a folder means every pipeline, component and workspace file under it;
+    /// `-` reads one file from standard input).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Output format.
@@ -135,6 +193,10 @@ pub struct PlanSettings {
     /// Set a pipeline parameter for this run (repeatable).
     #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
     pub parameters: Vec<String>,
+    /// Set a pipeline parameter to the content of a file, byte for byte (UTF-8 text, up to
+    /// 1 MiB; repeatable).
+    #[arg(long = "parameter-file", value_name = "NAME=FILE")]
+    pub parameter_files: Vec<String>,
     /// Run every step, reusing no earlier output.
     #[arg(long)]
     pub regenerate_outputs: bool,
@@ -177,9 +239,26 @@ pub struct RunArgs {
     /// After a step fails, go on with the steps that do not depend on it.
     #[arg(long)]
     pub continue_on_step_failure: bool,
+    /// When another sluice holds the state folder, fail at once (exit 2) instead of waiting.
+    #[arg(long, conflicts_with = "wait_timeout")]
+    pub no_wait: bool,
+    /// When another sluice holds the state folder, wait at most this many seconds (then exit 2).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub wait_timeout: Option<std::time::Duration>,
+    /// The most a step's log keeps of each of stdout and stderr: the first and the last half,
+    /// with a line saying how much was dropped (`64MiB`, `500k`, `1G`, `unlimited`).
+    #[arg(long, value_name = "SIZE", env = "SLUICE_MAX_LOG_SIZE", default_value = "64MiB")]
+    pub max_log_size: sluice_runtime::logs::LogLimit,
     /// Workspace.
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
+}
+
+/// A number of seconds (`30`, `0.5`), not negative.
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    std::time::Duration::try_from_secs_f64(secs)
+        .map_err(|_| format!("`{text}` is not a number of seconds from 0 up"))
 }
 
 /// Which state folder to read.
@@ -192,6 +271,9 @@ pub struct StateArgs {
     /// The `.sluice` folder to read.
     #[arg(long, value_name = "DIR", global = true, conflicts_with = "pipeline")]
     pub state: Option<PathBuf>,
+    /// The runs of a workspace service at this URL instead (token in `SLUICE_TOKEN`).
+    #[arg(long, value_name = "URL", global = true, conflicts_with_all = ["pipeline", "state"])]
+    pub server: Option<String>,
 }
 
 /// `sluice runs ...`.
@@ -205,6 +287,10 @@ pub enum RunsCommand {
     Logs(RunsLogsArgs),
     /// Print the metrics a run's steps wrote.
     Metrics(RunsShowArgs),
+    /// List a service run's outputs and their files (`--server`).
+    Outputs(RunsShowArgs),
+    /// Cancel a service run (`--server`).
+    Cancel(RunsShowArgs),
 }
 
 /// `sluice runs list`.
@@ -325,4 +411,23 @@ pub enum CompileTarget {
     Azureml,
     /// v2 YAML: `pipeline.yml` and the component files it references.
     AzuremlYaml,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(parse_size("2 KB"), Ok(2048));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("1.5G").is_err());
+        assert!(parse_size("12Q").is_err());
+        assert!(parse_size("99999999999T").is_err());
+        assert!(parse_size("").is_err());
+    }
 }
