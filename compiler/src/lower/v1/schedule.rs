@@ -12,28 +12,20 @@ use crate::yaml::Node;
 
 /// Reads and checks a schedule file.
 pub fn check_schedule(session: &mut Session, file: FileId, node: &Node) {
-    let Some(doc) = session.read_with::<ScheduleFile>(file, node, super::READ) else { return };
+    // Read from the node itself, so a malformed value elsewhere does not hide it.
     let mut sink = Diagnostics::new();
+    absent_recurrence_keys(file, node, &mut sink);
+    let Some(doc) = session.read_with::<ScheduleFile>(file, node, super::READ) else {
+        session.diagnostics.extend(sink.into_vec());
+        return;
+    };
     let path = session.sources.get(file).path.clone();
     let workspace = session.workspace_for(&path);
     let s = &doc.schedule.value;
     let schedule_key = node.entry("Schedule").map(|(k, _)| k.span).unwrap_or(Span::point(0));
     if let Some(r) = &s.recurrence {
-        let rec_node = node.get("Schedule").and_then(|n| n.entry("recurrence"));
-        let key = rec_node.map(|(k, _)| k.span).unwrap_or(r.span);
-        // The SDK reads each key with `[]`: one left out fails the load.
-        let absent: Vec<&str> = RECURRENCE_KEYS
-            .iter()
-            .copied()
-            .filter(|k| rec_node.is_some_and(|(_, v)| v.get(k).is_none()))
-            .collect();
-        if !absent.is_empty() {
-            sink.push(
-                missing_key::RULE
-                    .at(file, key, format!("the recurrence leaves out {}", absent.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")))
-                    .with_help(format!("the SDK reads all eight recurrence keys: write each, `~` where it is not used (first missing: `{}: ~`)", absent[0])),
-            );
-        }
+        let key =
+            node.get("Schedule").and_then(|n| n.entry("recurrence")).map(|(k, _)| k.span).unwrap_or(r.span);
         recurrence(file, key, &r.value, &mut sink);
     }
     datastore_schedule(file, schedule_key, s, &mut sink);
@@ -86,6 +78,26 @@ pub fn check_schedule(session: &mut Session, file: FileId, node: &Node) {
         }
     }
     session.diagnostics.extend(sink.into_vec());
+}
+
+/// The recurrence keys left out: the SDK reads each of the eight with `[]`, so one left out
+/// fails the load.
+fn absent_recurrence_keys(file: FileId, node: &Node, sink: &mut Diagnostics) {
+    let Some((key, rec)) = node.get("Schedule").and_then(|n| n.entry("recurrence")) else { return };
+    if !matches!(rec.value, crate::yaml::Value::Map(_)) {
+        return; // A recurrence of the wrong kind is the typed read's to report.
+    }
+    let absent: Vec<&str> = RECURRENCE_KEYS.iter().copied().filter(|k| rec.get(k).is_none()).collect();
+    if let Some(first) = absent.first() {
+        let listed = absent.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        sink.push(
+            missing_key::RULE
+                .at(file, key.span, format!("the recurrence leaves out {listed}"))
+                .with_help(format!(
+                    "the SDK reads all eight recurrence keys: write each, `~` where it is not used (first missing: `{first}: ~`)"
+                )),
+        );
+    }
 }
 
 /// The checks of `ScheduleRecurrence` (at load) and its `validate` (at create).
