@@ -3,9 +3,12 @@
 //! The round trip: `--target azureml-yaml` writes v2 YAML, and what azure-ai-ml makes of that
 //! YAML must be the body `--target azureml` makes of the v1 file. `tests/fixtures/azureml-v1/`
 //! keeps, for each case, the YAML (`CASE/v2/`) and the oracle's output on it
-//! (`CASE/expected.json`, rewritten by `tests/fixtures/azureml-v1/oracle.sh`), so this test needs
-//! no Python; when the oracle's venv exists it also runs the oracle on freshly written YAML.
+//! (`CASE/expected.json`, rewritten by `tests/fixtures/azureml-v1/oracle.sh`), so these tests need
+//! no Python; one more runs the oracle on freshly written YAML (it needs `../shared` and the
+//! oracle's venv, and says `skipped:` without them).
 //! Steps with no v2 equivalent are errors that name the step, and secrets never reach a payload.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -70,47 +73,53 @@ fn v1_pipelines_compile_to_the_body_of_their_v2_yaml() {
         let committed = format!("tests/fixtures/azureml-v1/{case}/v2/pipeline.yml");
         let v2 = body_of(&sluice(&root(), &["compile", "--target", "azureml", &committed], &[]), case);
         assert_same(&format!("{case} (committed v2 YAML)"), &want, &v2);
-        // Freshly written YAML, read back by sluice (and by the SDK when it is installed).
-        let out = tempfile::tempdir().expect("temp dir");
-        let dir = out.path().join("v2");
-        let dir_arg = dir.to_string_lossy().into_owned();
-        let r = sluice(&root(), &["compile", "--target", "azureml-yaml", source, "-o", &dir_arg], &[]);
-        assert_eq!(r.code, Some(0), "{case}: {}", r.stderr);
-        // The written YAML is checked in the v1 pipeline's workspace.
-        let workspace =
-            root().join(source).parent().map(|d| d.join("workspace.yaml")).filter(|w| w.is_file());
-        let mut args =
-            vec!["compile".to_string(), "--target".into(), "azureml".into(), "pipeline.yml".into()];
-        if let Some(w) = workspace {
-            args.extend(["--workspace".to_string(), w.to_string_lossy().into_owned()]);
-        }
+        // Freshly written YAML, read back by sluice.
+        let (dir, _out) = write_v2_yaml(case, source);
+        let args = compile_args(source);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let fresh = body_of(&sluice(&dir, &args, &[]), case);
         assert_same(&format!("{case} (fresh v2 YAML)"), &want, &fresh);
-        if let Some(oracle) = oracle() {
-            let out = Command::new(&oracle.0).arg(&oracle.1).arg("pipeline.yml").current_dir(&dir).output();
-            let line = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
-            let sdk: Value =
-                serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("{case}: oracle: {e}"));
-            assert_eq!(
-                sdk["ok"],
-                Value::Bool(true),
-                "{case}: the SDK rejects the fresh YAML: {}",
-                sdk["error"]
-            );
-            assert_same(&format!("{case} (oracle on fresh v2 YAML)"), &sdk, &v1);
-        } else {
-            eprintln!("{case}: the oracle's venv is not installed; the live round trip was skipped");
-        }
     }
 }
 
-/// The oracle's Python and script, when `../shared/oracle/setup.sh` has made the venv.
-fn oracle() -> Option<(PathBuf, PathBuf)> {
-    let script = root().join("../shared/oracle/azureml_rest.py");
-    let venv = std::env::var_os("TMPDIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
-    let python = venv.join("azureml-oracle-venv/bin/python");
-    (python.is_file() && script.is_file()).then_some((python, script))
+/// Writes the v2 YAML of `source` with `--target azureml-yaml`; returns its folder (inside the
+/// returned temporary folder).
+fn write_v2_yaml(case: &str, source: &str) -> (PathBuf, tempfile::TempDir) {
+    let out = tempfile::tempdir().expect("temp dir");
+    let dir = out.path().join("v2");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let r = sluice(&root(), &["compile", "--target", "azureml-yaml", source, "-o", &dir_arg], &[]);
+    assert_eq!(r.code, Some(0), "{case}: {}", r.stderr);
+    (dir, out)
+}
+
+/// `compile --target azureml pipeline.yml`, in the v1 pipeline's workspace when it has one.
+fn compile_args(source: &str) -> Vec<String> {
+    let workspace = root().join(source).parent().map(|d| d.join("workspace.yaml")).filter(|w| w.is_file());
+    let mut args: Vec<String> = ["compile", "--target", "azureml", "pipeline.yml"].map(String::from).into();
+    if let Some(w) = workspace {
+        args.extend(["--workspace".to_string(), w.to_string_lossy().into_owned()]);
+    }
+    args
+}
+
+/// The SDK reads the v2 YAML sluice writes from each v1 pipeline as the same body sluice makes.
+#[test]
+fn the_sdk_reads_freshly_written_v2_yaml_as_the_v1_body() {
+    let Some((python, script)) =
+        support::require_oracle("the_sdk_reads_freshly_written_v2_yaml_as_the_v1_body")
+    else {
+        return;
+    };
+    for (case, source) in CASES {
+        let v1 = body_of(&sluice(&root(), &["compile", "--target", "azureml", source], &[]), case);
+        let (dir, _out) = write_v2_yaml(case, source);
+        let out = Command::new(&python).arg(&script).arg("pipeline.yml").current_dir(&dir).output();
+        let line = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+        let sdk: Value = serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("{case}: oracle: {e}"));
+        assert_eq!(sdk["ok"], Value::Bool(true), "{case}: the SDK rejects the fresh YAML: {}", sdk["error"]);
+        assert_same(&format!("{case} (oracle on fresh v2 YAML)"), &sdk, &v1);
+    }
 }
 
 #[test]

@@ -5,7 +5,10 @@
 //! warnings; the column may be left out), exit 1 when one of them is an error, and render for
 //! people as its insta snapshot says. Every pipeline and component under
 //! `tests/fixtures/valid/v2/` must check with no errors (and only the warnings its `# expect:`
-//! line names). The real pipelines of `../shared/corpus/azureml-v2` must check with no errors.
+//! line names). The real pipelines of `../shared/corpus/azureml-v2` must check with no errors
+//! (skipped with a `skipped:` line when `../shared` is absent, a failure under `SLUICE_CI=1`).
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -187,7 +190,8 @@ fn valid_v2_fixtures_check_clean() {
 
 #[test]
 fn corpus_pipelines_check_without_errors() {
-    let corpus = repo().join("../shared/corpus/azureml-v2");
+    let Some(shared) = support::require_shared("corpus_pipelines_check_without_errors") else { return };
+    let corpus = shared.join("corpus/azureml-v2");
     let list = std::fs::read_to_string(corpus.join("pipelines.txt")).expect("pipelines.txt");
     let files: Vec<&str> = list.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     assert_eq!(files.len(), 49);
@@ -204,4 +208,37 @@ fn corpus_pipelines_check_without_errors() {
         .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     assert_eq!(code, 0);
+}
+
+/// The corpus test, run again by itself with `../shared` replaced by an empty folder: under
+/// `SLUICE_CI=1` it fails; without it, it passes after one `skipped:` line.
+#[test]
+fn the_corpus_test_fails_under_ci_without_shared_and_skips_otherwise() {
+    let empty = tempfile::tempdir().expect("temp dir");
+    let rerun = |ci: bool| {
+        let mut cmd = Command::new(std::env::current_exe().expect("this test binary"));
+        cmd.args(["--exact", "corpus_pipelines_check_without_errors", "--test-threads", "1"])
+            .env(support::external::SHARED_VAR, empty.path());
+        if ci {
+            cmd.env(support::external::CI_VAR, "1");
+        } else {
+            cmd.env_remove(support::external::CI_VAR);
+        }
+        let out = cmd.output().expect("the test binary runs");
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), all)
+    };
+    let (code, all) = rerun(true);
+    assert_ne!(code, Some(0), "under SLUICE_CI=1 a missing ../shared passed:\n{all}");
+    assert!(all.contains("SLUICE_CI=1 does not allow a test to be skipped"), "{all}");
+    assert!(all.contains("1 failed"), "{all}");
+    let (code, all) = rerun(false);
+    assert_eq!(code, Some(0), "{all}");
+    let skips: Vec<&str> = all.lines().filter(|l| l.starts_with("skipped:")).collect();
+    assert_eq!(skips.len(), 1, "{all}");
+    assert!(
+        skips[0].starts_with("skipped: corpus_pipelines_check_without_errors: no shared folder"),
+        "{all}"
+    );
+    assert!(all.contains("1 passed"), "{all}");
 }

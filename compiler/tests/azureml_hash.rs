@@ -1,23 +1,16 @@
 //! Every code folder hash and anonymous component id in the corpus's expected output
 //! (shared/corpus/azureml-v2-expected.jsonl, made by azure-ai-ml 1.35.2), recomputed.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use support::require_shared;
+
 use serde_json::Value;
 use sluice_compiler::emit::azureml::hash::{anonymous_id_from_spec, code_content_hash};
-
-/// The `shared` folder beside the repository: the first ancestor of this crate holding
-/// `shared/corpus` (the repository may be a worktree anywhere below it).
-fn shared_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .map(|dir| dir.join("shared"))
-        .find(|shared| shared.join("corpus").is_dir())
-        .unwrap_or_else(|| panic!("no shared/corpus beside any ancestor of {manifest:?}"))
-}
 
 fn load_yaml(path: &Path) -> Value {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
@@ -51,7 +44,7 @@ fn component_source(job: &Value, pipeline_dir: &Path) -> (Value, PathBuf) {
 
 #[test]
 fn corpus_code_hashes_and_anonymous_ids_match_the_sdk() {
-    let shared = shared_dir();
+    let Some(shared) = require_shared("corpus_code_hashes_and_anonymous_ids_match_the_sdk") else { return };
     let corpus = shared.join("corpus/azureml-v2");
     let expected_path = shared.join("corpus/azureml-v2-expected.jsonl");
     let expected = fs::read_to_string(&expected_path).expect("expected output of the corpus");

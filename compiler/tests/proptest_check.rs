@@ -5,6 +5,8 @@
 //!
 //! Also replays the inputs the fuzz target found (`fuzz/regressions/check/`).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -38,8 +40,7 @@ fn yaml_files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The examples, the valid fixtures, a generated pipeline with its workspace, and the shared
-/// corpus of v2 files.
+/// The examples, the valid fixtures, and a generated pipeline with its workspace.
 fn seeds() -> &'static [Seed] {
     static SEEDS: OnceLock<(tempfile::TempDir, Vec<Seed>)> = OnceLock::new();
     &SEEDS
@@ -53,16 +54,24 @@ fn seeds() -> &'static [Seed] {
                 synth::write_project(dir.path(), &synth::Options::new(24, Style::Block)).expect("synth");
             paths.push(generated);
             paths.push(dir.path().join("workspace.yaml"));
-            let mut shared = Vec::new();
-            yaml_files_under(&root.join("../shared/corpus/azureml-v2"), &mut shared);
-            paths.extend(shared.into_iter().take(40));
-            let seeds = paths
-                .into_iter()
-                .filter_map(|path| std::fs::read_to_string(&path).ok().map(|text| Seed { path, text }))
-                .collect();
-            (dir, seeds)
+            (dir, read_seeds(paths))
         })
         .1
+}
+
+/// The first 40 files of the shared corpus of v2 files (`shared/corpus/azureml-v2`).
+fn corpus_seeds(shared: &Path) -> Vec<Seed> {
+    let mut paths = Vec::new();
+    yaml_files_under(&shared.join("corpus/azureml-v2"), &mut paths);
+    paths.truncate(40);
+    read_seeds(paths)
+}
+
+fn read_seeds(paths: Vec<PathBuf>) -> Vec<Seed> {
+    paths
+        .into_iter()
+        .filter_map(|path| std::fs::read_to_string(&path).ok().map(|text| Seed { path, text }))
+        .collect()
 }
 
 fn assert_inside(sources: &SourceMap, file: FileId, span: Span, what: &str) -> Result<(), TestCaseError> {
@@ -262,14 +271,42 @@ proptest! {
         seed in any::<prop::sample::Index>(),
         mutations in prop::collection::vec(mutation(), 1..5),
     ) {
-        let seeds = seeds();
-        prop_assume!(!seeds.is_empty());
-        let seed = &seeds[seed.index(seeds.len())];
-        let mut bytes = seed.text.clone().into_bytes();
-        for m in &mutations {
-            apply(&mut bytes, m);
-        }
-        check_bytes(&seed.path, &bytes)?;
+        check_mutant(seeds(), seed, &mutations)?;
+    }
+}
+
+/// Applies `mutations` to one of `seeds` and checks the result.
+fn check_mutant(
+    seeds: &[Seed],
+    seed: prop::sample::Index,
+    mutations: &[Mutation],
+) -> Result<(), TestCaseError> {
+    prop_assume!(!seeds.is_empty());
+    let seed = &seeds[seed.index(seeds.len())];
+    let mut bytes = seed.text.clone().into_bytes();
+    for m in mutations {
+        apply(&mut bytes, m);
+    }
+    check_bytes(&seed.path, &bytes)
+}
+
+/// The same properties on mutants of the shared corpus's real files (it needs `../shared`).
+#[test]
+fn mutated_corpus_files_check_without_panics_and_with_spans_inside() {
+    let test = "mutated_corpus_files_check_without_panics_and_with_spans_inside";
+    let Some(shared) = support::require_shared(test) else { return };
+    let seeds = corpus_seeds(&shared);
+    assert!(seeds.len() >= 40, "only {} corpus files", seeds.len());
+    for seed in &seeds {
+        check_bytes(&seed.path, seed.text.as_bytes())
+            .unwrap_or_else(|e| panic!("{}: {e}", seed.path.display()));
+    }
+    // No regression file: this runner has no source file to name one after.
+    let config = ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let strategy = (any::<prop::sample::Index>(), prop::collection::vec(mutation(), 1..5));
+    if let Err(e) = runner.run(&strategy, |(seed, mutations)| check_mutant(&seeds, seed, &mutations)) {
+        panic!("{e}");
     }
 }
 

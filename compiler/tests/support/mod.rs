@@ -1,5 +1,5 @@
-//! Helpers of the Azure ML payload tests: compiling a pipeline to its payload, finding the
-//! shared corpus, and the first JSON path where two values differ.
+//! Helpers of the compiler's tests: compiling a pipeline to its payload, the first JSON path
+//! where two values differ, and what a test needs from outside the repository (`external`).
 
 #![allow(dead_code)] // Each test binary uses its own part of this module.
 
@@ -10,16 +10,10 @@ use sluice_compiler::emit::azureml;
 use sluice_compiler::report;
 use sluice_compiler::session::{Session, WorkspaceChoice};
 
-/// The `shared` folder beside the repository: the first ancestor of this crate holding
-/// `shared/corpus` (the repository may be a worktree anywhere below it).
-pub fn shared_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .map(|dir| dir.join("shared"))
-        .find(|shared| shared.join("corpus").is_dir())
-        .unwrap_or_else(|| panic!("no shared/corpus beside any ancestor of {manifest:?}"))
-}
+#[path = "../../../tests/support/external.rs"]
+pub mod external;
+#[allow(unused_imports)] // Each test binary uses its own part of these.
+pub use external::{require_python, require_shared};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
