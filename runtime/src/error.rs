@@ -60,6 +60,9 @@ pub enum RuntimeError {
     /// A datastore upload cannot be done.
     #[error("{0}")]
     Upload(String),
+    /// A datastore operation failed (it names the datastore and path, never a credential).
+    #[error(transparent)]
+    Datastore(#[from] crate::datastore::DatastoreError),
     /// Anything else that stops the runtime, in words.
     #[error("{0}")]
     Other(String),

@@ -84,7 +84,7 @@ rules! {
         literal_type_mismatch, literal_out_of_range, literal_not_in_enum,
         optional_input_in_command, missing_local_data, control_flow_in_yaml,
     ],
-    workspace: [literal_secret, workspace_range],
+    workspace: [literal_secret, workspace_range, invalid_account_url, datastore_credentials],
 }
 
 /// Runs every pipeline rule on `pipeline` and on each pipeline nested in it.
