@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+pub mod azurite;
 pub mod external;
 #[allow(unused_imports)] // Each test binary uses its own part of these.
 pub use external::{require_oracle, require_python, require_shared};

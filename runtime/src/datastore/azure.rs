@@ -605,7 +605,8 @@ impl AzureStore {
         }
     }
 
-    /// Deletes blobs (in batches of up to 256 per request).
+    /// Deletes blobs: in batches of up to 256 per request, else (a service or credential that
+    /// refuses batches) one request each.
     pub async fn delete(&self, paths: &[String]) -> Result<Vec<String>, DatastoreError> {
         let locations: Vec<ObjectPath> = paths.iter().map(|p| self.object(p)).collect::<Result<_, _>>()?;
         let results: Vec<object_store::Result<ObjectPath>> = self
@@ -618,10 +619,59 @@ impl AzureStore {
             match r {
                 Ok(p) => gone.push(p.as_ref().to_string()),
                 Err(e) if classify(&e) == Failure::NotFound => {}
+                Err(e) if classify(&e) == Failure::Other => return self.delete_each(paths).await,
                 Err(e) => return Err(self.error(e, "deleting", "")),
             }
         }
         Ok(gone)
+    }
+
+    async fn delete_each(&self, paths: &[String]) -> Result<Vec<String>, DatastoreError> {
+        let answers: Vec<(&String, Answer)> = futures_util::stream::iter(paths)
+            .map(|p| async move { (p, self.control.delete_blob(p).await) })
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        let mut gone = Vec::new();
+        for (path, answer) in answers {
+            match answer {
+                Answer::Done => gone.push(path.clone()),
+                Answer::Refused(s, _) if s == http::StatusCode::NOT_FOUND => {}
+                Answer::Refused(s, code)
+                    if s == http::StatusCode::FORBIDDEN || s == http::StatusCode::UNAUTHORIZED =>
+                {
+                    return Err(self.denied(s.as_u16(), code, &format!("deleting `{path}`")));
+                }
+                Answer::Refused(s, code) => {
+                    return Err(DatastoreError::Service {
+                        datastore: self.name.clone(),
+                        message: format!(
+                            "the Blob service of datastore `{}` failed deleting `{path}`: it answered {} {}",
+                            self.name,
+                            s.as_u16(),
+                            code.unwrap_or_default()
+                        ),
+                    });
+                }
+                Answer::Unreachable(cause) => return Err(self.unreachable("deleting", path, &cause)),
+            }
+        }
+        gone.sort();
+        Ok(gone)
+    }
+
+    fn denied(&self, status: u16, code: Option<String>, what: &str) -> DatastoreError {
+        DatastoreError::AccessDenied {
+            datastore: self.name.clone(),
+            message: format!(
+                "access denied to container `{}` of account `{}` (datastore `{}`, {what}): the service answered {status}{}; {}",
+                self.container,
+                self.account,
+                self.name,
+                code.map(|c| format!(" {c}")).unwrap_or_default(),
+                self.settings.hint()
+            ),
+        }
     }
 
     fn unreachable(&self, op: &str, path: &str, cause: &str) -> DatastoreError {
@@ -644,17 +694,7 @@ impl AzureStore {
         let text = format!("{e}");
         let code = service_code(&text);
         match classify(&e) {
-            Failure::Denied(status) => DatastoreError::AccessDenied {
-                datastore: self.name.clone(),
-                message: format!(
-                    "access denied to container `{}` of account `{}` (datastore `{}`, {what}): the service answered {status}{}; {}",
-                    self.container,
-                    self.account,
-                    self.name,
-                    code.map(|c| format!(" {c}")).unwrap_or_default(),
-                    self.settings.hint()
-                ),
-            },
+            Failure::Denied(status) => self.denied(status, code, &what),
             Failure::NotFound if code.as_deref() == Some("ContainerNotFound") || path.is_empty() => {
                 DatastoreError::NoContainer {
                     datastore: self.name.clone(),
@@ -683,14 +723,18 @@ impl AzureStore {
                 message: format!(
                     "the Blob service of datastore `{}` failed {what}: {}",
                     self.name,
-                    code.unwrap_or_else(|| self.redactor.redact(&innermost(&e)))
+                    match (status_in(&text), code) {
+                        (Some(s), Some(c)) => format!("it answered {s} {c}"),
+                        (Some(s), None) => format!("it answered {s}"),
+                        (None, Some(c)) => c,
+                        (None, None) => self.redactor.redact(&innermost(&e)),
+                    }
                 ),
             },
         }
     }
 }
 
-/// Reads a whole file and its MD5.
 fn read_hashed(path: &Path) -> Result<(Bytes, [u8; 16]), DatastoreError> {
     let data = std::fs::read(path).map_err(|e| DatastoreError::local(path, e))?;
     let md5: [u8; 16] = Md5::digest(&data).into();

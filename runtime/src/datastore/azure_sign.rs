@@ -1,7 +1,9 @@
-//! The two Blob service requests `object_store` does not make: Create Container (an emulator,
-//! or a new account, starts empty; the SDK's `upload_files` makes the container too) and Set
-//! Blob Properties with `x-ms-blob-content-md5` (a blob uploaded in blocks gets no MD5 from the
-//! service, so sluice records the one it computed, as `azcopy --put-md5` does).
+//! The Blob service requests `object_store` does not make: Create Container (an emulator, or a
+//! new account, starts empty; the SDK's `upload_files` makes the container too), Set Blob
+//! Properties with `x-ms-blob-content-md5` (a blob uploaded in blocks gets no MD5 from the
+//! service, so sluice records the one it computed, as `azcopy --put-md5` does), and a single
+//! Delete Blob (`object_store` deletes only in batches, which some services and emulators
+//! refuse for some credentials).
 //!
 //! They are signed with the credential `object_store` resolved (a SAS is appended, a bearer
 //! token sent as such, including one obtained for a service principal) and, for an account key,
@@ -77,12 +79,21 @@ impl Control {
         self.send(Method::PUT, url, headers).await
     }
 
+    /// Delete Blob; `Done` deleted it, `Refused(404)` it was not there.
+    pub(crate) async fn delete_blob(&self, blob: &str) -> Answer {
+        let segments: Vec<&str> = blob.split('/').collect();
+        let url = self.url(&segments, &[]);
+        self.send(Method::DELETE, url, Vec::new()).await
+    }
+
     fn url(&self, blob: &[&str], query: &[(&str, &str)]) -> Url {
         let mut url = self.service.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().push(&self.container).extend(blob);
         }
-        url.query_pairs_mut().extend_pairs(query);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
         url
     }
 
