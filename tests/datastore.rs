@@ -278,6 +278,34 @@ fn corrupting_proxy(port: u16, from: &'static [u8], to: &'static [u8], up: bool)
     proxy
 }
 
+/// A proxy to `port` that answers the first `failures` connections with `503 Server Busy`.
+fn busy_proxy(port: u16, failures: usize) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (i, client) in listener.incoming().flatten().enumerate() {
+            if i < failures {
+                let mut client = client;
+                let mut head = [0u8; 4096];
+                let _ = client.read(&mut head);
+                let _ = client
+                    .write_all(b"HTTP/1.1 503 Server Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                continue;
+            }
+            let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else { continue };
+            for (mut a, mut b) in
+                [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)]
+            {
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut a, &mut b);
+                    let _ = b.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        }
+    });
+    proxy
+}
+
 fn port_of(url: &str) -> u16 {
     url.strip_prefix("http://127.0.0.1:").unwrap().split('/').next().unwrap().parse().unwrap()
 }
@@ -325,6 +353,66 @@ fn bytes_changed_on_the_wire_are_caught_and_nothing_is_kept() {
     );
     let left: Vec<String> = direct.listed(&[]).into_iter().map(|l| l.0).collect();
     assert_eq!(left, ["good.csv"], "the corrupted upload was removed");
+}
+
+#[test]
+fn transient_failures_are_retried_with_backoff() {
+    let Some(url) = azurite::require_blob("transient_failures_are_retried_with_backoff") else { return };
+    let name = container("retry");
+    let direct = Project::azure(&url, &name, "account_key", KEY);
+    write(&direct.path("a.csv"), b"a\n");
+    direct.ok(&["datastore", "upload", "--datastore", "lake", "a.csv"]);
+
+    // Without retries the first 503 is the answer.
+    let busy = Project::azure(
+        &format!("http://127.0.0.1:{}/{ACCOUNT}", busy_proxy(port_of(&url), 1)),
+        &name,
+        "account_key",
+        KEY,
+    );
+    let r = busy.sluice(&["datastore", "list", "--datastore", "lake", "--retries", "0"]);
+    assert_eq!(r.code, Some(1), "{}", r.all_output());
+    assert!(r.stderr.contains("failed listing: it answered 503"), "{}", r.stderr);
+    // With them, two busy answers in a row are waited out (0.1 s, then 0.2 s, with jitter).
+    let busy = Project::azure(
+        &format!("http://127.0.0.1:{}/{ACCOUNT}", busy_proxy(port_of(&url), 2)),
+        &name,
+        "account_key",
+        KEY,
+    );
+    write(&busy.path("b.csv"), b"b\n");
+    busy.ok(&["datastore", "upload", "--datastore", "lake", "--retries", "3", "b.csv"]);
+    let paths: Vec<String> = direct.listed(&[]).into_iter().map(|l| l.0).collect();
+    assert_eq!(paths, ["a.csv", "b.csv"]);
+}
+
+#[test]
+fn ctrl_c_stops_a_download_and_leaves_no_partial_file() {
+    let Some(url) = azurite::require_blob("ctrl_c_stops_a_download_and_leaves_no_partial_file") else {
+        return;
+    };
+    let p = Project::azure(&url, &container("cancel"), "account_key", KEY);
+    for i in 0..60 {
+        write(&p.path(&format!("data/part-{i:02}.bin")), &noise(512 << 10, i + 100));
+    }
+    p.ok(&["datastore", "upload", "--datastore", "lake", "data"]);
+    let download = ["datastore", "download", "--datastore", "lake", "--jobs", "1", "--target-path", "out"];
+    let (child, rx, seen) = run_until(&p, &download, "downloaded ", 5);
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT)
+        .unwrap();
+    let (code, err) = finish(child, rx, seen);
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("canceled"), "{err}");
+    let got = files_under(&p.path("out"));
+    assert!(got.len() < 60, "it stopped");
+    for f in &got {
+        assert!(f.starts_with("data/part-") && f.ends_with(".bin"), "a temporary file stayed: {f}");
+        assert_eq!(
+            std::fs::read(p.path("out").join(f)).unwrap(),
+            std::fs::read(p.path(f)).unwrap(),
+            "{f} is whole"
+        );
+    }
 }
 
 /// Runs `args` in the background and returns once `lines` lines of stderr starting with
@@ -596,6 +684,18 @@ fn local_datastores_take_the_same_commands() {
     let rm = s(&["datastore", "rm", "--datastore", "workspaceblobstore", "-r", "in/x"]);
     assert_eq!(rm.code, Some(0), "{}", rm.all_output());
     assert_eq!(files_under(&d.join(".sluice/datastores/workspaceblobstore")), ["in/a.csv"]);
+
+    // Uploading a folder that holds the datastore's own folder leaves that out.
+    let all = s(&["datastore", "upload", "--datastore", "workspaceblobstore", "--target-path", "all", "."]);
+    assert_eq!(all.code, Some(0), "{}", all.all_output());
+    assert!(
+        all.stderr.contains("left out 1 file already in the folder of datastore `workspaceblobstore`"),
+        "{}",
+        all.stderr
+    );
+    let stored = files_under(&d.join(".sluice/datastores/workspaceblobstore"));
+    assert!(stored.iter().all(|f| !f.contains("datastores/workspaceblobstore")), "{stored:?}");
+    assert!(stored.iter().any(|f| f.ends_with("/data/x/c.txt")), "{stored:?}");
 
     // Usage errors exit 2 and say what is wrong.
     for (args, want) in [

@@ -679,11 +679,12 @@ impl AzureStore {
         DatastoreError::Unreachable {
             datastore: self.name.clone(),
             message: format!(
-                "cannot reach the Blob service of datastore `{}` at {} ({what}): {} (gave up after up to {} retries; --retries sets how many)",
+                "cannot reach the Blob service of datastore `{}` at {} ({what}): {} (gave up after up to {} {}; --retries sets how many)",
                 self.name,
                 self.endpoint,
                 self.redactor.redact(cause),
-                self.net.retries
+                self.net.retries,
+                if self.net.retries == 1 { "retry" } else { "retries" }
             ),
         }
     }

@@ -174,8 +174,23 @@ fn entry(path: String, m: &std::fs::Metadata) -> Entry {
     Entry { path, size: m.len(), modified_ms, etag: None, md5: None }
 }
 
-/// Every file under `dir`, named `prefix/...`; sluice's own temporary files are left out.
+/// Every file under `dir`, named `prefix/...`; sluice's own temporary files are left out, and
+/// a link back to a folder being walked is not followed again.
 fn walk(dir: &Path, prefix: &str, out: &mut Vec<Entry>) -> Result<(), DatastoreError> {
+    walk_within(dir, prefix, out, &mut Vec::new())
+}
+
+fn walk_within(
+    dir: &Path,
+    prefix: &str,
+    out: &mut Vec<Entry>,
+    open: &mut Vec<PathBuf>,
+) -> Result<(), DatastoreError> {
+    let real = dir.canonicalize().map_err(|e| DatastoreError::local(dir, e))?;
+    if open.contains(&real) {
+        return Ok(());
+    }
+    open.push(real);
     for e in std::fs::read_dir(dir).map_err(|e| DatastoreError::local(dir, e))? {
         let e = e.map_err(|e| DatastoreError::local(dir, e))?;
         let Ok(name) = e.file_name().into_string() else { continue };
@@ -186,11 +201,12 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<Entry>) -> Result<(), DatastoreE
         let m = std::fs::metadata(&path).map_err(|err| DatastoreError::local(&path, err))?;
         let rel = super::paths::join(prefix, &name);
         if m.is_dir() {
-            walk(&path, &rel, out)?;
+            walk_within(&path, &rel, out, open)?;
         } else {
             out.push(entry(rel, &m));
         }
     }
+    open.pop();
     Ok(())
 }
 

@@ -181,8 +181,26 @@ pub fn local_sources(args: &[PathBuf]) -> Result<Vec<LocalSource>, DatastoreErro
     Ok(out)
 }
 
-/// Every file under `dir`, named `prefix/...`, sorted.
+/// Every file under `dir`, named `prefix/...`, sorted. Links are followed; a link back to a
+/// folder being walked is an error, not an endless walk.
 fn walk(dir: &Path, prefix: &str, out: &mut Vec<LocalSource>) -> Result<(), DatastoreError> {
+    walk_within(dir, prefix, out, &mut Vec::new())
+}
+
+fn walk_within(
+    dir: &Path,
+    prefix: &str,
+    out: &mut Vec<LocalSource>,
+    open: &mut Vec<PathBuf>,
+) -> Result<(), DatastoreError> {
+    let real = dir.canonicalize().map_err(|e| DatastoreError::local(dir, e))?;
+    if open.contains(&real) {
+        return Err(DatastoreError::Usage(format!(
+            "`{}` leads back into a folder it is in (a link loop)",
+            dir.display()
+        )));
+    }
+    open.push(real);
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| DatastoreError::local(dir, e))?
         .collect::<Result<_, _>>()
@@ -199,11 +217,12 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<LocalSource>) -> Result<(), Data
         let meta = std::fs::metadata(&path).map_err(|err| DatastoreError::local(&path, err))?;
         let relative = join(prefix, &name);
         if meta.is_dir() {
-            walk(&path, &relative, out)?;
+            walk_within(&path, &relative, out, open)?;
         } else {
             out.push(LocalSource { file: path, relative, size: meta.len() });
         }
     }
+    open.pop();
     Ok(())
 }
 
@@ -277,6 +296,13 @@ mod tests {
         assert_eq!(names(&[PathBuf::from(glob)]), ["a.csv", "x/b.csv"]);
         let up = format!("{}/data/x/../*.csv", d.display());
         assert_eq!(names(&[PathBuf::from(up)]), ["a.csv"]);
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(d.join("data"), d.join("data/x/loop")).unwrap();
+            let e = local_sources(&[d.join("data")]).unwrap_err();
+            assert!(e.to_string().contains("link loop"), "{e}");
+            std::fs::remove_file(d.join("data/x/loop")).unwrap();
+        }
         let none = format!("{}/data/*.parquet", d.display());
         assert!(local_sources(&[PathBuf::from(none)]).unwrap_err().to_string().contains("matches no file"));
         assert!(local_sources(&[d.join("missing.csv")]).unwrap_err().is_usage());

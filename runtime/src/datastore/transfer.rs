@@ -120,7 +120,24 @@ pub async fn upload(
 ) -> Result<Summary, DatastoreError> {
     let start = Instant::now();
     let target = paths::clean(&req.target_path, "--target-path")?;
-    let sources = paths::local_sources(&req.sources)?;
+    let mut sources = paths::local_sources(&req.sources)?;
+    // A local datastore inside a folder being uploaded (`upload .` into a built-in datastore
+    // under `.sluice/`) would take copies of itself.
+    if let Store::Local(l) = store
+        && let Ok(root) = l.root.canonicalize()
+    {
+        let before = sources.len();
+        sources.retain(|s| !s.file.canonicalize().is_ok_and(|f| f.starts_with(&root)));
+        if sources.len() < before {
+            reporter.note(&format!(
+                "left out {} file{} already in the folder of datastore `{}` ({})",
+                before - sources.len(),
+                if before - sources.len() == 1 { "" } else { "s" },
+                l.name,
+                l.root.display()
+            ));
+        }
+    }
     let mut by_dest: BTreeMap<String, &LocalSource> = BTreeMap::new();
     for s in &sources {
         let dest = paths::join(&target, &s.relative);
