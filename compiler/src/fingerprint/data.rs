@@ -26,9 +26,9 @@ pub enum DataError {
         /// True when the built-in workspace is in use.
         builtin: bool,
     },
-    /// The datastore is a cloud service sluice cannot read from this machine.
+    /// The datastore is a cloud service that runs cannot read yet.
     #[error(
-        "datastore `{name}` is of type {kind}, which sluice cannot read from this machine; only `local` datastores run locally"
+        "datastore `{name}` is of type {kind}, which a run cannot read yet (runs read `local` datastores); `sluice datastore download --datastore {name}` copies its files to this machine"
     )]
     Unreachable {
         /// The datastore.
