@@ -220,7 +220,7 @@ impl AzureStore {
             .with_allow_http(settings.url.scheme() == "http")
             .with_timeout(net.request_timeout)
             .with_connect_timeout(std::time::Duration::from_secs(10));
-        let mut builder = MicrosoftAzureBuilder::new()
+        let builder = MicrosoftAzureBuilder::new()
             .with_account(&settings.account)
             .with_container_name(&settings.container)
             .with_endpoint(settings.url.as_str().trim_end_matches('/').to_string())
@@ -228,39 +228,7 @@ impl AzureStore {
             .with_retry(retry)
             .with_http_connector(connector.clone());
         let mut redactor = Redactor::default();
-        let mut key = None;
-        match &settings.credential {
-            Credential::None => builder = builder.with_skip_signature(true),
-            Credential::AccountKey(k) => {
-                redactor.add(k);
-                use base64::Engine;
-                let decoded = base64::engine::general_purpose::STANDARD.decode(k.trim()).map_err(|_| {
-                    config(format!(
-                        "its account key{} is not base64 (copy key1 or key2 of the storage account's access keys)",
-                        settings.source.as_ref().map(|(_, v)| format!(" in ${{env:{v}}}")).unwrap_or_default()
-                    ))
-                })?;
-                key = Some(decoded);
-                builder = builder.with_access_key(k.trim());
-            }
-            Credential::Sas(s) => {
-                redactor.add(s);
-                let pairs = object_store::azure::split_sas(s)
-                    .map_err(|_| config("its SAS token cannot be read as `sv=...&sig=...`".to_string()))?;
-                builder = builder.with_sas_authorization(pairs);
-            }
-            Credential::Bearer(t) => {
-                redactor.add(t);
-                builder = builder.with_bearer_token_authorization(t);
-            }
-            Credential::ServicePrincipal { tenant_id, client_id, client_secret, authority_url } => {
-                redactor.add(client_secret);
-                builder = builder.with_client_secret_authorization(client_id, client_secret, tenant_id);
-                if let Some(a) = authority_url {
-                    builder = builder.with_authority_host(a);
-                }
-            }
-        }
+        let (builder, key) = credential(builder, settings, &mut redactor).map_err(config)?;
         let store = builder
             .build()
             .map_err(|e| config(format!("cannot be opened: {}", redactor.redact(&innermost(&e)))))?;
@@ -736,6 +704,45 @@ impl AzureStore {
     }
 }
 
+/// The builder with the settings' credential; the decoded account key, when it is one (the
+/// requests `object_store` does not make are signed with it).
+fn credential(
+    builder: MicrosoftAzureBuilder,
+    settings: &Settings,
+    redactor: &mut Redactor,
+) -> Result<(MicrosoftAzureBuilder, Option<Vec<u8>>), String> {
+    Ok(match &settings.credential {
+        Credential::None => (builder.with_skip_signature(true), None),
+        Credential::AccountKey(k) => {
+            use base64::Engine;
+            redactor.add(k);
+            let decoded = base64::engine::general_purpose::STANDARD.decode(k.trim()).map_err(|_| {
+                format!(
+                    "its account key{} is not base64 (copy key1 or key2 of the storage account's access keys)",
+                    settings.source.as_ref().map(|(_, v)| format!(" in ${{env:{v}}}")).unwrap_or_default()
+                )
+            })?;
+            (builder.with_access_key(k.trim()), Some(decoded))
+        }
+        Credential::Sas(s) => {
+            redactor.add(s);
+            let pairs = object_store::azure::split_sas(s)
+                .map_err(|_| "its SAS token cannot be read as `sv=...&sig=...`".to_string())?;
+            (builder.with_sas_authorization(pairs), None)
+        }
+        Credential::Bearer(t) => {
+            redactor.add(t);
+            (builder.with_bearer_token_authorization(t), None)
+        }
+        Credential::ServicePrincipal { tenant_id, client_id, client_secret, authority_url } => {
+            redactor.add(client_secret);
+            let b = builder.with_client_secret_authorization(client_id, client_secret, tenant_id);
+            (if let Some(a) = authority_url { b.with_authority_host(a) } else { b }, None)
+        }
+    })
+}
+
+/// Reads a whole file and its MD5.
 fn read_hashed(path: &Path) -> Result<(Bytes, [u8; 16]), DatastoreError> {
     let data = std::fs::read(path).map_err(|e| DatastoreError::local(path, e))?;
     let md5: [u8; 16] = Md5::digest(&data).into();

@@ -121,35 +121,8 @@ pub async fn upload(
     let start = Instant::now();
     let target = paths::clean(&req.target_path, "--target-path")?;
     let mut sources = paths::local_sources(&req.sources)?;
-    // A local datastore inside a folder being uploaded (`upload .` into a built-in datastore
-    // under `.sluice/`) would take copies of itself.
-    if let Store::Local(l) = store
-        && let Ok(root) = l.root.canonicalize()
-    {
-        let before = sources.len();
-        sources.retain(|s| !s.file.canonicalize().is_ok_and(|f| f.starts_with(&root)));
-        if sources.len() < before {
-            reporter.note(&format!(
-                "left out {} file{} already in the folder of datastore `{}` ({})",
-                before - sources.len(),
-                if before - sources.len() == 1 { "" } else { "s" },
-                l.name,
-                l.root.display()
-            ));
-        }
-    }
-    let mut by_dest: BTreeMap<String, &LocalSource> = BTreeMap::new();
-    for s in &sources {
-        let dest = paths::join(&target, &s.relative);
-        paths::clean(&dest, "a destination")?;
-        if let Some(other) = by_dest.insert(dest.clone(), s) {
-            return Err(DatastoreError::Usage(format!(
-                "`{}` and `{}` would both be uploaded as `{dest}`",
-                other.file.display(),
-                s.file.display()
-            )));
-        }
-    }
+    leave_out_store(store, &mut sources, reporter.as_ref());
+    let by_dest = destinations(&target, &sources)?;
     let mut summary = Summary { created_container: store.ensure_container().await?, ..Summary::default() };
     if summary.created_container {
         reporter.note(&match store {
@@ -199,6 +172,44 @@ pub async fn upload(
     summary.bytes = total.load(Ordering::Relaxed);
     summary.elapsed = start.elapsed();
     outcome.map(|()| summary)
+}
+
+/// Leaves out the files of a local datastore inside a folder being uploaded (`upload .` into a
+/// built-in datastore under `.sluice/`), which would take copies of itself.
+fn leave_out_store(store: &Store, sources: &mut Vec<LocalSource>, reporter: &dyn TransferReporter) {
+    let Store::Local(l) = store else { return };
+    let Ok(root) = l.root.canonicalize() else { return };
+    let before = sources.len();
+    sources.retain(|s| !s.file.canonicalize().is_ok_and(|f| f.starts_with(&root)));
+    let left = before - sources.len();
+    if left > 0 {
+        reporter.note(&format!(
+            "left out {left} file{} already in the folder of datastore `{}` ({})",
+            if left == 1 { "" } else { "s" },
+            l.name,
+            l.root.display()
+        ));
+    }
+}
+
+/// Each source by its path on the datastore; two sources for one path are a usage error.
+fn destinations<'a>(
+    target: &str,
+    sources: &'a [LocalSource],
+) -> Result<BTreeMap<String, &'a LocalSource>, DatastoreError> {
+    let mut by_dest: BTreeMap<String, &LocalSource> = BTreeMap::new();
+    for s in sources {
+        let dest = paths::join(target, &s.relative);
+        paths::clean(&dest, "a destination")?;
+        if let Some(other) = by_dest.insert(dest.clone(), s) {
+            return Err(DatastoreError::Usage(format!(
+                "`{}` and `{}` would both be uploaded as `{dest}`",
+                other.file.display(),
+                s.file.display()
+            )));
+        }
+    }
+    Ok(by_dest)
 }
 
 /// The note for a destination that is there already.
