@@ -37,7 +37,7 @@ impl Project {
     fn azure(url: &str, container: &str, field: &str, credential: &str) -> Project {
         let dir = tempfile::tempdir().unwrap();
         let ws = format!(
-            "datastores:\n  lake:\n    type: azure_blob\n    account_name: {ACCOUNT}\n    container_name: {container}\n    account_url: {url}\n    {field}: ${{env:{CRED_VAR}}}\n  scratch:\n    type: local\n    path: ./scratch\n"
+            "datastores:\n  lake:\n    type: azure_blob\n    account_name: {ACCOUNT}\n    container_name: {container}\n    account_url: {url}\n    {field}: ${{env:{CRED_VAR}}}\n  scratch:\n    type: local\n    path: ./scratch\ncomputes:\n  local: {{type: local}}\n"
         );
         std::fs::write(dir.path().join("workspace.yaml"), ws).unwrap();
         Project { dir, credential: credential.to_string() }
@@ -614,6 +614,32 @@ fn a_wrong_credential_is_a_clear_403_that_never_shows_it() {
         }
     }
     assert_eq!(good.listed(&[]).len(), 1, "a.csv is still there");
+
+    // Plans and runs of a pipeline reading the datastore neither print the key nor store it.
+    std::fs::write(
+        good.path("pipeline.yml"),
+        "pipeline:\n  name: reads-lake\n  default_compute: local\n  data_references:\n    raw: {datastore: lake, path_on_datastore: a.csv}\n  steps:\n    show:\n      type: PythonScriptStep\n      script_name: show.py\n      source_directory: .\n      arguments: [--raw, input:raw]\n      inputs: {raw: {source: raw}}\n",
+    )
+    .unwrap();
+    std::fs::write(good.path("show.py"), "print('hi')\n").unwrap();
+    for args in [
+        &["plan", "pipeline.yml"][..],
+        &["plan", "pipeline.yml", "--json", "--explain"],
+        &["run", "pipeline.yml"],
+    ] {
+        let r = good.sluice(args);
+        assert_eq!(r.code, Some(1), "{args:?}\n{}", r.all_output());
+        assert!(
+            r.all_output().contains("datastore `lake` is of type azure_blob"),
+            "{args:?}\n{}",
+            r.all_output()
+        );
+        assert_hidden(&r, KEY, &format!("{args:?}"));
+    }
+    for f in support::walk(good.dir.path()) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains(KEY), "{} holds the key", f.display());
+    }
 
     // A credential that is not set or not base64 is a usage error naming the variable only.
     let mut unset = good.command(&["datastore", "list", "--datastore", "lake"]);

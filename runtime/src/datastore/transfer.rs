@@ -203,7 +203,7 @@ fn destinations<'a>(
         paths::clean(&dest, "a destination")?;
         if let Some(other) = by_dest.insert(dest.clone(), s) {
             return Err(DatastoreError::Usage(format!(
-                "`{}` and `{}` would both be uploaded as `{dest}`",
+                "`{}` and `{}` would both be uploaded as `{dest}` (a file goes under its own name; to keep the folders between, give their parent folder or a quoted pattern such as 'data/**/*.csv')",
                 other.file.display(),
                 s.file.display()
             )));
