@@ -500,19 +500,18 @@ pub async fn remove(
     let files: Vec<String> =
         resolve(store, &req.paths, folders).await?.into_iter().map(|(e, _)| e.path).collect();
     let mut summary = Summary::default();
+    // Deleting shows no bar: one line per file, in both displays.
     if req.dry_run {
         for f in &files {
-            reporter.done(&format!("would delete {f}"));
+            reporter.note(&format!("would delete {f}"));
         }
         summary.files = files;
         summary.elapsed = start.elapsed();
         return Ok(summary);
     }
-    reporter.start("deleting", files.len(), 0);
     let gone = store.delete(&files).await;
-    reporter.finish();
     for f in gone.as_deref().unwrap_or_default() {
-        reporter.done(&format!("deleted {f}"));
+        reporter.note(&format!("deleted {f}"));
     }
     summary.files = gone?;
     summary.elapsed = start.elapsed();
