@@ -84,7 +84,12 @@ impl BarReporter {
 
 impl TransferReporter for BarReporter {
     fn start(&self, verb: &str, files: usize, bytes: u64) {
-        let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr());
+        if files == 0 {
+            return;
+        }
+        // Set up hidden, so the first frame already shows everything.
+        let bar = ProgressBar::hidden();
+        bar.set_length(bytes);
         let style = ProgressStyle::with_template(
             "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
         )
@@ -93,6 +98,7 @@ impl TransferReporter for BarReporter {
         bar.set_style(style);
         bar.set_prefix(verb.to_string());
         bar.set_message(format!("0/{files} files"));
+        bar.set_draw_target(ProgressDrawTarget::stderr());
         bar.enable_steady_tick(Duration::from_millis(200));
         self.files.store(files, Ordering::Relaxed);
         if let Ok(mut guard) = self.bar.lock() {
