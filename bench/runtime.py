@@ -6,7 +6,8 @@
 Measures:
   1. cold hashing of a 1 GiB source tree (no hash cache; files in the page cache), against the
      machine's SHA-256 limit from `openssl speed -evp sha256` (one core and all cores);
-  2. a warm `sluice plan` of an unchanged 100,000-file tree;
+  2. a warm `sluice plan` of an unchanged 100,000-file tree, and of a step whose cached output
+     holds 100,000 files (checked against their content hashes before reuse);
   3. `sluice run` of 1,000 no-op steps (orchestration overhead per step) and of the same 1,000
      steps when every one is reused;
   4. `sluice plan` of examples/compare-models.
@@ -142,6 +143,34 @@ def bench_warm_plan(sluice, base, n_files=100_000):
     return n_files, cold, med, best, CPU[0]
 
 
+def bench_warm_plan_outputs(sluice, base, n_files=100_000):
+    """A step whose output holds n_files files, run once; then warm plans, each of which checks
+    the cached output against the content hashes its marker records before reusing it."""
+    proj = os.path.join(base, "outputs100k")
+    os.makedirs(os.path.join(proj, "src"), exist_ok=True)
+    with open(os.path.join(proj, "src", "many.py"), "w") as f:
+        f.write(
+            "import os, sys\n"
+            "out = sys.argv[2]\n"
+            f"for i in range({n_files}):\n"
+            "    d = os.path.join(out, f'd{i // 100:04d}')\n"
+            "    if i % 100 == 0:\n"
+            "        os.makedirs(d)\n"
+            "    with open(os.path.join(d, f'f{i:06d}.txt'), 'w') as fh:\n"
+            "        fh.write(f'row {i}\\n')\n"
+        )
+    write_pipeline(
+        os.path.join(proj, "pipeline.yml"),
+        "    s:\n      type: PythonScriptStep\n      script_name: many.py\n      source_directory: src\n"
+        "      arguments: [--out, output:o]\n      outputs: {o: {destination: o}}\n",
+    )
+    sh([sluice, "run", "pipeline.yml"], cwd=proj)
+    _, p = sh([sluice, "plan", "pipeline.yml", "--json"], cwd=proj)
+    assert '"reuse": "hit"' in p.stdout, p.stdout
+    med, best = median_time([sluice, "plan", "pipeline.yml"], 7, cwd=proj)
+    return n_files, med, best, CPU[0]
+
+
 def bench_steps(sluice, base, n=1000, width=100, real_python=False):
     """n no-op steps in n/width levels of `width`; each reads one output of the level before."""
     proj = os.path.join(base, f"steps{n}{'py' if real_python else ''}")
@@ -190,7 +219,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sluice", default=os.path.join(ROOT, "target", "release", "sluice"))
     ap.add_argument("--dir", default=None)
-    ap.add_argument("--only", choices=["hash", "tree", "steps", "dvc", "example"], action="append",
+    ap.add_argument("--only", choices=["hash", "tree", "outputs", "steps", "dvc", "example"], action="append",
                     help="run only these benchmarks (repeatable)")
     args = ap.parse_args()
     sluice = os.path.abspath(args.sluice)
@@ -215,6 +244,11 @@ def main():
             print(f"plan of a {n:,}-file tree: cold {cold * 1000:.0f} ms, warm median {med * 1000:.0f} ms, "
                   f"best {best * 1000:.0f} ms, CPU {cpu * 1000:.0f} ms (user + system, all threads)")
             shutil.rmtree(os.path.join(base, "tree100k"), ignore_errors=True)
+        if want("outputs"):
+            n, med, best, cpu = bench_warm_plan_outputs(sluice, base)
+            print(f"plan reusing a cached output of {n:,} files (each checked against its content hash): "
+                  f"warm median {med * 1000:.0f} ms, best {best * 1000:.0f} ms, CPU {cpu * 1000:.0f} ms")
+            shutil.rmtree(os.path.join(base, "outputs100k"), ignore_errors=True)
         if want("steps"):
             n, first, first_cpu, seq, bare, reused_med, reused_best = bench_steps(sluice, base)
             print(f"{n:,} no-op steps: run {first:.2f} s ({first / n * 1000:.1f} ms/step, default jobs; "

@@ -26,7 +26,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Run a pipeline on this machine, reusing the steps that did not change.
     Run(RunArgs),
-    /// Look at past runs: list, show, logs, metrics.
+    /// Look at past runs: list, show, logs, metrics (a service's runs with --server).
     #[command(subcommand)]
     Runs(RunsCommand),
     /// Move data to and from datastores: upload, download, list, rm.
@@ -36,6 +36,21 @@ pub enum Command {
     Compile(CompileArgs),
     /// List every diagnostic code: its default severity and what it finds.
     Rules(RulesArgs),
+    /// Run the workspace service: REST API, run queue, studio pages.
+    Serve(crate::service_cli::ServeArgs),
+    /// Publish a pipeline (or what a finished run ran) to the workspace service.
+    Publish(crate::service_cli::PublishArgs),
+    /// Published pipelines of the service: list, show, disable, enable.
+    #[command(subcommand)]
+    Pipeline(crate::service_cli::PipelineCommand),
+    /// Pipeline endpoints of the service: create, add, set-default, list, show, disable, enable.
+    #[command(subcommand)]
+    Endpoint(crate::service_cli::EndpointCommand),
+    /// Submit a run to a pipeline endpoint or a published pipeline of the service.
+    Submit(crate::service_cli::SubmitArgs),
+    /// Tokens of the service (on its state folder): create, list, revoke.
+    #[command(subcommand)]
+    Token(crate::service_cli::TokenCommand),
 }
 
 /// `sluice rules`.
@@ -135,6 +150,10 @@ pub struct PlanSettings {
     /// Set a pipeline parameter for this run (repeatable).
     #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
     pub parameters: Vec<String>,
+    /// Set a pipeline parameter to the content of a file, byte for byte (UTF-8 text, up to
+    /// 1 MiB; repeatable).
+    #[arg(long = "parameter-file", value_name = "NAME=FILE")]
+    pub parameter_files: Vec<String>,
     /// Run every step, reusing no earlier output.
     #[arg(long)]
     pub regenerate_outputs: bool,
@@ -177,9 +196,26 @@ pub struct RunArgs {
     /// After a step fails, go on with the steps that do not depend on it.
     #[arg(long)]
     pub continue_on_step_failure: bool,
+    /// When another sluice holds the state folder, fail at once (exit 2) instead of waiting.
+    #[arg(long, conflicts_with = "wait_timeout")]
+    pub no_wait: bool,
+    /// When another sluice holds the state folder, wait at most this many seconds (then exit 2).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub wait_timeout: Option<std::time::Duration>,
+    /// The most a step's log keeps of each of stdout and stderr: the first and the last half,
+    /// with a line saying how much was dropped (`64MiB`, `500k`, `1G`, `unlimited`).
+    #[arg(long, value_name = "SIZE", env = "SLUICE_MAX_LOG_SIZE", default_value = "64MiB")]
+    pub max_log_size: sluice_runtime::logs::LogLimit,
     /// Workspace.
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
+}
+
+/// A number of seconds (`30`, `0.5`), not negative.
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    std::time::Duration::try_from_secs_f64(secs)
+        .map_err(|_| format!("`{text}` is not a number of seconds from 0 up"))
 }
 
 /// Which state folder to read.
@@ -192,6 +228,9 @@ pub struct StateArgs {
     /// The `.sluice` folder to read.
     #[arg(long, value_name = "DIR", global = true, conflicts_with = "pipeline")]
     pub state: Option<PathBuf>,
+    /// The runs of a workspace service at this URL instead (token in `SLUICE_TOKEN`).
+    #[arg(long, value_name = "URL", global = true, conflicts_with_all = ["pipeline", "state"])]
+    pub server: Option<String>,
 }
 
 /// `sluice runs ...`.
@@ -205,6 +244,10 @@ pub enum RunsCommand {
     Logs(RunsLogsArgs),
     /// Print the metrics a run's steps wrote.
     Metrics(RunsShowArgs),
+    /// List a service run's outputs and their files (`--server`).
+    Outputs(RunsShowArgs),
+    /// Cancel a service run (`--server`).
+    Cancel(RunsShowArgs),
 }
 
 /// `sluice runs list`.

@@ -166,7 +166,9 @@ impl Project {
             .env_remove("SLUICE_WORKSPACE")
             .env_remove("SLUICE_PYTHON")
             .env_remove("TEST_FAIL_LR")
-            .env_remove("TEST_HOLD");
+            .env_remove("TEST_HOLD")
+            // Steps see only the variables they are given; these tests steer them with TEST_*.
+            .env("SLUICE_PASS_ENV", "TEST_*");
         c
     }
 
@@ -479,7 +481,7 @@ fn kill_9_during_a_step_then_a_new_run_reuses_what_completed_and_nothing_partial
     // train_b has written half its output; kill sluice without warning. Its step process
     // names the project's folder in its arguments (the paths of its input and output).
     let project = p.dir.path().to_string_lossy().into_owned();
-    assert!(!processes_mentioning(&project).is_empty(), "the held step is not seen running");
+    assert!(!support::processes_mentioning(&project).is_empty(), "the held step is not seen running");
     child.kill().unwrap();
     child.wait().unwrap();
     std::fs::remove_file(p.path("hold-0.5")).unwrap();
@@ -505,28 +507,13 @@ fn kill_9_during_a_step_then_a_new_run_reuses_what_completed_and_nothing_partial
             .unwrap();
     assert_eq!(model["lr"], 0.5);
     // The killed run's step process was ended before the new run started.
-    let leftover = processes_mentioning(&project);
+    let leftover = support::processes_mentioning(&project);
     assert!(leftover.is_empty(), "a step of the killed run still runs: {leftover:?}");
 }
 
 /// Sends `sig` to process `pid` (no `kill` program needed).
 fn signal(pid: u32, sig: Signal) -> nix::Result<()> {
     nix::sys::signal::kill(Pid::from_raw(i32::try_from(pid).unwrap()), sig)
-}
-
-/// The command lines of the processes whose command line contains `needle`: from `/proc`, else
-/// from `pgrep -fl` (macOS and the BSDs have no `/proc` but always have `pgrep`).
-fn processes_mentioning(needle: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        let out =
-            Command::new("pgrep").args(["-fl", needle]).output().expect("pgrep runs where /proc is absent");
-        return String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
-    };
-    entries
-        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.contains(needle))
-        .collect()
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! warnings; the column may be left out), exit 1 when one of them is an error, and render for
 //! people as its insta snapshot says. Every pipeline and component under
 //! `tests/fixtures/valid/v2/` must check with no errors (and only the warnings its `# expect:`
-//! line names). The real pipelines of `../shared/corpus/azureml-v2` must check with no errors
+//! line names). The real pipelines of `../shared/corpus/azureml-v2` must check with no errors but
+//! the one mistake they hold (a misspelt setting)
 //! (skipped with a `skipped:` line when `../shared` is absent, a failure under `SLUICE_CI=1`).
 
 mod support;
@@ -204,10 +205,19 @@ fn corpus_pipelines_check_without_errors() {
         .into_iter()
         .flatten()
         .filter(|d| d["severity"] == "error")
-        .map(|d| format!("{}:{}: {} [{}]", d["file"], d["line"], d["message"], d["code"]))
+        .map(|d| {
+            format!(
+                "{}:{} [{}]",
+                d["file"].as_str().unwrap_or(""),
+                d["line"],
+                d["code"].as_str().unwrap_or("")
+            )
+        })
         .collect();
-    assert!(errors.is_empty(), "{}", errors.join("\n"));
-    assert_eq!(code, 0);
+    // The one mistake in the corpus's own files: a misspelt setting the service ignores.
+    let known = ["cli/jobs/pipelines-with-components/basics/3a_basic_pipeline/pipeline.yml:8 [unknown-key]"];
+    assert_eq!(errors, known, "{json}");
+    assert_eq!(code, 1);
 }
 
 /// The corpus test, run again by itself with `../shared` replaced by an empty folder: under

@@ -1,6 +1,7 @@
 //! sluice's compiler: pipeline files -> syntax -> IR (a typed DAG) -> checks -> fingerprints ->
 //! emitters.
 
+pub mod casing;
 pub mod check;
 pub mod diagnostic;
 pub mod emit;

@@ -296,7 +296,7 @@ impl Session {
         let path = self.sources.get(file).path.clone();
         match detect_format(&path, &node) {
             Format::V1Pipeline | Format::V2Pipeline => {
-                dispose(self.compile_node(file, node));
+                dispose(self.compile_node(file, node, false));
             }
             Format::Workspace => {
                 self.workspace_from(file, &node);
@@ -321,12 +321,23 @@ impl Session {
 
     /// Loads, reads, lowers and checks a pipeline file. `None` when it has errors.
     pub fn compile(&mut self, path: &Path) -> Result<Option<Compiled>, LoadError> {
+        self.compile_with(path, false)
+    }
+
+    /// Like [`Session::compile`], but the pipeline is returned whenever it could be lowered,
+    /// whatever the checks found (they are in `diagnostics`): for comparing with the Azure ML
+    /// SDK, which accepts some mistakes sluice reports as errors (a misspelt setting).
+    pub fn compile_despite_errors(&mut self, path: &Path) -> Result<Option<Compiled>, LoadError> {
+        self.compile_with(path, true)
+    }
+
+    fn compile_with(&mut self, path: &Path, despite_errors: bool) -> Result<Option<Compiled>, LoadError> {
         let file = self.load(path)?;
         let Some(node) = self.parse(file) else {
             return Ok(None);
         };
         match detect_format(path, &node) {
-            Format::V1Pipeline | Format::V2Pipeline => Ok(self.compile_node(file, node)),
+            Format::V1Pipeline | Format::V2Pipeline => Ok(self.compile_node(file, node, despite_errors)),
             _ => {
                 self.diagnostics.push(unknown_format(file, &node, "pipeline file"));
                 Ok(None)
@@ -334,7 +345,7 @@ impl Session {
         }
     }
 
-    fn compile_node(&mut self, file: FileId, node: Node) -> Option<Compiled> {
+    fn compile_node(&mut self, file: FileId, node: Node, despite_errors: bool) -> Option<Compiled> {
         let path = self.sources.get(file).path.clone();
         let errors_before = self.diagnostics.error_count();
         let workspace = self.workspace_for(&path);
@@ -359,7 +370,8 @@ impl Session {
         let mut out = Diagnostics::new();
         check::check_pipeline(&pipeline, &workspace, &self.sources, &mut out);
         self.diagnostics.extend(out.into_vec());
-        (self.diagnostics.error_count() == errors_before).then_some(Compiled { pipeline, workspace })
+        (despite_errors || self.diagnostics.error_count() == errors_before)
+            .then_some(Compiled { pipeline, workspace })
     }
 
     /// What lowering a file needs: its folder and the project root.

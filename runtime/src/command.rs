@@ -1,8 +1,9 @@
 //! A step's command line. A v1 script step runs `python3 <script> <arguments>` (the interpreter
-//! is `SLUICE_PYTHON` when set); a step with a command template (v2) runs it with `bash -c`
-//! (`sh -c` where bash is missing), each `${{inputs.x}}`/`${{outputs.y}}` replaced by its path or
-//! value as text, as Azure ML does, and each `$[[ ... ]]` kept only when every placeholder in it
-//! has a value.
+//! is `SLUICE_PYTHON` when set), each `input:x`/`output:x`/`parameter:x` one argument of its
+//! own; a step with a command template (v2) runs it with `bash -c` (`sh -c` where bash is
+//! missing), each `${{inputs.x}}`/`${{outputs.y}}` replaced by its path or value quoted so that
+//! the shell reads it as literal text in one word (see [`crate::shell`]; Azure ML pastes it
+//! as it is), and each `$[[ ... ]]` kept only when every placeholder in it has a value.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use sluice_compiler::ir::{Arg, CommandPart, ComponentOrigin, Step, StepKind};
 
 use crate::plan::InputValue;
+use crate::shell::{CommandText, Dialect};
 
 /// The Python interpreter for script steps: `SLUICE_PYTHON`, else `python3`.
 pub fn python() -> String {
@@ -53,11 +55,32 @@ pub fn command_line(
     outputs: &BTreeMap<String, PathBuf>,
     state_dir: &Path,
 ) -> Result<Option<Vec<String>>, String> {
+    let argv = build(step, inputs, outputs, state_dir)?;
+    // Text written in the pipeline file (a YAML "\0") cannot be an argument either.
+    if let Some(a) = argv.iter().flatten().find(|a| a.contains('\0')) {
+        let shown: String = a.chars().take(80).collect();
+        return Err(format!(
+            "argument `{}` holds a NUL byte, which no program argument can carry",
+            shown.escape_default()
+        ));
+    }
+    Ok(argv)
+}
+
+fn build(
+    step: &Step,
+    inputs: &BTreeMap<String, InputValue>,
+    outputs: &BTreeMap<String, PathBuf>,
+    state_dir: &Path,
+) -> Result<Option<Vec<String>>, String> {
     let parallel = match &step.kind {
         StepKind::Command => None,
         StepKind::Parallel(spec) => Some(spec),
         _ => return Ok(None),
     };
+    if let Some(problem) = nul_problem(inputs) {
+        return Err(problem);
+    }
     let input = |name: &str| -> Result<String, String> {
         match inputs.get(name).and_then(InputValue::text) {
             Some(t) => Ok(t),
@@ -70,6 +93,7 @@ pub fn command_line(
             .map(|p| p.to_string_lossy().into_owned())
             .ok_or_else(|| format!("no output `{name}`"))
     };
+    let values = Values { input: &input, output: &output };
     if let Some(spec) = parallel {
         // python3 <driver> <entry script> <arguments>: the driver calls the script's functions.
         let entry = spec
@@ -80,13 +104,13 @@ pub fn command_line(
         let driver = crate::parallel::driver_path(state_dir).to_string_lossy().into_owned();
         let mut argv = vec![python(), driver, entry.raw.value.clone()];
         if let Some(cmd) = &step.command {
-            argv.extend(crate::parallel::split_words(&render(&cmd.parts, &input, &output)?));
+            argv.extend(crate::parallel::split_words(&values.render(&cmd.parts, Dialect::Words)?));
         }
         argv.extend(arguments(step, &input, &output)?);
         return Ok(Some(argv));
     }
     if let Some(cmd) = &step.command {
-        let text = render(&cmd.parts, &input, &output)?;
+        let text = values.render(&cmd.parts, Dialect::Sh)?;
         return Ok(Some(vec![shell().to_string(), "-c".to_string(), text]));
     }
     let Some(script) = &step.script else {
@@ -122,26 +146,68 @@ fn arguments(
     Ok(argv)
 }
 
-fn render(
-    parts: &[CommandPart],
-    input: &dyn Fn(&str) -> Result<String, String>,
-    output: &dyn Fn(&str) -> Result<String, String>,
-) -> Result<String, String> {
-    let mut s = String::new();
-    for p in parts {
-        match p {
-            CommandPart::Text(t) => s.push_str(t),
-            CommandPart::Input(n) => s.push_str(&input(&n.value)?),
-            CommandPart::Output(n) => s.push_str(&output(&n.value)?),
-            // Kept whole when every placeholder inside has a value, else dropped.
-            CommandPart::Optional(inner) => {
-                if let Ok(t) = render(inner, input, output) {
-                    s.push_str(&t);
+/// Why a template could not be filled.
+enum Unfilled {
+    /// A placeholder has no value (an optional fragment holding it is dropped).
+    Missing(String),
+    /// A value cannot be put where it stands.
+    Refused(String),
+}
+
+/// Where a template's placeholders find their values.
+struct Values<'a> {
+    input: &'a dyn Fn(&str) -> Result<String, String>,
+    output: &'a dyn Fn(&str) -> Result<String, String>,
+}
+
+impl Values<'_> {
+    /// The template with each value quoted for `dialect`.
+    fn render(&self, parts: &[CommandPart], dialect: Dialect) -> Result<String, String> {
+        let mut text = CommandText::new(dialect);
+        match self.fill(parts, &mut text) {
+            Ok(()) => text.finish().map_err(|e| e.to_string()),
+            Err(Unfilled::Missing(e) | Unfilled::Refused(e)) => Err(e),
+        }
+    }
+
+    fn fill(&self, parts: &[CommandPart], text: &mut CommandText) -> Result<(), Unfilled> {
+        let refused = |e: crate::shell::ShellError| Unfilled::Refused(e.to_string());
+        for p in parts {
+            match p {
+                CommandPart::Text(t) => text.push_text(t).map_err(refused)?,
+                CommandPart::Input(n) => {
+                    let v = (self.input)(&n.value).map_err(Unfilled::Missing)?;
+                    text.push_value(&format!("input `{}`", n.value), &v).map_err(refused)?;
+                }
+                CommandPart::Output(n) => {
+                    let v = (self.output)(&n.value).map_err(Unfilled::Missing)?;
+                    text.push_value(&format!("output `{}`", n.value), &v).map_err(refused)?;
+                }
+                // Kept whole when every placeholder inside has a value, else dropped; a value
+                // that cannot be quoted is an error either way.
+                CommandPart::Optional(inner) => {
+                    let mut trial = text.clone();
+                    match self.fill(inner, &mut trial) {
+                        Ok(()) => *text = trial,
+                        Err(Unfilled::Missing(_)) => {}
+                        Err(e) => return Err(e),
+                    }
                 }
             }
         }
+        Ok(())
     }
-    Ok(s)
+}
+
+/// The first input whose value holds a NUL byte, which no argument or environment variable can
+/// carry, in words.
+pub fn nul_problem(inputs: &BTreeMap<String, InputValue>) -> Option<String> {
+    inputs.iter().find_map(|(name, v)| {
+        let at = v.text()?.find('\0')?;
+        Some(format!(
+            "the value of input `{name}` holds a NUL byte (at byte {at}), which no program argument or environment variable can carry"
+        ))
+    })
 }
 
 /// A step's own environment variables (v2 `environment_variables`), with `${{inputs.x}}` and

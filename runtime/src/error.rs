@@ -17,7 +17,7 @@ pub enum RuntimeError {
         source: std::io::Error,
     },
     /// The run store failed.
-    #[error("run store `{}`: {source}", path.display())]
+    #[error("run store `{}`: {source}{}", path.display(), full_disk(path, source))]
     Store {
         /// The database file.
         path: PathBuf,
@@ -63,6 +63,23 @@ pub enum RuntimeError {
     /// A datastore operation failed (it names the datastore and path, never a credential).
     #[error(transparent)]
     Datastore(#[from] crate::datastore::DatastoreError),
+    /// Another process holds the state folder's lock and the run was told not to wait for it
+    /// (`--no-wait`), or not longer than it did (`--wait-timeout`).
+    #[error("the state folder `{}` is in use by {holder}; {}", state.display(), match waited_ms {
+        None => "not waiting for it (--no-wait)".to_string(),
+        Some(ms) => format!("gave up after waiting {} (--wait-timeout)", crate::time::format_duration(*ms)),
+    })]
+    Busy {
+        /// The state folder.
+        state: PathBuf,
+        /// Who holds it, in words.
+        holder: String,
+        /// How long the run waited (`None`: it did not).
+        waited_ms: Option<i64>,
+    },
+    /// Ctrl-C or SIGTERM stopped sluice before a run started (the words say when).
+    #[error("canceled {0}")]
+    Canceled(String),
     /// Anything else that stops the runtime, in words.
     #[error("{0}")]
     Other(String),
@@ -72,5 +89,39 @@ impl RuntimeError {
     /// An I/O error about `path`.
     pub fn io(path: &Path, source: std::io::Error) -> RuntimeError {
         RuntimeError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+/// For a run store that cannot grow because its disk is full: why, and what to do.
+fn full_disk(path: &Path, e: &rusqlite::Error) -> String {
+    if e.sqlite_error_code() != Some(rusqlite::ErrorCode::DiskFull) {
+        return String::new();
+    }
+    let dir = path.parent().unwrap_or(path);
+    format!(
+        ": {}",
+        crate::disk::explain_full(
+            dir,
+            "the run store cannot grow (`.sluice/cache` may go: its steps then run again)"
+        )
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_under_the_run_store_is_named() {
+        let full =
+            rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
+        let e = RuntimeError::Store { path: PathBuf::from("/p/.sluice/runs.db"), source: full };
+        let text = e.to_string();
+        assert!(text.starts_with("run store `/p/.sluice/runs.db`: "), "{text}");
+        assert!(text.contains("the disk holding `/p/.sluice` filled up"), "{text}");
+        let busy =
+            rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY), None);
+        let e = RuntimeError::Store { path: PathBuf::from("/p/.sluice/runs.db"), source: busy };
+        assert!(!e.to_string().contains("filled up"));
     }
 }

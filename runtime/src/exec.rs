@@ -1,20 +1,23 @@
 //! Running one step: a snapshot of its source folder (the files its fingerprint saw), its own
-//! process group, its context in `SLUICE_*` variables and `context.json`, stdout and stderr
-//! captured to files, outputs written to a temporary folder and moved into the cache only when
-//! the process succeeds.
+//! process group (ended with the step, so nothing it started in the background outlives it),
+//! its context in `SLUICE_*` variables and `context.json`, stdout and stderr read through pipes
+//! into size-limited log files, outputs written to a temporary folder and moved into the cache
+//! only when the process succeeds.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::json;
-use sluice_compiler::fingerprint::{FileKey, PathHash};
+use sluice_compiler::fingerprint::{FileKey, HashCache, PathHash};
 use sluice_compiler::ir::DataType;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::cache::{Marker, OutputCache, remove_tree};
+use crate::cache::{EntryState, Marker, OutputCache, remove_tree};
+use crate::logs::{self, CappedLog, LogLimit};
 use crate::plan::InputValue;
 
 /// Everything a step's process needs, owned so it can move to a task.
@@ -46,6 +49,27 @@ pub struct StepJob {
     pub extra_env: Vec<(String, String)>,
     /// The cache the outputs go to.
     pub cache: OutputCache,
+    /// The variables of sluice's environment the step gets (the allow-list, no secrets).
+    pub base_env: Arc<Vec<(OsString, OsString)>>,
+    /// File hashes by (path, size, mtime, inode): the outputs' hashes are kept here when they
+    /// are stored, and checking a cached input looks here first.
+    pub hashes: Arc<HashCache>,
+    /// The inputs it reads from the cache (outputs of other steps), checked before it starts
+    /// and after it ends.
+    pub cached_inputs: Arc<Vec<CachedInput>>,
+    /// The most each of stdout and stderr keeps.
+    pub log_limit: LogLimit,
+}
+
+/// An input of a step that is the cached outputs of another step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedInput {
+    /// The input's name.
+    pub input: String,
+    /// The step whose outputs it is.
+    pub step: String,
+    /// That step's fingerprint (its cache entry).
+    pub fingerprint: String,
 }
 
 impl StepJob {
@@ -57,6 +81,11 @@ impl StepJob {
     /// The snapshot folder the process runs in.
     pub fn code_dir(&self) -> PathBuf {
         self.step_dir.join("code")
+    }
+
+    /// The state folder (`.sluice`) the step's temporary outputs are in (`.sluice/tmp/<x>`).
+    pub fn state_dir(&self) -> PathBuf {
+        self.staged.parent().and_then(Path::parent).map_or_else(|| self.staged.clone(), Path::to_path_buf)
     }
 
     /// The metrics file the step appends to.
@@ -128,6 +157,12 @@ pub async fn run_step(job: StepJob, events: UnboundedSender<Event>) -> (usize, O
         Ok(o) => o,
         Err(why) => Outcome::Failed { code: None, why },
     };
+    if matches!(outcome, Outcome::Failed { .. }) {
+        // What a failed step wrote never reaches the cache; its room is given back at once (it
+        // may be what filled the disk, and the failure still has to be recorded).
+        let staged = job.staged.clone();
+        let _ = blocking(outputs_are_small(&staged), move || remove_tree(&staged)).await;
+    }
     // The snapshot is only needed while the process runs.
     let code = job.code_dir();
     let _ = blocking(job.snapshot_is_small(), move || remove_tree(&code)).await;
@@ -154,29 +189,248 @@ async fn run_inner(job: &StepJob, events: &UnboundedSender<Event>) -> Result<Out
         blocking(job.snapshot_is_small(), move || prepare(&job)).await?
     };
     let (stdout, stderr) = prepared?;
-    let (program, args) = job.argv.split_first().ok_or("the step has no command")?;
+    if let Err(why) = check_cached_inputs(job, false).await? {
+        return Ok(Outcome::Failed { code: None, why });
+    }
+    let argv = shell_script_when_long(job)?;
+    let (program, args) = argv.split_first().ok_or("the step has no command")?;
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
         .current_dir(job.code_dir())
         .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_clear()
+        .envs(job.base_env.iter().map(|(k, v)| (k, v)))
         .envs(environment(job))
         .kill_on_drop(false);
     #[cfg(unix)]
     cmd.process_group(0);
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start `{program}`: {e}"))?;
-    if let Some(pid) = child.id() {
+    let mut child = cmd.spawn().map_err(|e| spawn_error(program, &job.argv, e))?;
+    let pid = child.id();
+    if let Some(pid) = pid {
         let _ = events.send(Event::Started { index: job.index, pid, at_ms: crate::time::now_ms() });
     }
+    let logs = [
+        child.stdout.take().map(|p| Capture::start(p, CappedLog::new(stdout, job.log_limit.0))),
+        child.stderr.take().map(|p| Capture::start(p, CappedLog::new(stderr, job.log_limit.0))),
+    ];
     let status = child.wait().await.map_err(|e| format!("cannot wait for the process: {e}"))?;
+    // What the step started in the background ends with it (and lets go of its logs).
+    let left = match pid {
+        Some(pid) => end_group(pid).await,
+        None => 0,
+    };
+    let mut log_error = None;
+    for (name, capture) in ["stdout", "stderr"].into_iter().zip(logs) {
+        if let Some(c) = capture
+            && let Err(e) = c.finish().await
+        {
+            log_error.get_or_insert(format!("cannot write the step's {name}: {e}"));
+        }
+    }
+    if left > 0 {
+        let note = format!(
+            "[sluice: ended {left} process{} the step left running in the background]\n",
+            if left == 1 { "" } else { "es" }
+        );
+        let path = job.step_dir.join("stderr");
+        let _ = std::fs::OpenOptions::new().append(true).open(&path).and_then(|mut f| {
+            use std::io::Write;
+            f.write_all(note.as_bytes())
+        });
+    }
+    // A step that wrote into another step's cached outputs fails, whatever its exit: what it
+    // made may come from what it changed, and the changed entry re-runs on the next plan.
+    if let Err(why) = check_cached_inputs(job, true).await? {
+        return Ok(Outcome::Failed { code: exit_code(&status), why });
+    }
+    if let Some(mut why) = log_error {
+        // A log that could not be written: a full disk, most often.
+        if let Some(note) = full_disk_note(job) {
+            why = format!("{why}: {note}");
+        }
+        return Ok(Outcome::Failed { code: exit_code(&status), why });
+    }
     if !status.success() {
-        return Ok(Outcome::Failed { code: exit_code(&status), why: describe_status(&status) });
+        let mut why = describe_status(&status);
+        if let Some(note) = full_disk_note(job) {
+            why = format!("{why}: {note}");
+        }
+        return Ok(Outcome::Failed { code: exit_code(&status), why });
     }
     let small = outputs_are_small(&job.staged);
     let job = job.clone();
     blocking(small, move || store(&job)).await??;
     Ok(Outcome::Completed)
+}
+
+/// When a step failed on a full disk (the disk holding the state folder is full, or its log
+/// says so), why, and how much room it needs: more than it had written when it stopped. Its
+/// own message may be lost, as its logs are on that disk too.
+fn full_disk_note(job: &StepJob) -> Option<String> {
+    let state = job.state_dir();
+    let log_says =
+        ["stderr", "stdout"].iter().any(|n| crate::disk::log_says_no_space(&log_tail(&job.step_dir.join(n))));
+    if !log_says && !crate::disk::is_full(&state) {
+        return None;
+    }
+    let written = crate::disk::tree_bytes(&job.staged.join("outputs"));
+    Some(crate::disk::explain_full(
+        &state,
+        &format!(
+            "the step had written {} of outputs when it stopped, so it needs more room than that",
+            crate::disk::format_bytes(written)
+        ),
+    ))
+}
+
+/// The last 64 KiB of a log file, as text.
+fn log_tail(path: &Path) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    const TAIL: u64 = 64 * 1024;
+    let Ok(mut f) = std::fs::File::open(path) else { return String::new() };
+    let len = f.metadata().map_or(0, |m| m.len());
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(TAIL)));
+    let mut bytes = Vec::new();
+    let _ = f.take(TAIL).read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Checks that the cached outputs a step reads are those their steps stored (`after`: the step
+/// has run). The outer error is an internal one; the inner says what was altered.
+async fn check_cached_inputs(job: &StepJob, after: bool) -> Result<Result<(), String>, String> {
+    if job.cached_inputs.is_empty() {
+        return Ok(Ok(()));
+    }
+    let files: usize =
+        job.cached_inputs.iter().filter_map(|c| job.cache.marker(&c.fingerprint)).map(|m| m.files).sum();
+    let (cache, hashes, inputs) = (job.cache.clone(), job.hashes.clone(), job.cached_inputs.clone());
+    blocking(files <= SMALL_FILES, move || {
+        for c in inputs.iter() {
+            let state = cache.verify(&c.fingerprint, &hashes);
+            if matches!(state, EntryState::Intact(_)) {
+                continue;
+            }
+            let what = state.summary();
+            return Err(if after {
+                format!(
+                    "it wrote into its input `{}` (the cached outputs of step `{}`): {what}; a step must not change its inputs",
+                    c.input, c.step
+                )
+            } else {
+                format!(
+                    "its input `{}` (the cached outputs of step `{}`) was altered before it started: {what}",
+                    c.input, c.step
+                )
+            });
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Reading one of a step's streams into its log.
+struct Capture {
+    task: tokio::task::JoinHandle<std::io::Result<logs::Captured>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Capture {
+    fn start(pipe: impl tokio::io::AsyncRead + Unpin + Send + 'static, log: CappedLog) -> Capture {
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        Capture { task: tokio::spawn(logs::capture(pipe, log, stopped)), stop }
+    }
+
+    /// Waits for the end of the stream: it comes once the step's process group is gone, unless
+    /// a process that left the group holds the stream; reading stops after a grace time then.
+    async fn finish(mut self) -> Result<(), String> {
+        let joined = match tokio::time::timeout(STREAM_GRACE, &mut self.task).await {
+            Ok(r) => r,
+            Err(_) => {
+                let _ = self.stop.send(());
+                self.task.await
+            }
+        };
+        match joined {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// How long a step's streams may stay open after its process group ended.
+const STREAM_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How long processes a step left behind get to exit after SIGTERM, before SIGKILL.
+const TERM_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Ends what is left of a step's process group (its leader has exited): SIGTERM, then SIGKILL
+/// after a grace time. Returns how many live processes were found.
+#[cfg(unix)]
+async fn end_group(pgid: u32) -> usize {
+    use nix::sys::signal::{Signal, killpg};
+    use nix::unistd::Pid;
+    let group = Pid::from_raw(pgid as i32);
+    // Nothing left (the common case): the group is gone and the probe fails.
+    if killpg(group, None).is_err() {
+        return 0;
+    }
+    let found = crate::orphans::live_members(pgid);
+    if found == 0 || killpg(group, Signal::SIGTERM).is_err() {
+        return found;
+    }
+    let deadline = Instant::now() + TERM_GRACE;
+    while crate::orphans::live_members(pgid) > 0 {
+        if Instant::now() >= deadline {
+            let _ = killpg(group, Signal::SIGKILL);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    found
+}
+
+#[cfg(not(unix))]
+async fn end_group(_pgid: u32) -> usize {
+    0
+}
+
+/// The most one argument may hold (Linux's MAX_ARG_STRLEN, with its terminating NUL).
+const ARG_LIMIT: usize = (128 << 10) - 1;
+
+/// The step's argv, except that a shell command text too long for one argument (quoted values
+/// make it longer than Azure ML's paste) is written to `command.sh` in the step's folder and
+/// given to the shell as a script file, which it reads the same way.
+fn shell_script_when_long(job: &StepJob) -> Result<Vec<String>, String> {
+    match job.argv.as_slice() {
+        [shell, c, text] if c == "-c" && text.len() > ARG_LIMIT => {
+            let path = job.step_dir.join("command.sh");
+            std::fs::write(&path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            Ok(vec![shell.clone(), path.to_string_lossy().into_owned()])
+        }
+        _ => Ok(job.argv.clone()),
+    }
+}
+
+/// Words for a program that could not start; the usual surprise is a value too large for one
+/// argument.
+fn spawn_error(program: &str, argv: &[String], e: std::io::Error) -> String {
+    let longest = argv.iter().map(String::len).max().unwrap_or(0);
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(nix::errno::Errno::E2BIG as i32) {
+        let what = if longest > ARG_LIMIT {
+            format!("its longest argument is {}", logs::human_bytes(longest as u64))
+        } else {
+            "with its environment".to_string()
+        };
+        return format!(
+            "cannot start `{program}`: its command line is too long ({what}; the system takes at most \
+             128 KiB per argument or environment variable): pass large values in a file input"
+        );
+    }
+    format!("cannot start `{program}`: {e}")
 }
 
 #[cfg(unix)]
@@ -264,7 +518,14 @@ fn prepare(job: &StepJob) -> Result<(std::fs::File, std::fs::File), String> {
     std::fs::write(&ctx, serde_json::to_vec_pretty(&context).unwrap_or_default()).map_err(|e| io(&ctx, e))?;
     let open = |name: &str| {
         let p = job.step_dir.join(name);
-        std::fs::File::create(&p).map_err(|e| io(&p, e))
+        // Read too: a log over its limit is put in order in place.
+        std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&p)
+            .map_err(|e| io(&p, e))
     };
     Ok((open("stdout")?, open("stderr")?))
 }
@@ -301,14 +562,16 @@ fn store(job: &StepJob) -> Result<(), String> {
         std::fs::copy(&metrics, job.staged.join("metrics.jsonl"))
             .map_err(|e| format!("cannot keep the metrics: {e}"))?;
     }
-    let marker = Marker {
-        version: 1,
-        fingerprint: job.fingerprint.clone(),
-        run: job.run,
-        step: job.key.clone(),
-        created_ms: crate::time::now_ms(),
-        outputs: job.outputs.keys().cloned().collect(),
-        files: Vec::new(),
-    };
-    job.cache.commit(&job.staged, marker).map_err(|e| format!("cannot store the outputs in the cache: {e}"))
+    let marker = Marker::new(&job.fingerprint, job.run, &job.key, job.outputs.keys().cloned().collect());
+    job.cache.commit(&job.staged, marker, &job.hashes).map_err(|e| {
+        let mut why = format!("cannot store the outputs in the cache: {}", e.error);
+        if crate::disk::is_no_space(&e.error) {
+            let need = format!(
+                "storing the outputs needs their {} and a little more (the cache marker, logs, the run store)",
+                crate::disk::format_bytes(e.bytes)
+            );
+            why = format!("{why}: {}", crate::disk::explain_full(&job.state_dir(), &need));
+        }
+        why
+    })
 }

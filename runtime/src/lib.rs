@@ -4,21 +4,28 @@
 //! outputs moved into the cache only on success, everything recorded in an SQLite run store.
 
 pub mod cache;
+pub mod cancel;
 pub mod command;
 pub mod datastore;
+pub mod discover;
+pub mod disk;
 pub mod error;
 pub mod exec;
 pub mod flatten;
 pub mod git;
+pub mod logs;
 pub mod orphans;
 pub mod parallel;
 pub mod plan;
 pub mod progress;
 pub mod run;
+pub mod secrets;
+pub mod shell;
 pub mod state;
 pub mod store;
 pub mod time;
 
+pub use cancel::CancelToken;
 pub use error::RuntimeError;
 pub use plan::{Plan, PlanOptions, PlannedStep, Reuse};
 pub use run::{RunOptions, RunSummary};

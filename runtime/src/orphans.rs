@@ -27,6 +27,19 @@ pub fn end_group_of_run(_pgid: u32, _run: i64) -> bool {
     false
 }
 
+/// How many live (not zombie) processes are in group `pgid`.
+#[cfg(target_os = "linux")]
+pub fn live_members(pgid: u32) -> usize {
+    members(pgid).len()
+}
+
+/// How many live processes are in group `pgid` (1 when any is, where it cannot be counted).
+#[cfg(all(unix, not(target_os = "linux")))]
+pub fn live_members(pgid: u32) -> usize {
+    use nix::unistd::Pid;
+    usize::from(nix::sys::signal::killpg(Pid::from_raw(pgid as i32), None).is_ok())
+}
+
 #[cfg(target_os = "linux")]
 fn members(pgid: u32) -> Vec<u32> {
     let Ok(dir) = std::fs::read_dir("/proc") else {

@@ -19,7 +19,7 @@ use sluice_compiler::ir::{
 use sluice_compiler::session::Compiled;
 
 use crate::RuntimeError;
-use crate::cache::OutputCache;
+use crate::cache::{EntryState, OutputCache};
 use crate::command;
 use crate::state::StateDir;
 use crate::store::{RunStore, status};
@@ -275,22 +275,35 @@ pub fn plan(
                 Reuse::Miss,
                 vec![format!("upstream step `{u}` re-runs and its outputs may differ (its reuse is off)")],
             )
-        } else if let Some(m) = cache.lookup(&fp.fingerprint) {
-            let why = if m.step == step.key.value {
-                format!("unchanged since run {}", m.run)
-            } else {
-                format!("same inputs as step `{}` of run {}", m.step, m.run)
-            };
-            reused_from = Some(ReusedFrom { run: Some(m.run), step: m.step });
-            (Reuse::Hit, vec![why])
-        } else if let Some(&twin) = first_run_of.get(&fp.fingerprint) {
-            let twin_key = pipeline.step(twin).key.value.clone();
-            same_as = Some(twin);
-            reused_from = Some(ReusedFrom { run: None, step: twin_key.clone() });
-            (Reuse::Hit, vec![format!("same inputs as step `{twin_key}`, which runs first in this run")])
         } else {
-            let reruns = |key: &str| steps.iter().any(|s| s.key == key && s.runs());
-            (Reuse::Miss, miss_reasons(store, &store_name, step, &fp, &steps, &reruns)?)
+            // Reused only when the outputs are still those the step stored.
+            match cache.verify(&fp.fingerprint, hash_cache) {
+                EntryState::Intact(m) => {
+                    let why = if m.step == step.key.value {
+                        format!("unchanged since run {}", m.run)
+                    } else {
+                        format!("same inputs as step `{}` of run {}", m.step, m.run)
+                    };
+                    reused_from = Some(ReusedFrom { run: Some(m.run), step: m.step });
+                    (Reuse::Hit, vec![why])
+                }
+                entry => {
+                    if let Some(&twin) = first_run_of.get(&fp.fingerprint) {
+                        let twin_key = pipeline.step(twin).key.value.clone();
+                        same_as = Some(twin);
+                        reused_from = Some(ReusedFrom { run: None, step: twin_key.clone() });
+                        (
+                            Reuse::Hit,
+                            vec![format!("same inputs as step `{twin_key}`, which runs first in this run")],
+                        )
+                    } else if entry != EntryState::Missing {
+                        (Reuse::Miss, entry.reasons())
+                    } else {
+                        let reruns = |key: &str| steps.iter().any(|s| s.key == key && s.runs());
+                        (Reuse::Miss, miss_reasons(store, &store_name, step, &fp, &steps, &reruns)?)
+                    }
+                }
+            }
         };
         if reuse == Reuse::Miss && !volatile {
             first_run_of.entry(fp.fingerprint.clone()).or_insert(id);
@@ -431,7 +444,7 @@ fn miss_reasons(
             .or_else(|| planned.iter().find_map(|s| s.fp.trees.get(hash)).map(|p| Listing::of(p)))
             .or_else(|| store.and_then(|s| s.listing(hash)))
     };
-    let changes = explain::diff(&last.manifest, &fp.manifest, &listing);
+    let changes = explain::diff(&last.manifest, &crate::secrets::mask_manifest(&fp.manifest), &listing);
     if !changes.is_empty() {
         return Ok(changes.iter().map(|c| describe(c, reruns)).collect());
     }
@@ -481,7 +494,13 @@ fn input_values(
                 let input = &pipeline.inputs[*i];
                 match (&input.data, values.get(*i)) {
                     (Some(loc), _) => local(loc),
-                    (None, Some(v)) => literal(v),
+                    (None, Some(v)) => literal(v).and_then(|v| match v.text().and_then(|t| t.find('\0')) {
+                        Some(at) => Err(format!(
+                            "the value of pipeline parameter `{}` holds a NUL byte (at byte {at}), which no program argument or environment variable can carry",
+                            input.name.value
+                        )),
+                        None => Ok(v),
+                    }),
                     (None, None) => Ok(InputValue::Unbound),
                 }
             }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::secrets::mask;
 use crate::time::format_duration;
 
 /// How a finished step ended, for the display.
@@ -47,7 +48,7 @@ pub struct PlainReporter;
 
 impl Reporter for PlainReporter {
     fn waiting(&mut self, holder: &str) {
-        eprintln!("waiting for {holder} to finish with the state folder...");
+        eprintln!("waiting for {holder} to finish with the state folder (Ctrl-C to stop waiting)...");
     }
     fn started(&mut self, run: i64, pipeline: &str, steps: usize, to_run: usize, reused: usize) {
         eprintln!("run {run} of {pipeline}: {steps} steps, {to_run} to run, {reused} reused");
@@ -77,6 +78,43 @@ impl Reporter for PlainReporter {
     }
     fn finished(&mut self, summary: &str) {
         eprintln!("{summary}");
+    }
+}
+
+/// Another reporter, shown only text with the secrets' values masked (see [`crate::secrets`]).
+pub struct Masked<'a>(pub &'a mut dyn Reporter);
+
+impl Reporter for Masked<'_> {
+    fn waiting(&mut self, holder: &str) {
+        self.0.waiting(&mask(holder));
+    }
+    fn started(&mut self, run: i64, pipeline: &str, steps: usize, to_run: usize, reused: usize) {
+        self.0.started(run, &mask(pipeline), steps, to_run, reused);
+    }
+    fn reused(&mut self, step: &str, reason: &str) {
+        self.0.reused(&mask(step), &mask(reason));
+    }
+    fn step_started(&mut self, step: &str, reason: &str) {
+        self.0.step_started(step, &mask(reason));
+    }
+    fn step_ended(&mut self, step: &str, end: &StepEnd, ms: i64) {
+        let end = match end {
+            StepEnd::Failed(why) => StepEnd::Failed(mask(why).into_owned()),
+            other => other.clone(),
+        };
+        self.0.step_ended(step, &end, ms);
+    }
+    fn failure_output(&mut self, step: &str, text: &str) {
+        self.0.failure_output(step, &mask(text));
+    }
+    fn skipped(&mut self, step: &str, reason: &str) {
+        self.0.skipped(step, &mask(reason));
+    }
+    fn canceling(&mut self) {
+        self.0.canceling();
+    }
+    fn finished(&mut self, summary: &str) {
+        self.0.finished(&mask(summary));
     }
 }
 
@@ -120,7 +158,9 @@ impl TerminalReporter {
 
 impl Reporter for TerminalReporter {
     fn waiting(&mut self, holder: &str) {
-        self.line(&format!("waiting for {holder} to finish with the state folder..."));
+        self.line(&format!(
+            "waiting for {holder} to finish with the state folder (Ctrl-C to stop waiting)..."
+        ));
     }
     fn started(&mut self, run: i64, pipeline: &str, steps: usize, to_run: usize, reused: usize) {
         self.line(&format!("run {run} of {pipeline}: {steps} steps, {to_run} to run, {reused} reused"));

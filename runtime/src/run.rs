@@ -3,20 +3,24 @@
 //! store; stops the process groups on Ctrl-C (or SIGTERM) and records the run as canceled.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sluice_compiler::fingerprint::HashCache;
-use sluice_compiler::ir::StepId;
+use sluice_compiler::ir::{Source, StepId};
 use sluice_compiler::session::Compiled;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::cache::{OutputCache, remove_tree};
 use crate::command;
-use crate::exec::{self, Event, Outcome, StepJob};
+use crate::exec::{self, CachedInput, Event, Outcome, StepJob};
+use crate::logs::{self, LogLimit};
 use crate::plan::{self, Plan, PlanOptions, Reuse};
-use crate::progress::{Reporter, StepEnd};
-use crate::state::StateDir;
+use crate::progress::{Masked, Reporter, StepEnd};
+use crate::secrets::Secrets;
+use crate::state::{LOCK_POLL, LockWait, StateDir, StateLock};
 use crate::store::{MetricRecord, NewRun, NewStepRun, RunStore, status};
 use crate::{RuntimeError, git, orphans, time};
 
@@ -31,6 +35,15 @@ pub struct RunOptions {
     pub experiment: Option<String>,
     /// Run the steps that do not depend on a failed step.
     pub continue_on_step_failure: bool,
+    /// How long to wait for another process holding the state folder.
+    pub wait: LockWait,
+    /// The most a step's log keeps of each stream.
+    pub log_limit: LogLimit,
+    /// The state folder to use instead of `.sluice` beside the workspace (the workspace
+    /// service runs every published pipeline against its own).
+    pub state: Option<StateDir>,
+    /// Cancels the run like Ctrl-C when triggered (the workspace service's cancel).
+    pub cancel: Option<crate::CancelToken>,
 }
 
 /// How a run ended.
@@ -76,25 +89,45 @@ pub fn run(
         .enable_all()
         .build()
         .map_err(|e| RuntimeError::Other(format!("cannot start the runtime: {e}")))?;
-    rt.block_on(run_async(compiled, pipeline_file, opts, reporter))
+    // Steps see only the variables they need; nothing shown or stored shows a secret's value.
+    let secrets = Secrets::of_workspace(&compiled.workspace);
+    let env = StepEnv {
+        base: Arc::new(secrets.step_environment(std::env::vars_os())),
+        secret_names: secrets.names().map(str::to_string).collect(),
+    };
+    crate::secrets::install(secrets);
+    let mut masked = Masked(reporter);
+    rt.block_on(run_async(compiled, pipeline_file, opts, &env, &mut masked))
+}
+
+/// What the steps of a run get of sluice's environment.
+struct StepEnv {
+    /// The variables every step gets (see [`crate::secrets`]).
+    base: Arc<Vec<(OsString, OsString)>>,
+    /// The workspace's secrets, by name (recorded with the run, to mask what is shown later).
+    secret_names: Vec<String>,
 }
 
 async fn run_async(
     compiled: &Compiled,
     pipeline_file: &Path,
     opts: &RunOptions,
+    env: &StepEnv,
     reporter: &mut dyn Reporter,
 ) -> Result<RunSummary, RuntimeError> {
     // From here on Ctrl-C is ours: it cancels the run instead of killing sluice.
-    let mut signals = Signals::new()?;
-    let state = StateDir::for_root(&compiled.workspace.root);
+    let mut signals = Signals::new(opts.cancel.clone())?;
+    let state = opts.state.clone().unwrap_or_else(|| StateDir::for_root(&compiled.workspace.root));
     state.create()?;
-    let _lock = state.lock(&mut |holder| reporter.waiting(holder))?;
+    let _lock = wait_for_lock(&state, opts.wait, &mut signals, reporter).await?;
     let started = time::now_ms();
+    // Before anything is written: a cache entry cut short (a crash, a full disk) only takes
+    // room, and on a full disk that room is what the run store needs.
+    OutputCache::new(state.cache_dir(), state.tmp_dir()).remove_incomplete();
     let mut store = RunStore::open(&state.store_path())?;
     recover(&store, &state)?;
 
-    let hash_cache = HashCache::load(&state.hash_cache_path());
+    let hash_cache = Arc::new(HashCache::load(&state.hash_cache_path()));
     let plan = plan::plan(compiled, pipeline_file, &state, Some(&store), &hash_cache, &opts.plan)?;
     let _ = hash_cache.save(&state.hash_cache_path());
     if !plan.problems.is_empty() {
@@ -125,10 +158,16 @@ async fn run_async(
             "regenerate_outputs": opts.plan.regenerate_outputs,
             "continue_on_step_failure": continue_on_failure,
             "overridden": plan.values.overridden,
+            "secret_names": env.secret_names,
         }),
         git: git::info(&pipeline_dir),
         started_ms: started,
+        ids_above: state.highest_run_folder(),
     })?;
+    // The run's folder claims its id on disk even when every step is reused: a run store that
+    // is lost or emptied never gives the id again (ids stay above the highest run folder).
+    let run_dir = state.runs_dir().join(run_id.to_string());
+    std::fs::create_dir_all(&run_dir).map_err(|e| RuntimeError::io(&run_dir, e))?;
     store.put_listings(&plan.listings())?;
     let rows: Vec<NewStepRun> = plan
         .steps
@@ -169,6 +208,8 @@ async fn run_async(
         first_failure: None,
         canceled: false,
         programs: HashMap::new(),
+        base_env: env.base.clone(),
+        hashes: hash_cache.clone(),
     };
     sched.deps = plan
         .steps
@@ -192,7 +233,16 @@ async fn run_async(
             reporter.reused(&s.key, &s.reason);
         }
     }
-    sched.execute(jobs, continue_on_failure, &mut signals, reporter).await?;
+    if let Err(e) = sched.execute(jobs, continue_on_failure, opts.log_limit, &mut signals, reporter).await {
+        // sluice itself failed (the run store cannot be written: a full disk): stop the steps,
+        // give back the room of their outputs, and record the run as failed with the reason,
+        // if the store takes it.
+        sched.abort();
+        let _ = store.finish_run(run_id, status::FAILED, time::now_ms(), Some(&e.to_string()));
+        return Err(e);
+    }
+    // The hashes of the outputs stored by this run, so the next plan checks them reading nothing.
+    let _ = hash_cache.save(&state.hash_cache_path());
 
     let count = |st: St| sched.status.iter().filter(|s| **s == st).count();
     let (completed, reused, failed, skipped, canceled) =
@@ -304,6 +354,42 @@ fn check_programs(plan: &Plan) -> Result<(), RuntimeError> {
     if missing.is_empty() { Ok(()) } else { Err(RuntimeError::NotRunnable(missing)) }
 }
 
+/// Takes the state folder's lock, waiting as `wait` says; Ctrl-C or SIGTERM while waiting ends
+/// the wait (nothing has started yet, so there is nothing to record).
+async fn wait_for_lock(
+    state: &StateDir,
+    wait: LockWait,
+    signals: &mut Signals,
+    reporter: &mut dyn Reporter,
+) -> Result<StateLock, RuntimeError> {
+    if let Some(lock) = state.try_lock()? {
+        return Ok(lock);
+    }
+    let busy =
+        |waited_ms| RuntimeError::Busy { state: state.dir.clone(), holder: state.lock_holder(), waited_ms };
+    let deadline = match wait {
+        LockWait::No => return Err(busy(None)),
+        LockWait::Timeout(d) => Some(d),
+        LockWait::Forever => None,
+    };
+    reporter.waiting(&state.lock_holder());
+    let t0 = std::time::Instant::now();
+    loop {
+        tokio::select! {
+            _ = signals.recv() => {
+                return Err(RuntimeError::Canceled("while waiting for the state folder's lock".to_string()));
+            }
+            _ = tokio::time::sleep(LOCK_POLL) => {}
+        }
+        if let Some(lock) = state.try_lock()? {
+            return Ok(lock);
+        }
+        if deadline.is_some_and(|d| t0.elapsed() >= d) {
+            return Err(busy(Some(t0.elapsed().as_millis() as i64)));
+        }
+    }
+}
+
 /// Marks runs left unfinished by a sluice that died as interrupted, ends their leftover process
 /// groups, and drops their temporary outputs (which never reached the cache).
 fn recover(store: &RunStore, state: &StateDir) -> Result<(), RuntimeError> {
@@ -322,16 +408,18 @@ fn recover(store: &RunStore, state: &StateDir) -> Result<(), RuntimeError> {
     Ok(())
 }
 
-/// SIGINT and SIGTERM as a stream of "cancel" requests.
+/// SIGINT and SIGTERM (and a [`crate::CancelToken`], once) as a stream of "cancel" requests.
 struct Signals {
     #[cfg(unix)]
     int: tokio::signal::unix::Signal,
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,
+    /// Taken when it fires: a token stays canceled, and only a second Ctrl-C means "kill now".
+    token: Option<crate::CancelToken>,
 }
 
 impl Signals {
-    fn new() -> Result<Signals, RuntimeError> {
+    fn new(token: Option<crate::CancelToken>) -> Result<Signals, RuntimeError> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -339,21 +427,34 @@ impl Signals {
             Ok(Signals {
                 int: signal(SignalKind::interrupt()).map_err(err)?,
                 term: signal(SignalKind::terminate()).map_err(err)?,
+                token,
             })
         }
         #[cfg(not(unix))]
-        Ok(Signals {})
+        Ok(Signals { token })
     }
 
     async fn recv(&mut self) {
+        let token = self.token.clone();
+        let token = async move {
+            match token {
+                Some(t) => t.canceled().await,
+                None => std::future::pending().await,
+            }
+        };
         #[cfg(unix)]
-        tokio::select! {
-            _ = self.int.recv() => {}
-            _ = self.term.recv() => {}
-        }
+        let from_token = tokio::select! {
+            _ = self.int.recv() => false,
+            _ = self.term.recv() => false,
+            _ = token => true,
+        };
         #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
+        let from_token = tokio::select! {
+            _ = tokio::signal::ctrl_c() => false,
+            _ = token => true,
+        };
+        if from_token {
+            self.token = None;
         }
     }
 }
@@ -371,6 +472,8 @@ struct Scheduler<'a> {
     first_failure: Option<(String, String)>,
     canceled: bool,
     programs: HashMap<String, Option<PathBuf>>,
+    base_env: Arc<Vec<(OsString, OsString)>>,
+    hashes: Arc<HashCache>,
 }
 
 impl Scheduler<'_> {
@@ -378,6 +481,7 @@ impl Scheduler<'_> {
         &mut self,
         jobs: usize,
         continue_on_failure: bool,
+        log_limit: LogLimit,
         signals: &mut Signals,
         reporter: &mut dyn Reporter,
     ) -> Result<(), RuntimeError> {
@@ -395,7 +499,7 @@ impl Scheduler<'_> {
                             break;
                         }
                         if self.status[i] == St::Waiting && self.ready(i) {
-                            let job = self.job(i)?;
+                            let job = self.job(i, log_limit)?;
                             self.status[i] = St::Running;
                             reporter.step_started(&self.plan.steps[i].key, &self.plan.steps[i].reason);
                             let handle = running.spawn(exec::run_step(job, tx.clone()));
@@ -475,6 +579,16 @@ impl Scheduler<'_> {
         Ok(())
     }
 
+    /// Ends every running step at once and removes the temporary outputs of this run.
+    fn abort(&mut self) {
+        for pid in self.pids.values() {
+            kill_group(*pid, true);
+        }
+        for i in 0..self.plan.steps.len() {
+            let _ = remove_tree(&self.state.tmp_dir().join(format!("{}-{i}", self.run)));
+        }
+    }
+
     /// True when every step `i` waits for has its outputs.
     fn ready(&self, i: usize) -> bool {
         self.deps[i].iter().all(|&d| matches!(self.status[d], St::Done | St::Reused))
@@ -506,7 +620,7 @@ impl Scheduler<'_> {
                 let s = &self.plan.steps[i];
                 if let (Some(twin), true) = (s.same_as, self.ready(i)) {
                     let twin_key = self.plan.step(twin).map(|t| t.key.clone()).unwrap_or_default();
-                    if !stopping || self.cache.lookup(&s.fingerprint).is_some() {
+                    if !stopping || self.cache.marker(&s.fingerprint).is_some() {
                         self.status[i] = St::Reused;
                         self.store.step_finished(self.run, &s.key, status::REUSED, None, None, None)?;
                         self.store.step_reused_from(self.run, &s.key, self.run, &twin_key)?;
@@ -530,7 +644,7 @@ impl Scheduler<'_> {
         Ok(())
     }
 
-    fn job(&mut self, i: usize) -> Result<StepJob, RuntimeError> {
+    fn job(&mut self, i: usize, log_limit: LogLimit) -> Result<StepJob, RuntimeError> {
         let s = &self.plan.steps[i];
         let step_dir = self.state.step_dir(self.run, &s.key);
         std::fs::create_dir_all(&step_dir).map_err(|e| RuntimeError::io(&step_dir, e))?;
@@ -569,6 +683,10 @@ impl Scheduler<'_> {
                 )
                 .collect(),
             cache: self.cache.clone(),
+            base_env: self.base_env.clone(),
+            hashes: self.hashes.clone(),
+            cached_inputs: Arc::new(self.cached_inputs(i)),
+            log_limit,
         })
     }
 
@@ -602,8 +720,8 @@ impl Scheduler<'_> {
                     reporter.step_ended(&key, &StepEnd::Canceled, ms);
                 } else {
                     reporter.step_ended(&key, &StepEnd::Failed(why.clone()), ms);
-                    reporter
-                        .failure_output(&key, &failure_output(&self.state.step_dir(self.run, &key), &key));
+                    let text = failure_output(&self.state.step_dir(self.run, &key), &key, &why);
+                    reporter.failure_output(&key, &text);
                     if self.first_failure.is_none() {
                         self.first_failure = Some((key, why));
                     }
@@ -611,6 +729,23 @@ impl Scheduler<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The inputs of step `i` that are outputs of other steps, read from the cache.
+    fn cached_inputs(&self, i: usize) -> Vec<CachedInput> {
+        let s = &self.plan.steps[i];
+        s.step
+            .inputs
+            .iter()
+            .filter_map(|port| match &port.source {
+                Source::StepOutput { step, .. } => self.plan.step(*step).map(|up| CachedInput {
+                    input: port.name.value.clone(),
+                    step: up.key.clone(),
+                    fingerprint: up.fingerprint.clone(),
+                }),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Records the metrics kept with reused outputs as metrics of this run.
@@ -634,29 +769,41 @@ fn kill_group(pid: u32, hard: bool) {
     let _ = (pid, hard);
 }
 
-/// The last lines of a failed step's stderr (or stdout when stderr is empty), framed.
-fn failure_output(step_dir: &Path, key: &str) -> String {
+/// The last lines of a failed step's stderr (or stdout when stderr is empty), framed; read
+/// from the end of the log with a byte bound, whatever its size. `why` is how it failed.
+fn failure_output(step_dir: &Path, key: &str, why: &str) -> String {
     const LINES: usize = 40;
-    let read = |name: &str| {
-        std::fs::read(step_dir.join(name))
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
+    const BYTES: u64 = 16 << 10;
+    let read = |name: &str| logs::tail(&step_dir.join(name), LINES, BYTES).ok();
+    let blank = |t: &logs::Tail| t.lines.iter().all(|l| l.trim().is_empty());
+    let (name, tail) = match read("stderr") {
+        Some(t) if !blank(&t) => ("stderr", t),
+        _ => (
+            "stdout",
+            read("stdout").unwrap_or(logs::Tail {
+                lines: Vec::new(),
+                size: 0,
+                cut: false,
+                partial_first: false,
+            }),
+        ),
     };
-    let (name, text) = match read("stderr") {
-        t if !t.trim().is_empty() => ("stderr", t),
-        _ => ("stdout", read("stdout")),
-    };
-    if text.trim().is_empty() {
+    if blank(&tail) {
+        if why.contains(crate::disk::FULL) {
+            // Its logs are on the full disk too: whatever it printed was lost.
+            return format!("  (no stdout or stderr of step `{key}` was kept: the disk was full)\n");
+        }
         return format!("  (step `{key}` wrote nothing to stdout or stderr)\n");
     }
-    let lines: Vec<&str> = text.lines().collect();
-    let shown = &lines[lines.len().saturating_sub(LINES)..];
     let mut out = format!("--- {name} of step `{key}`");
-    if shown.len() < lines.len() {
-        out.push_str(&format!(" (last {LINES} of {} lines)", lines.len()));
+    if tail.cut {
+        out.push_str(&format!(" (its last {} lines, of {})", tail.lines.len(), logs::human_bytes(tail.size)));
     }
     out.push_str(" ---\n");
-    for l in shown {
+    for (i, l) in tail.lines.iter().enumerate() {
+        if i == 0 && tail.partial_first {
+            out.push('…');
+        }
         out.push_str(l);
         out.push('\n');
     }

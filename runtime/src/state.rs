@@ -3,7 +3,6 @@
 //! runs from writing it at once.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::RuntimeError;
@@ -89,36 +88,131 @@ impl StateDir {
         dir
     }
 
+    /// The highest run id that has a run folder (0 when none has).
+    pub fn highest_run_folder(&self) -> i64 {
+        std::fs::read_dir(self.runs_dir())
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i64>().ok()))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0)
+    }
+
     /// The folder of a built-in local datastore.
     pub fn datastore_dir(&self, name: &str) -> PathBuf {
         self.dir.join("datastores").join(name)
     }
 
-    /// Takes the lock of this state folder, waiting for another holder to let go.
-    /// `waiting` is called once, with the holder's description, when it has to wait.
+    /// The lock file (held with an OS file lock while a run or an upload writes the folder).
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir.join("lock")
+    }
+
+    /// Who holds the lock (pid, command, since when), written by the holder when it took it.
+    pub fn lock_info_path(&self) -> PathBuf {
+        self.dir.join("lock-info")
+    }
+
+    /// Takes the lock of this state folder, waiting for another holder to let go (polling, so a
+    /// signal's default action still ends the process). `waiting` is called once, with the
+    /// holder's description, when it has to wait.
     pub fn lock(&self, waiting: &mut dyn FnMut(&str)) -> Result<StateLock, RuntimeError> {
-        let path = self.dir.join("lock");
+        let mut told = false;
+        loop {
+            if let Some(lock) = self.try_lock()? {
+                return Ok(lock);
+            }
+            if !told {
+                waiting(&self.lock_holder());
+                told = true;
+            }
+            std::thread::sleep(LOCK_POLL);
+        }
+    }
+
+    /// Takes the lock if nobody holds it; `None` when another process does.
+    pub fn try_lock(&self) -> Result<Option<StateLock>, RuntimeError> {
+        let path = self.lock_path();
         let io = |e| RuntimeError::io(&path, e);
-        let mut file =
+        let file =
             OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
         match file.try_lock() {
             Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim();
-                waiting(if holder.is_empty() { "another sluice process" } else { holder });
-                file.lock().map_err(io)?;
-            }
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
-        // Say who holds it, for whoever waits next.
-        let me = format!("sluice (pid {})", std::process::id());
-        let _ = file
-            .set_len(0)
-            .and_then(|_| file.seek(SeekFrom::Start(0)))
-            .and_then(|_| file.write_all(me.as_bytes()));
-        Ok(StateLock { _file: file })
+        // Say who holds it, for whoever waits next (through a rename: a reader never sees half).
+        let info = LockInfo::of_this_process();
+        let tmp = self.dir.join(format!("lock-info.tmp-{}", std::process::id()));
+        if std::fs::write(&tmp, serde_json::to_vec(&info).unwrap_or_default())
+            .and_then(|_| std::fs::rename(&tmp, self.lock_info_path()))
+            .is_err()
+        {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        Ok(Some(StateLock { _file: file }))
+    }
+
+    /// The holder of the lock in words (see [`LockInfo::describe`]).
+    pub fn lock_holder(&self) -> String {
+        std::fs::read(self.lock_info_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice::<LockInfo>(&b).ok())
+            .map_or_else(|| "another sluice process".to_string(), |i| i.describe(crate::time::now_ms()))
+    }
+}
+
+/// How long a run waits for another process to let go of the state folder.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LockWait {
+    /// Until it is free (or Ctrl-C).
+    #[default]
+    Forever,
+    /// Not at all: fail at once (`--no-wait`).
+    No,
+    /// At most this long (`--wait-timeout`).
+    Timeout(std::time::Duration),
+}
+
+/// How often a waiting process tries the lock again.
+pub const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// What the holder of the lock writes about itself in `lock-info`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LockInfo {
+    /// Process id.
+    pub pid: u32,
+    /// Its command line (secrets masked).
+    pub command: String,
+    /// When it took the lock, Unix ms.
+    pub since_ms: i64,
+}
+
+impl LockInfo {
+    fn of_this_process() -> LockInfo {
+        let args: Vec<String> = std::env::args().collect();
+        let program =
+            args.first().and_then(|a| Path::new(a).file_name()).map(|n| n.to_string_lossy().into_owned());
+        let command = program.into_iter().chain(args.iter().skip(1).cloned()).collect::<Vec<_>>().join(" ");
+        LockInfo {
+            pid: std::process::id(),
+            command: crate::secrets::mask(&command).into_owned(),
+            since_ms: crate::time::now_ms(),
+        }
+    }
+
+    /// `` `sluice run p.yml` (pid 123, holding the lock since 2026-05-01 12:03:04Z, 4m05s ago) ``.
+    pub fn describe(&self, now_ms: i64) -> String {
+        format!(
+            "`{}` (pid {}, holding the lock since {}, {} ago)",
+            self.command,
+            self.pid,
+            crate::time::format_utc(self.since_ms),
+            crate::time::format_duration(now_ms - self.since_ms)
+        )
     }
 }
 
@@ -149,6 +243,34 @@ mod tests {
         assert_eq!(s.step_dir(3, "../x"), Path::new("/p/.sluice/runs/3/%2E%2E/x"));
         assert_eq!(s.step_dir(3, "a b\\c"), Path::new("/p/.sluice/runs/3/a%20b%5Cc"));
         assert_eq!(s.step_dir(3, ""), Path::new("/p/.sluice/runs/3/%"));
+    }
+
+    #[test]
+    fn the_lock_says_who_holds_it() {
+        let d = tempfile::tempdir().unwrap();
+        let s = StateDir::for_root(d.path());
+        std::fs::create_dir_all(&s.dir).unwrap();
+        assert_eq!(s.lock_holder(), "another sluice process");
+        let held = s.try_lock().unwrap().expect("a free lock is taken");
+        assert!(s.try_lock().unwrap().is_none(), "a held lock was taken twice");
+        let holder = s.lock_holder();
+        assert!(
+            holder.contains(&format!("(pid {}, holding the lock since ", std::process::id())),
+            "{holder}"
+        );
+        drop(held);
+        assert!(s.try_lock().unwrap().is_some());
+    }
+
+    #[test]
+    fn run_ids_in_use_are_those_of_the_run_folders() {
+        let d = tempfile::tempdir().unwrap();
+        let s = StateDir::for_root(d.path());
+        assert_eq!(s.highest_run_folder(), 0);
+        for name in ["1", "12", "3", "notes", "-4"] {
+            std::fs::create_dir_all(s.runs_dir().join(name)).unwrap();
+        }
+        assert_eq!(s.highest_run_folder(), 12);
     }
 }
 

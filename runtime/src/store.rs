@@ -8,6 +8,7 @@ use serde::Serialize;
 use sluice_compiler::fingerprint::{Listing, Manifest};
 
 use crate::RuntimeError;
+use crate::secrets::{mask, mask_json};
 
 /// Schema version written in `PRAGMA user_version`.
 const SCHEMA_VERSION: i64 = 1;
@@ -105,6 +106,9 @@ pub struct NewRun {
     pub git: Option<crate::git::GitInfo>,
     /// Start time.
     pub started_ms: i64,
+    /// The highest run id in use outside the store (run folders): the new id is above it and
+    /// above every run in the store, so a store that was lost or emptied never reuses an id.
+    pub ids_above: i64,
 }
 
 /// A step run about to be recorded.
@@ -275,26 +279,30 @@ impl RunStore {
             .query_row("SELECT id FROM experiments WHERE name = ?1", params![run.experiment], |r| r.get(0))
             .map_err(e)?;
         let git = run.git.as_ref();
+        let highest: i64 =
+            self.conn.query_row("SELECT COALESCE(MAX(id), 0) FROM runs", [], |r| r.get(0)).map_err(e)?;
+        let id = highest.max(run.ids_above) + 1;
         self.conn
             .execute(
-                "INSERT INTO runs(experiment_id, pipeline_file, pipeline_name, status, started_ms, parameters, options,
-                                  git_commit, git_branch, git_dirty, pid)
-                 VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO runs(id, experiment_id, pipeline_file, pipeline_name, status, started_ms, parameters,
+                                  options, git_commit, git_branch, git_dirty, pid)
+                 VALUES (?11, ?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     experiment,
                     run.pipeline_file,
                     run.pipeline_name,
                     run.started_ms,
-                    run.parameters.to_string(),
-                    run.options.to_string(),
+                    mask_json(&run.parameters).to_string(),
+                    mask_json(&run.options).to_string(),
                     git.and_then(|g| g.commit.clone()),
                     git.and_then(|g| g.branch.clone()),
                     git.and_then(|g| g.dirty),
                     std::process::id(),
+                    id,
                 ],
             )
             .map_err(e)?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(id)
     }
 
     /// Records the end of a run.
@@ -308,7 +316,7 @@ impl RunStore {
         self.conn
             .execute(
                 "UPDATE runs SET status = ?2, ended_ms = ?3, message = ?4 WHERE id = ?1",
-                params![run, status, ended_ms, message],
+                params![run, status, ended_ms, message.map(mask)],
             )
             .map_err(|s| self.err(s))?;
         Ok(())
@@ -333,7 +341,10 @@ impl RunStore {
                 )
                 .map_err(err)?;
             for s in steps {
+                // Parameter values are in it: a secret's value is kept as `***` (a plan masks
+                // the manifest it compares with the same way, see `secrets::mask_manifest`).
                 let manifest = serde_json::to_string(&s.manifest).unwrap_or_default();
+                let manifest = mask(&manifest);
                 stmt.execute(params![
                     run,
                     s.step,
@@ -342,11 +353,11 @@ impl RunStore {
                     s.kind,
                     s.fingerprint,
                     s.reuse,
-                    s.reason,
+                    mask(&s.reason),
                     s.status,
                     s.reused_from.as_ref().map(|r| r.0),
                     s.reused_from.as_ref().map(|r| r.1.as_str()),
-                    s.command,
+                    s.command.as_deref().map(mask),
                     manifest
                 ])
                 .map_err(err)?;
@@ -388,7 +399,7 @@ impl RunStore {
                 "UPDATE step_runs SET status = ?3, ended_ms = COALESCE(?4, ended_ms), exit_code = ?5, message = ?6
                  WHERE run_id = ?1 AND step = ?2",
             )
-            .and_then(|mut st| st.execute(params![run, step, status, ended_ms, exit_code, message]))
+            .and_then(|mut st| st.execute(params![run, step, status, ended_ms, exit_code, message.map(mask)]))
             .map_err(|s| self.err(s))?;
         Ok(())
     }
@@ -431,8 +442,17 @@ impl RunStore {
                 )
                 .map_err(err)?;
             for (i, m) in metrics.iter().enumerate() {
-                stmt.execute(params![run, step, i as i64, m.name, m.value, m.text, m.at_step, m.reused])
-                    .map_err(err)?;
+                stmt.execute(params![
+                    run,
+                    step,
+                    i as i64,
+                    m.name,
+                    m.value,
+                    m.text.as_deref().map(mask),
+                    m.at_step,
+                    m.reused
+                ])
+                .map_err(err)?;
             }
         }
         tx.commit().map_err(err)
@@ -534,6 +554,21 @@ impl RunStore {
             let manifest = serde_json::from_str(&manifest).ok()?;
             Some(LastStepRun { run_id, status, fingerprint, manifest })
         }))
+    }
+
+    /// The names of the secrets of the workspaces of the recorded runs (the `secret_names` of
+    /// their options), so what is shown of them can be masked.
+    pub fn secret_names(&self) -> Result<Vec<String>, RuntimeError> {
+        let e = |s| self.err(s);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT DISTINCT j.value FROM runs, json_each(runs.options, '$.secret_names') AS j
+                 WHERE json_valid(runs.options) ORDER BY 1",
+            )
+            .map_err(e)?;
+        let names = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(e)?;
+        names.collect::<Result<_, _>>().map_err(e)
     }
 
     /// Runs still marked `running`, with the process ids of their running steps.
@@ -730,6 +765,7 @@ mod tests {
                 options: serde_json::json!({}),
                 git: None,
                 started_ms: 1,
+                ids_above: 0,
             })
             .unwrap();
         let step = NewStepRun {
@@ -770,6 +806,27 @@ mod tests {
         let s = RunStore::open(&d.path().join("runs.db")).unwrap();
         assert_eq!(s.latest_run().unwrap(), Some(run));
     }
+
+    #[test]
+    fn run_ids_stay_above_those_in_use_outside_the_store() {
+        let d = tempfile::tempdir().unwrap();
+        let s = RunStore::open(&d.path().join("runs.db")).unwrap();
+        let new = |ids_above| NewRun {
+            experiment: "e".into(),
+            pipeline_file: "p.yml".into(),
+            pipeline_name: None,
+            parameters: serde_json::json!({}),
+            options: serde_json::json!({"secret_names": ["MY_KEY", "MY_SAS"]}),
+            git: None,
+            started_ms: 0,
+            ids_above,
+        };
+        // An emptied store with run folders 1 to 7 left: the next run is 8.
+        assert_eq!(s.begin_run(&new(7)).unwrap(), 8);
+        assert_eq!(s.begin_run(&new(0)).unwrap(), 9);
+        assert_eq!(s.begin_run(&new(3)).unwrap(), 10);
+        assert_eq!(s.secret_names().unwrap(), ["MY_KEY", "MY_SAS"]);
+    }
 }
 
 #[cfg(test)]
@@ -790,6 +847,7 @@ mod prune_tests {
                 options: serde_json::json!({}),
                 git: None,
                 started_ms: 0,
+                ids_above: 0,
             })
             .unwrap();
         let mut manifest = Manifest::default();

@@ -3,19 +3,28 @@
 pub mod check;
 pub mod compile;
 pub mod datastore;
+pub mod endpoint;
 pub mod graph;
+pub mod pipeline;
 pub mod plan;
+pub mod publish;
+pub mod remote;
+pub mod remote_runs;
 pub mod rules;
 pub mod run;
 pub mod runs;
 pub mod schema;
+pub mod serve;
+pub mod submit;
+pub mod token;
 
 use std::io::IsTerminal;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use sluice_compiler::report;
 use sluice_compiler::session::{Session, WorkspaceChoice};
+use sluice_runtime::secrets::mask;
 
 use crate::cli::{ColorChoice, WorkspaceArgs};
 
@@ -65,7 +74,7 @@ pub fn print_diagnostics(session: &Session) {
         return;
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    eprint!("{}", report::render_human(ds, &session.sources, color));
+    eprint!("{}", mask(&report::render_human(ds, &session.sources, color)));
 }
 
 /// Prints a runtime error and gives the exit it calls for: 2 for I/O and usage (a bad `-p`),
@@ -73,9 +82,17 @@ pub fn print_diagnostics(session: &Session) {
 pub fn runtime_failure(e: sluice_runtime::RuntimeError) -> anyhow::Result<Outcome> {
     use sluice_runtime::RuntimeError as E;
     match e {
-        E::Io { .. } | E::Store { .. } | E::StoreVersion { .. } | E::Parameter(_) => Err(e.into()),
+        // A state folder in use by another process (`--no-wait`, `--wait-timeout`): the run did
+        // not start, as for an I/O problem.
+        E::Io { .. } | E::Store { .. } | E::StoreVersion { .. } | E::Parameter(_) | E::Busy { .. } => {
+            Err(e.into())
+        }
+        E::Canceled(_) => {
+            eprintln!("{}", mask(&e.to_string()));
+            Ok(Outcome::Canceled)
+        }
         other => {
-            eprintln!("error: {other}");
+            eprintln!("error: {}", mask(&other.to_string()));
             Ok(Outcome::Failure)
         }
     }
@@ -89,6 +106,41 @@ pub fn parameters(given: &[String]) -> anyhow::Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// The largest `--parameter-file`: far more than one program argument can carry (128 KiB on
+/// Linux), so a bigger file is a mistake.
+const PARAMETER_FILE_LIMIT: u64 = 1 << 20;
+
+/// Reads `--parameter-file NAME=FILE` arguments: each value is the file's text, byte for byte.
+pub fn parameter_files(given: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    use std::io::Read;
+    given
+        .iter()
+        .map(|p| {
+            let (name, path) = sluice_compiler::fingerprint::params::split_assignment(p)?;
+            let what = format!("--parameter-file {name}={path}");
+            let file = std::fs::File::open(&path).with_context(|| format!("{what}: cannot open `{path}`"))?;
+            let mut bytes = Vec::new();
+            file.take(PARAMETER_FILE_LIMIT + 1)
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("{what}: cannot read `{path}`"))?;
+            if bytes.len() as u64 > PARAMETER_FILE_LIMIT {
+                bail!("{what}: the file is larger than 1 MiB; pass large data as a file input (uri_file), not a parameter");
+            }
+            let text = String::from_utf8(bytes).map_err(|e| {
+                let at = e.utf8_error().valid_up_to();
+                anyhow::anyhow!(
+                    "{what}: the file is not UTF-8 text (byte {at} is 0x{:02x}); parameter values are text",
+                    e.as_bytes()[at]
+                )
+            })?;
+            if let Some(at) = text.find('\0') {
+                bail!("{what}: the file holds a NUL byte (at byte {at}), which no program argument can carry");
+            }
+            Ok((name, text))
+        })
+        .collect()
+}
+
 /// Compiles a pipeline file, printing its diagnostics on stderr; `None` when it has errors.
 pub fn compile(
     file: &std::path::Path,
@@ -96,13 +148,18 @@ pub fn compile(
 ) -> anyhow::Result<Option<sluice_compiler::session::Compiled>> {
     let mut s = session(ws)?;
     let compiled = s.compile(file)?;
+    // From here on, nothing printed shows the value of a secret the workspace names.
+    if let Some(c) = &compiled {
+        sluice_runtime::secrets::install(sluice_runtime::secrets::Secrets::of_workspace(&c.workspace));
+    }
     print_diagnostics(&s);
     Ok(compiled)
 }
 
-/// Writes a command's product to stdout; a reader that went away (`| head`) is not an error.
+/// Writes a command's product to stdout (secrets' values masked); a reader that went away
+/// (`| head`) is not an error.
 pub fn print_out(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    let _ = out.write_all(mask(text).as_bytes()).and_then(|_| out.flush());
 }

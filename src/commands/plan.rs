@@ -7,7 +7,7 @@ use sluice_compiler::fingerprint::HashCache;
 use sluice_runtime::plan::{self, InputValue, Plan, PlanOptions, Reuse};
 use sluice_runtime::{RunStore, StateDir};
 
-use super::{Outcome, compile, parameters, print_out, runtime_failure};
+use super::{Outcome, compile, parameter_files, parameters, print_out, runtime_failure};
 use crate::cli::PlanArgs;
 
 /// Prints the plan of a pipeline; exits 1 when it cannot run on this machine.
@@ -16,7 +16,11 @@ pub fn run(args: &PlanArgs) -> Result<Outcome> {
         return Ok(Outcome::Failure);
     };
     let opts = PlanOptions {
-        parameters: parameters(&args.settings.parameters)?,
+        parameters: [
+            parameters(&args.settings.parameters)?,
+            parameter_files(&args.settings.parameter_files)?,
+        ]
+        .concat(),
         regenerate_outputs: args.settings.regenerate_outputs,
         explain: args.explain,
     };
@@ -46,7 +50,7 @@ pub fn run(args: &PlanArgs) -> Result<Outcome> {
     if !plan.problems.is_empty() {
         eprintln!("error: the pipeline cannot run on this machine:");
         for p in &plan.problems {
-            eprintln!("  - {p}");
+            eprintln!("  - {}", sluice_runtime::secrets::mask(p));
         }
         return Ok(Outcome::Failure);
     }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
+use sluice_runtime::discover::{self, Bounds};
 use sluice_runtime::store::{RunRecord, StepRunRecord};
 use sluice_runtime::time::{format_duration, format_utc};
 use sluice_runtime::{RunStore, RuntimeError, StateDir};
@@ -19,11 +20,18 @@ const JSON_VERSION: u32 = 1;
 
 /// Dispatches `sluice runs ...`.
 pub fn run(cmd: &RunsCommand) -> Result<Outcome> {
+    // With --server the runs are the service's.
+    if let Some(outcome) = super::remote_runs::run(cmd)? {
+        return Ok(outcome);
+    }
     let result = match cmd {
         RunsCommand::List(a) => list(a),
         RunsCommand::Show(a) => show(a),
         RunsCommand::Logs(a) => logs(a),
         RunsCommand::Metrics(a) => metrics(a),
+        RunsCommand::Outputs(_) | RunsCommand::Cancel(_) => Err(anyhow!(
+            "`sluice runs outputs` and `runs cancel` are for the runs of a service: give --server URL"
+        )),
     };
     match result {
         Ok(o) => Ok(o),
@@ -34,27 +42,118 @@ pub fn run(cmd: &RunsCommand) -> Result<Outcome> {
     }
 }
 
-/// The state folder the user means.
-fn state_dir(state: &StateArgs, ws: &WorkspaceArgs) -> Result<StateDir> {
+/// The state folders the user means: the one named (`--state`, `--pipeline`, `--workspace`),
+/// else the nearest at or above the current folder, else those found below it.
+enum States {
+    /// Named, or found at or above the current folder.
+    Given(StateDir),
+    /// Found below the current folder (one or more), each with the option that names it.
+    Below(Vec<(StateDir, String)>),
+}
+
+fn states(state: &StateArgs, ws: &WorkspaceArgs) -> Result<States> {
     let dir = if let Some(dir) = &state.state {
         StateDir { dir: std::path::absolute(dir)? }
     } else if let Some(p) = &state.pipeline {
         StateDir::for_root(&session(ws)?.workspace_for(p).root)
     } else if let Some(w) = &ws.workspace {
         StateDir::for_root(std::path::absolute(w)?.parent().unwrap_or(Path::new(".")))
+    } else if let Some(dir) = StateDir::find_upward(Path::new(".")) {
+        dir
     } else {
-        StateDir::find_upward(Path::new("."))
-            .ok_or_else(|| anyhow!("no .sluice folder here or above; pass --pipeline FILE or --state DIR"))?
+        return below(ws);
     };
     if !dir.exists() {
         bail!("no runs yet: `{}` does not exist", dir.dir.display());
     }
-    Ok(dir)
+    Ok(States::Given(dir))
+}
+
+/// The state folders below the current folder, each with the option that names it.
+fn below(ws: &WorkspaceArgs) -> Result<States> {
+    let cwd = std::env::current_dir()?;
+    let bounds = Bounds::default();
+    let found = discover::states_below(&cwd, bounds);
+    if found.truncated {
+        eprintln!(
+            "note: stopped looking for state folders after {} folders; pass --state DIR for one further down",
+            bounds.folders
+        );
+    }
+    if found.states.is_empty() {
+        bail!(
+            "no .sluice folder here, above, or in the folders below ({} levels deep, ignored ones left out): \
+             run a pipeline with `sluice run FILE` first, or pass --pipeline FILE or --state DIR",
+            bounds.depth
+        );
+    }
+    let mut named = Vec::new();
+    for state in found.states {
+        let option = option_for(&state, &cwd, ws)?;
+        named.push((state, option));
+    }
+    Ok(States::Below(named))
+}
+
+/// The option that names a state folder found below `cwd`: `--pipeline FILE` with the pipeline
+/// of its latest run when that file leads back to it, else `--state DIR`.
+fn option_for(state: &StateDir, cwd: &Path, ws: &WorkspaceArgs) -> Result<String> {
+    let latest = RunStore::open(&state.store_path())
+        .ok()
+        .and_then(|s| s.latest_run().ok().flatten().and_then(|id| s.run(id).ok().flatten()));
+    if let Some(run) = latest {
+        let file = state.root().join(&run.pipeline_file);
+        if file.is_file() && StateDir::for_root(&session(ws)?.workspace_for(&file).root).dir == state.dir {
+            return Ok(format!("--pipeline {}", shell_word(&shown(&file, cwd))));
+        }
+    }
+    Ok(format!("--state {}", shell_word(&shown(&state.dir, cwd))))
+}
+
+/// A path as shown to the user: relative to `cwd` when below it.
+fn shown(path: &Path, cwd: &Path) -> String {
+    discover::shown(path, cwd).to_string_lossy().into_owned()
+}
+
+/// A word as a POSIX shell reads it back: quoted when it holds anything but plain characters.
+fn shell_word(word: &str) -> String {
+    let plain =
+        !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:@%+,".contains(&b));
+    if plain { word.to_string() } else { format!("'{}'", word.replace('\'', r"'\''")) }
+}
+
+/// The one state folder a command that reads one run needs; several found below the current
+/// folder is a usage error that says what to type for each.
+fn one_state(state: &StateArgs, ws: &WorkspaceArgs) -> Result<StateDir> {
+    match states(state, ws)? {
+        States::Given(dir) => Ok(dir),
+        States::Below(mut found) if found.len() == 1 => {
+            let (dir, option) = found.remove(0);
+            let cwd = std::env::current_dir()?;
+            eprintln!(
+                "reading {} (the one state folder below here; {option} names it)",
+                shown(&dir.dir, &cwd)
+            );
+            Ok(dir)
+        }
+        States::Below(found) => {
+            let cwd = std::env::current_dir()?;
+            let command: Vec<String> = std::env::args().skip(1).map(|a| shell_word(&a)).collect();
+            let mut text = format!("{} state folders below here; say which one:", found.len());
+            for (dir, option) in &found {
+                let _ =
+                    write!(text, "\n  sluice {} {option}    # {}", command.join(" "), shown(&dir.dir, &cwd));
+            }
+            Err(anyhow!(text))
+        }
+    }
 }
 
 fn open(state: &StateArgs, ws: &WorkspaceArgs) -> Result<(StateDir, RunStore)> {
-    let dir = state_dir(state, ws)?;
+    let dir = one_state(state, ws)?;
     let store = RunStore::open(&dir.store_path())?;
+    // What is shown of the runs (logs too) masks the secrets their workspaces name.
+    sluice_runtime::secrets::install(sluice_runtime::secrets::Secrets::from_names(store.secret_names()?));
     Ok((dir, store))
 }
 
@@ -86,18 +185,54 @@ fn step_counts(r: &RunRecord) -> String {
 }
 
 fn list(a: &RunsListArgs) -> Result<Outcome> {
-    let (_, store) = open(&a.state, &a.workspace)?;
-    let runs = store.list_runs(a.limit)?;
+    let cwd = std::env::current_dir()?;
+    // Each state folder with the option that names it (none when it was given or is above).
+    let folders: Vec<(StateDir, Option<String>)> = match states(&a.state, &a.workspace)? {
+        States::Given(dir) => vec![(dir, None)],
+        States::Below(found) => found.into_iter().map(|(d, o)| (d, Some(o))).collect(),
+    };
+    let mut listed = Vec::new();
+    for (dir, option) in folders {
+        let store = RunStore::open(&dir.store_path())?;
+        sluice_runtime::secrets::install(sluice_runtime::secrets::Secrets::from_names(store.secret_names()?));
+        let runs = store.list_runs(a.limit)?;
+        listed.push((dir, option, runs));
+    }
     if a.json {
+        let mut all = Vec::new();
+        for (dir, _, runs) in &listed {
+            for r in runs {
+                let mut v = serde_json::to_value(r)?;
+                if let Some(m) = v.as_object_mut() {
+                    m.insert("state".into(), shown(&dir.dir, &cwd).into());
+                }
+                all.push(v);
+            }
+        }
         print_out(&format!(
             "{}\n",
-            serde_json::to_string_pretty(&json!({"version": JSON_VERSION, "runs": runs}))?
+            serde_json::to_string_pretty(&json!({"version": JSON_VERSION, "runs": all}))?
         ));
         return Ok(Outcome::Success);
     }
+    let mut out = String::new();
+    for (i, (dir, option, runs)) in listed.iter().enumerate() {
+        if let Some(option) = option {
+            if i > 0 {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{} (sluice runs show RUN {option})", shown(&dir.dir, &cwd));
+        }
+        out.push_str(&runs_table(runs));
+    }
+    print_out(&out);
+    Ok(Outcome::Success)
+}
+
+/// The runs of one state folder as a table.
+fn runs_table(runs: &[RunRecord]) -> String {
     if runs.is_empty() {
-        print_out("no runs yet\n");
-        return Ok(Outcome::Success);
+        return "no runs yet\n".to_string();
     }
     let rows: Vec<[String; 7]> = runs
         .iter()
@@ -113,8 +248,7 @@ fn list(a: &RunsListArgs) -> Result<Outcome> {
             ]
         })
         .collect();
-    print_out(&table(&["RUN", "STATUS", "STARTED", "DURATION", "STEPS", "EXPERIMENT", "PIPELINE"], &rows));
-    Ok(Outcome::Success)
+    table(&["RUN", "STATUS", "STARTED", "DURATION", "STEPS", "EXPERIMENT", "PIPELINE"], &rows)
 }
 
 fn show(a: &RunsShowArgs) -> Result<Outcome> {
@@ -204,19 +338,34 @@ fn logs(a: &RunsLogsArgs) -> Result<Outcome> {
         };
         for stream in streams {
             let path = dir.step_dir(run, &step).join(stream);
-            match std::fs::read(&path) {
-                Ok(bytes) => {
-                    let mut text = String::from_utf8_lossy(&bytes).into_owned();
-                    if !text.is_empty() && !text.ends_with('\n') {
-                        text.push('\n');
-                    }
-                    print_out(&format!("==> {} {stream} ({}{note}) <==\n{text}", s.step, s.status));
-                }
+            let header = format!("==> {} {stream} ({}{note}) <==\n", s.step, s.status);
+            match print_log(&header, &path) {
+                Ok(()) => {}
+                // A reader that went away (`| head`) ends the listing quietly.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
                 Err(_) => print_out(&format!("==> {} {stream} ({}{note}): no log <==\n", s.step, s.status)),
             }
         }
     }
     Ok(Outcome::Success)
+}
+
+/// Prints a header and a log file, streamed (a log may be large), ending with a line break.
+fn print_log(header: &str, path: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    // Opened first: a missing log prints the "no log" line instead of this header.
+    let file = std::fs::File::open(path)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(header.as_bytes())?;
+    // Secrets' values are masked, also one a step printed after reading it from a file.
+    let mut masked =
+        sluice_runtime::secrets::MaskingWriter::new(&mut out, sluice_runtime::secrets::installed());
+    let last = sluice_runtime::logs::stream(file, &mut masked)?;
+    let out = masked.finish()?;
+    if last.is_some_and(|b| b != b'\n') {
+        out.write_all(b"\n")?;
+    }
+    out.flush()
 }
 
 fn metrics(a: &RunsShowArgs) -> Result<Outcome> {

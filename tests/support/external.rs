@@ -119,3 +119,22 @@ pub fn require_oracle(test: &str) -> Option<(PathBuf, PathBuf)> {
     );
     None
 }
+
+/// Chromium and its WebDriver server (Debian's `chromium` and `chromium-driver`, which
+/// `.ci/run` installs when missing), or `None` after the `skipped:` line (a failure under
+/// `SLUICE_CI=1`).
+pub fn require_browser(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let find = |names: &[&str]| names.iter().find(|n| runs(n)).map(PathBuf::from);
+    match (find(&["chromium", "chromium-browser"]), find(&["chromedriver"])) {
+        (Some(browser), Some(driver)) => Some((browser, driver)),
+        (browser, _) => {
+            let missing = if browser.is_none() { "chromium" } else { "chromedriver" };
+            absent(
+                test,
+                &format!("`{missing}` does not run here (Debian: apt-get install chromium chromium-driver)"),
+                ci(),
+            );
+            None
+        }
+    }
+}

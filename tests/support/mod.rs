@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 pub mod azurite;
 pub mod external;
+pub mod service;
 #[allow(unused_imports)] // Each test binary uses its own part of these.
-pub use external::{require_oracle, require_python, require_shared};
+pub use external::{absent, ci, require_oracle, require_python, require_shared};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -195,4 +196,19 @@ pub fn fixtures(kind: Kind) -> Vec<Fixture> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+/// The command lines of the processes whose command line contains `needle`: from `/proc`, else
+/// from `pgrep -fl` (macOS and the BSDs have no `/proc` but always have `pgrep`).
+pub fn processes_mentioning(needle: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        let out =
+            Command::new("pgrep").args(["-fl", needle]).output().expect("pgrep runs where /proc is absent");
+        return String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    };
+    entries
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(needle))
+        .collect()
 }

@@ -120,6 +120,8 @@ pub struct TreeHasher<'c> {
     cache: &'c HashCache,
     threads: usize,
     started: SystemTime,
+    /// Cache the hashes of recently modified files too (see [`TreeHasher::settled`]).
+    settled: bool,
     memo: Mutex<HashMap<(PathBuf, IgnoreRules), Arc<PathHash>>>,
     cached_files: AtomicU64,
     hashed_files: AtomicU64,
@@ -152,11 +154,20 @@ impl<'c> TreeHasher<'c> {
             cache,
             threads: threads.max(1),
             started: SystemTime::now(),
+            settled: false,
             memo: Mutex::new(HashMap::new()),
             cached_files: AtomicU64::new(0),
             hashed_files: AtomicU64::new(0),
             hashed_bytes: AtomicU64::new(0),
         }
+    }
+
+    /// A hasher for files that nothing writes any more (the outputs of a step that ended, made
+    /// read-only): their hashes are cached even when they were modified a moment ago, so the
+    /// next look at them reads nothing.
+    pub fn settled(mut self) -> TreeHasher<'c> {
+        self.settled = true;
+        self
     }
 
     /// What was hashed and what came from the cache so far.
@@ -231,7 +242,7 @@ impl<'c> TreeHasher<'c> {
         self.hashed_bytes.fetch_add(size, Ordering::Relaxed);
         // A file that changed while it was read, or that may still change within the clock's
         // resolution, is not cached; its entry records what was read.
-        if size == key.size && !key.is_recent(self.started, RECENT_S) {
+        if size == key.size && (self.settled || !key.is_recent(self.started, RECENT_S)) {
             self.cache.put(abs.to_path_buf(), key, hash);
         }
         Ok(FileEntry { rel, size, hash, key: FileKey { size, ..key } })

@@ -46,6 +46,27 @@ impl Scalar {
     }
 }
 
+/// What marshmallow's `Boolean` field makes of a value: `true`, `'True'`, `yes`, `on`, `1`,
+/// ... are true, their opposites false, anything else an error (`None`).
+pub fn marshmallow_bool(v: &serde_json::Value) -> Option<bool> {
+    const TRUTHY: [&str; 14] =
+        ["t", "T", "true", "True", "TRUE", "on", "On", "ON", "y", "Y", "yes", "Yes", "YES", "1"];
+    const FALSY: [&str; 14] =
+        ["f", "F", "false", "False", "FALSE", "off", "Off", "OFF", "n", "N", "no", "No", "NO", "0"];
+    match v {
+        serde_json::Value::Bool(b) => Some(*b),
+        // `1` and `0` are in marshmallow's sets, and so is every number equal to them (`1.0`).
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(1.0) => Some(true),
+            Some(0.0) => Some(false),
+            _ => None,
+        },
+        serde_json::Value::String(s) if TRUTHY.contains(&s.as_str()) => Some(true),
+        serde_json::Value::String(s) if FALSY.contains(&s.as_str()) => Some(false),
+        _ => None,
+    }
+}
+
 /// Formats a float as Python's `str(float)` does (`1.0`, `0.01`, `1e-05`), the form the Azure ML
 /// SDK sends.
 pub fn python_float(f: f64) -> String {
@@ -205,6 +226,20 @@ pub fn secret_schema(_: &mut SchemaGenerator) -> Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn booleans_as_marshmallow_reads_them() {
+        use serde_json::json;
+        for v in [json!(true), json!("True"), json!("yes"), json!("ON"), json!("1"), json!(1), json!(1.0)] {
+            assert_eq!(marshmallow_bool(&v), Some(true), "{v}");
+        }
+        for v in [json!(false), json!("false"), json!("No"), json!("off"), json!("0"), json!(0)] {
+            assert_eq!(marshmallow_bool(&v), Some(false), "{v}");
+        }
+        for v in [json!("sometimes"), json!("tRue"), json!(2), json!(null), json!([])] {
+            assert_eq!(marshmallow_bool(&v), None, "{v}");
+        }
+    }
 
     #[test]
     fn python_float_forms() {

@@ -27,9 +27,59 @@ const TAG: &str = "type";
 /// `deserialize_any`.
 pub const SCALAR_OR_STRUCT: &str = "$sluice::scalar_or_struct";
 
-/// Prefix of an enum name (`#[serde(rename = "$sluice::default=command")]`) that names the
-/// variant a mapping without a `type` key is read as (v2 jobs are commands unless typed).
-pub(crate) const DEFAULT_VARIANT: &str = "$sluice::default=";
+/// [`SCALAR_OR_STRUCT`] whose enum fields are read in any case (a job's or pipeline's inputs
+/// and outputs: azure-ai-ml lowercases their `type` and `mode`).
+pub const SCALAR_OR_STRUCT_ANY_CASE: &str = "$sluice::scalar_or_struct;case=lower";
+
+/// Prefix of an enum name that carries reading options, `;`-separated after it:
+/// `default=command` names the variant a mapping without a `type` key is read as (v2 jobs are
+/// commands unless typed); `case=lower` (or `case=snake`) matches a name that is no variant to
+/// the variant it becomes in lowercase (or `camel_to_snake`), as azure-ai-ml's
+/// `StringTransformedEnum` fields do: `type: PyTorch` is `pytorch`.
+/// (`#[serde(rename = "$sluice::case=lower;default=command")]`). On a struct's name, `case=`
+/// applies to the enums of its own fields.
+pub(crate) const ENUM_OPTIONS: &str = "$sluice::";
+
+/// How an enum's names may be written besides exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Case {
+    /// Exactly.
+    Exact,
+    /// Any ASCII case (azure-ai-ml's default `str.lower()`).
+    Lower,
+    /// CamelCase or snake_case (azure-ai-ml's `camel_to_snake`).
+    Snake,
+}
+
+/// The default variant and the case rule an enum's name asks for.
+fn enum_options(name: &'static str) -> (Option<&'static str>, Case) {
+    let (mut default, mut case) = (None, Case::Exact);
+    if let Some(options) = name.strip_prefix(ENUM_OPTIONS) {
+        for option in options.split(';') {
+            match option.split_once('=') {
+                Some(("default", v)) => default = Some(v),
+                Some(("case", "lower")) => case = Case::Lower,
+                Some(("case", "snake")) => case = Case::Snake,
+                _ => {}
+            }
+        }
+    }
+    (default, case)
+}
+
+/// The variant `name` is read as under `case`: itself when it is one, else the variant it
+/// folds to.
+fn fold_variant(name: &str, variants: &'static [&'static str], case: Case) -> Option<&'static str> {
+    if variants.contains(&name) {
+        return None;
+    }
+    let folded = match case {
+        Case::Exact => return None,
+        Case::Lower => name.to_ascii_lowercase(),
+        Case::Snake => crate::casing::camel_to_snake(name),
+    };
+    variants.iter().copied().find(|v| *v == folded)
+}
 
 /// What went wrong while reading a node into a typed structure.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,7 +244,8 @@ pub fn from_node<T: DeserializeOwned + Send>(node: &Node, text: &str) -> Result<
 pub fn from_node_partial<T: DeserializeOwned + Send>(node: &Node, text: &str) -> (Option<T>, Vec<DeError>) {
     super::on_big_stack(|| {
         let ctx = Ctx { text, recovered: RefCell::new(Vec::new()), dropped: std::cell::Cell::new(false) };
-        let result = T::deserialize(NodeDe { node, ctx: &ctx, owner: None, skip_tag: false });
+        let result =
+            T::deserialize(NodeDe { node, ctx: &ctx, owner: None, skip_tag: false, case: Case::Exact });
         let dropped = ctx.dropped.get();
         let mut errors = ctx.recovered.into_inner();
         match result {
@@ -224,7 +275,7 @@ fn key_name(key: &Node) -> Cow<'_, str> {
 
 fn read<T: DeserializeOwned>(node: &Node, text: &str) -> Result<T, Vec<DeError>> {
     let ctx = Ctx { text, recovered: RefCell::new(Vec::new()), dropped: std::cell::Cell::new(false) };
-    let result = T::deserialize(NodeDe { node, ctx: &ctx, owner: None, skip_tag: false });
+    let result = T::deserialize(NodeDe { node, ctx: &ctx, owner: None, skip_tag: false, case: Case::Exact });
     let mut errors = ctx.recovered.into_inner();
     match result {
         Ok(v) if errors.is_empty() => Ok(v),
@@ -254,11 +305,13 @@ struct NodeDe<'a> {
     owner: Option<Span>,
     /// Hide the `type` key (the node is the body of a tagged enum variant).
     skip_tag: bool,
+    /// The case rule of the struct this node is a field of, for an enum read from it.
+    case: Case,
 }
 
 impl<'a> NodeDe<'a> {
     fn child(&self, node: &'a Node, owner: Option<Span>) -> NodeDe<'a> {
-        NodeDe { node, ctx: self.ctx, owner, skip_tag: false }
+        NodeDe { node, ctx: self.ctx, owner, skip_tag: false, case: Case::Exact }
     }
 
     fn wrong(&self, expected: &str) -> DeError {
@@ -488,7 +541,8 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                         });
                     }
                 }
-                match v.visit_map(MapDe::new(self, Some(fields))) {
+                let case = enum_options(name).1;
+                match v.visit_map(MapDe { case, ..MapDe::new(self, Some(fields)) }) {
                     // A required key is missing because it is misspelt: the unknown key's "did
                     // you mean" says it all, so one mistake gives one diagnostic.
                     Err(DeError { kind: DeErrorKind::MissingField { field }, .. })
@@ -509,19 +563,29 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
         variants: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
+        let (default, own) = enum_options(name);
+        let case = if own == Case::Exact { self.case } else { own };
+        let folded = |node: &Node| match &node.value {
+            Value::Str(s) => fold_variant(s, variants, case),
+            _ => None,
+        };
         match &self.node.value {
             Value::Str(_) | Value::Int(_) | Value::Bool(_) | Value::Float(_) => {
-                self.fix(v.visit_enum(UnitEnum { de: self }))
+                self.fix(v.visit_enum(UnitEnum { de: self, folded: folded(self.node) }))
             }
             Value::Map(_) => {
                 let Some((_, tag)) = self.node.entry(TAG) else {
-                    if let Some(default) = name.strip_prefix(DEFAULT_VARIANT) {
+                    if let Some(default) = default {
                         return self.fix(v.visit_enum(TaggedEnum { de: self, tag: Tag::Default(default) }));
                     }
                     return Err(DeError::new(DeErrorKind::MissingTag { expected: variants })
                         .at(self.node.span, self.owner));
                 };
-                self.fix(v.visit_enum(TaggedEnum { de: self, tag: Tag::Node(tag) }))
+                let tag = match folded(tag) {
+                    Some(variant) => Tag::Folded(tag, variant),
+                    None => Tag::Node(tag),
+                };
+                self.fix(v.visit_enum(TaggedEnum { de: self, tag }))
             }
             _ => Err(self.wrong("a name or a mapping with `type`")),
         }
@@ -582,6 +646,8 @@ struct MapDe<'a> {
     fields: Option<&'static [&'static str]>,
     entries: Vec<&'a (Node, Node)>,
     next: usize,
+    /// The case rule the struct's own enum fields are read with.
+    case: Case,
 }
 
 impl<'a> MapDe<'a> {
@@ -589,7 +655,7 @@ impl<'a> MapDe<'a> {
     fn new(de: NodeDe<'a>, fields: Option<&'static [&'static str]>) -> Self {
         let entries =
             de.entries().filter(|(k, _)| fields.is_none_or(|f| f.contains(&key_name(k).as_ref()))).collect();
-        MapDe { de, fields, entries, next: 0 }
+        MapDe { de, fields, entries, next: 0, case: Case::Exact }
     }
 }
 
@@ -608,7 +674,7 @@ impl<'de, 'a> MapAccess<'de> for MapDe<'a> {
             return Err(de::Error::custom("value requested before key"));
         };
         self.next += 1;
-        let r = seed.deserialize(self.de.child(v, Some(k.span)));
+        let r = seed.deserialize(NodeDe { case: self.case, ..self.de.child(v, Some(k.span)) });
         if self.fields.is_some() {
             return r;
         }
@@ -631,6 +697,8 @@ impl<'de, 'a> MapAccess<'de> for MapDe<'a> {
 /// An enum written as a bare name: `bind_mode: mount`.
 struct UnitEnum<'a> {
     de: NodeDe<'a>,
+    /// The variant the name is read as when it is written in another case.
+    folded: Option<&'static str>,
 }
 
 impl<'de, 'a> EnumAccess<'de> for UnitEnum<'a> {
@@ -638,7 +706,12 @@ impl<'de, 'a> EnumAccess<'de> for UnitEnum<'a> {
     type Variant = Self;
 
     fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), DeError> {
-        let v = seed.deserialize(self.de)?;
+        let v = match self.folded {
+            Some(variant) => seed
+                .deserialize(de::value::StrDeserializer::<DeError>::new(variant))
+                .map_err(|e| e.at(self.de.node.span, self.de.owner))?,
+            None => seed.deserialize(self.de)?,
+        };
         Ok((v, self))
     }
 }
@@ -675,6 +748,8 @@ struct TaggedEnum<'a> {
 enum Tag<'a> {
     /// The value of the `type` key.
     Node(&'a Node),
+    /// The value of the `type` key, a variant written in another case.
+    Folded(&'a Node, &'static str),
     /// No `type` key: the enum's default variant.
     Default(&'static str),
 }
@@ -689,6 +764,9 @@ impl<'de, 'a> EnumAccess<'de> for TaggedEnum<'a> {
                 let tag = self.de.child(node, None);
                 seed.deserialize(tag).map_err(|e| e.at(node.span, None))?
             }
+            Tag::Folded(node, name) => seed
+                .deserialize(de::value::StrDeserializer::<DeError>::new(name))
+                .map_err(|e| e.at(node.span, None))?,
             Tag::Default(name) => seed
                 .deserialize(de::value::StrDeserializer::<DeError>::new(name))
                 .map_err(|e| e.at(self.de.node.span, self.de.owner))?,
@@ -771,6 +849,46 @@ mod tests {
     enum Mode {
         Mount,
         Download,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename = "$sluice::case=lower", rename_all = "snake_case")]
+    enum LooseMode {
+        RoMount,
+        Download,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename = "$sluice::case=snake")]
+    enum Identity {
+        #[serde(rename = "user_identity")]
+        User {},
+        #[serde(rename = "aml_token")]
+        Token {},
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Loose {
+        mode: Option<LooseMode>,
+        identity: Option<Identity>,
+    }
+
+    #[test]
+    fn enums_that_ask_for_it_read_names_in_another_case() {
+        let doc: Loose = read("mode: RO_Mount\nidentity: {type: UserIdentity}\n").unwrap();
+        assert_eq!(doc.mode, Some(LooseMode::RoMount));
+        assert_eq!(doc.identity, Some(Identity::User {}));
+        let doc: Loose = read("mode: DOWNLOAD\nidentity: {type: AMLToken}\n").unwrap();
+        assert_eq!((doc.mode, doc.identity), (Some(LooseMode::Download), Some(Identity::Token {})));
+        // camel_to_snake makes `user__identity` of this, which is no variant.
+        let text = "identity: {type: User_Identity}\n";
+        let errors = read::<Loose>(text).unwrap_err();
+        assert!(matches!(errors[0].kind, DeErrorKind::UnknownVariant { .. }), "{errors:?}");
+        assert_eq!(at(text, &errors[0]), "User_Identity");
+        // Other enums stay exact.
+        let errors = read::<Doc>("steps: {}\nmode: Mount\n").unwrap_err();
+        assert!(matches!(errors[0].kind, DeErrorKind::UnknownVariant { .. }), "{errors:?}");
     }
 
     fn read<T: DeserializeOwned + Send>(text: &str) -> Result<T, Vec<DeError>> {

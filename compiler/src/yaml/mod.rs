@@ -8,7 +8,9 @@ mod spanned;
 mod split;
 pub mod yaml11;
 
-pub use de::{DeError, DeErrorKind, SCALAR_OR_STRUCT, from_node, from_node_partial};
+pub use de::{
+    DeError, DeErrorKind, SCALAR_OR_STRUCT, SCALAR_OR_STRUCT_ANY_CASE, from_node, from_node_partial,
+};
 pub use node::{Limits, Node, ParseError, ParseErrorKind, Value, parse, parse_general};
 
 /// The fast path of [`parse`] alone: the node tree, or `None` where [`parse_general`] must read

@@ -23,11 +23,31 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `{"body", "components"}` of a pipeline file, or the rendered diagnostics that stopped it.
+/// Mistakes in the shared corpus's own files that sluice reports as errors and azure-ai-ml
+/// passes on: (the file's path ending, the diagnostic code, its line). The corpus's expected
+/// bodies are made despite them, so the payload tests compile those files despite them too.
+pub const CORPUS_MISTAKES: &[(&str, &str, usize)] = &[
+    // `settings: {default_datestore: ...}`: a misspelt `default_datastore` the service ignores.
+    ("basics/3a_basic_pipeline/pipeline.yml", "unknown-key", 8),
+];
+
+/// Whether an error is one of [`CORPUS_MISTAKES`].
+pub fn is_corpus_mistake(file: &str, code: &str, line: usize) -> bool {
+    CORPUS_MISTAKES.iter().any(|(f, c, l)| file.ends_with(f) && *c == code && *l == line)
+}
+
+/// `{"body", "components"}` of a pipeline file, or the rendered diagnostics that stopped it
+/// (the errors of [`CORPUS_MISTAKES`] do not stop it).
 pub fn compile(path: &Path) -> Result<Value, String> {
     let mut s = Session::new(WorkspaceChoice::default());
-    let compiled = s.compile(path).map_err(|e| e.to_string())?;
-    let Some(c) = compiled else {
+    let compiled = s.compile_despite_errors(path).map_err(|e| e.to_string())?;
+    let unexpected = s.diagnostics.as_slice().iter().any(|d| {
+        let source = s.sources.get(d.primary.file);
+        let file = source.path.to_string_lossy().replace('\\', "/");
+        let line = source.line_col(d.primary.span.start).line;
+        d.severity == sluice_compiler::diagnostic::Severity::Error && !is_corpus_mistake(&file, d.code, line)
+    });
+    let (Some(c), false) = (compiled, unexpected) else {
         return Err(report::render_human(s.diagnostics.as_slice(), &s.sources, false));
     };
     azureml::emit(&c.pipeline, &c.workspace, &s.sources)

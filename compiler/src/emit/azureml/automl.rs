@@ -3,6 +3,7 @@
 //! defaults filled in, enum names in snake case, and search spaces as expression strings
 //! (`uniform(0.001,0.01)`, `choice('a','b')`).
 
+use crate::casing::camel_to_snake;
 use serde_json::{Map, Value, json};
 
 use super::doc::JobDoc;
@@ -40,6 +41,7 @@ fn default_metric(task: &str) -> &'static str {
 pub fn node(job: &JobDoc) -> Value {
     let mut n: Map<String, Value> = job.fields.clone();
     n.retain(|_, v| !v.is_null());
+    fold_names(&mut n);
     let task = n.get("task").and_then(Value::as_str).map(camel_to_snake).unwrap_or_default();
     let fam = family(&task);
     n.insert("name".into(), job.name.clone().into());
@@ -141,6 +143,50 @@ pub fn node(job: &JobDoc) -> Value {
     Value::Object(n)
 }
 
+/// The names AutoML's schemas read in any case: lowercased (featurization mode, the
+/// forecasting modes), or through `camel_to_snake` (training parameters' schedulers,
+/// optimizers, sizes and metrics; sweep policies).
+fn fold_names(n: &mut Map<String, Value>) {
+    fn each(m: &mut Map<String, Value>, keys: &[&str], how: fn(&str) -> String) {
+        for key in keys {
+            if let Some(Value::String(s)) = m.get_mut(*key) {
+                *s = how(s);
+            }
+        }
+    }
+    let lower: fn(&str) -> String = str::to_lowercase;
+    if let Some(Value::Object(f)) = n.get_mut("featurization") {
+        each(f, &["mode"], lower);
+    }
+    if let Some(Value::Object(f)) = n.get_mut("forecasting") {
+        let modes = [
+            "forecast_horizon",
+            "target_lags",
+            "target_rolling_window_size",
+            "seasonality",
+            "feature_lags",
+            "short_series_handling_config",
+            "use_stl",
+            "target_aggregate_function",
+        ];
+        each(f, &modes, lower);
+    }
+    if let Some(Value::Object(t)) = n.get_mut("training_parameters") {
+        let names = ["learning_rate_scheduler", "optimizer", "model_size", "validation_metric_type"];
+        each(t, &names, camel_to_snake);
+    }
+    if let Some(Value::Object(sweep)) = n.get_mut("sweep") {
+        match sweep.get_mut("sampling_algorithm") {
+            Some(Value::String(a)) => *a = a.to_lowercase(),
+            Some(Value::Object(a)) => each(a, &["type", "rule"], camel_to_snake),
+            _ => {}
+        }
+        if let Some(Value::Object(et)) = sweep.get_mut("early_termination") {
+            each(et, &["type"], camel_to_snake);
+        }
+    }
+}
+
 fn snake_list(m: &mut Map<String, Value>, key: &str) {
     if let Some(Value::Array(items)) = m.get(key) {
         let renamed: Vec<Value> = items
@@ -149,59 +195,6 @@ fn snake_list(m: &mut Map<String, Value>, key: &str) {
             .collect();
         m.insert(key.into(), renamed.into());
     }
-}
-
-/// azure-ai-ml's `camel_to_snake` (applied to each comma-separated part).
-pub fn camel_to_snake(text: &str) -> String {
-    if text.contains(',') {
-        return text.split(',').map(|t| convert(t.trim())).collect::<Vec<_>>().join(",");
-    }
-    convert(text)
-}
-
-/// `(.)([A-Z][a-z]+)` -> `\1_\2`, then `([a-z0-9])([A-Z])` -> `\1_\2`, lowercased.
-fn convert(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    // First pass.
-    let mut first: Vec<char> = Vec::with_capacity(chars.len() + 4);
-    let mut i = 0;
-    while i < chars.len() {
-        // A match needs a previous character, an uppercase letter and at least one lowercase.
-        if i + 1 < chars.len()
-            && chars[i + 1].is_ascii_uppercase()
-            && chars.get(i + 2).is_some_and(|c| c.is_ascii_lowercase())
-        {
-            first.push(chars[i]);
-            first.push('_');
-            first.push(chars[i + 1]);
-            let mut j = i + 2;
-            while j < chars.len() && chars[j].is_ascii_lowercase() {
-                first.push(chars[j]);
-                j += 1;
-            }
-            i = j;
-            continue;
-        }
-        first.push(chars[i]);
-        i += 1;
-    }
-    // Second pass.
-    let mut out = String::with_capacity(first.len() + 4);
-    let mut k = 0;
-    while k < first.len() {
-        let c = first[k];
-        out.push(c);
-        if (c.is_ascii_lowercase() || c.is_ascii_digit())
-            && first.get(k + 1).is_some_and(|n| n.is_ascii_uppercase())
-        {
-            out.push('_');
-            out.push(first[k + 1]);
-            k += 2;
-            continue;
-        }
-        k += 1;
-    }
-    out.to_lowercase()
 }
 
 /// A search space value as the expression string AutoML sends (`uniform(0.001,0.01)`).

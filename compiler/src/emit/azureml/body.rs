@@ -99,6 +99,15 @@ impl<'e> Emitter<'e> {
             }
         }
         settings.retain(|_, v| !v.is_null());
+        // marshmallow's Boolean reads `'True'`, `yes`, `1`, ... and sends a boolean.
+        for key in ["continue_on_step_failure", "force_rerun"] {
+            if let Some(v) = settings.get(key).cloned() {
+                // A value it refuses is reported by `check` (`wrong-type`).
+                if let Some(b) = crate::syntax::common::marshmallow_bool(&v) {
+                    settings.insert(key.into(), b.into());
+                }
+            }
+        }
         settings.entry("_source").or_insert_with(|| YAML_JOB.into());
         p.insert("settings".into(), settings.into());
         if let Some(i) = f.get("identity").filter(|v| v.is_object()) {
@@ -717,13 +726,12 @@ impl<'e> Emitter<'e> {
                 .cloned()
                 .or_else(|| component.as_ref().and_then(|c| c.get(k)).filter(|v| !v.is_null()).cloned())
         };
-        for key in [
-            "resources",
-            "retry_settings",
-            "input_data",
-            "max_concurrency_per_instance",
-            "mini_batch_error_threshold",
-        ] {
+        if let Some(r) = inherit("resources") {
+            n.insert("resources".into(), rest::resources(&r));
+        }
+        for key in
+            ["retry_settings", "input_data", "max_concurrency_per_instance", "mini_batch_error_threshold"]
+        {
             if let Some(v) = inherit(key) {
                 n.insert(key.into(), v);
             }
@@ -817,31 +825,16 @@ impl<'e> Emitter<'e> {
             e.insert("spark_job_entry_type".into(), kind.into());
             n.insert("entry".into(), e.into());
         }
-        let conf = f
-            .get("conf")
-            .filter(|v| !v.is_null())
-            .cloned()
-            .or_else(|| component.as_ref().and_then(|c| c.get("conf")).filter(|v| !v.is_null()).cloned());
-        let mut conf = match conf {
-            Some(Value::Object(m)) => match spark_conf(&Value::Object(m)) {
-                Value::Object(m) => m,
-                _ => Map::new(),
-            },
-            _ => Map::new(),
-        };
-        let dynamic = conf.get("spark.dynamicAllocation.enabled").map(py::str_of).map(|s| s.to_lowercase());
-        if !conf.contains_key("spark.executor.instances")
-            && dynamic.as_deref() == Some("true")
-            && let Some(min) = conf.get("spark.dynamicAllocation.minExecutors").cloned()
-        {
-            conf.insert("spark.executor.instances".into(), min);
-        }
+        let conf_of = |m: &Map<String, Value>| m.get("conf").and_then(Value::as_object).cloned();
+        let conf = spark_conf_merged(conf_of(f), component.as_ref().and_then(conf_of));
         if !conf.is_empty() {
             n.insert("conf".into(), conf.into());
         }
         let resources = f.get("resources").filter(|v| !v.is_null());
         if let Some(r) = resources {
-            n.insert("resources".into(), rest::resources(r));
+            // A node with a component is read by a schema that lowercases the instance type.
+            let r = self.spark_resources(r, job, f.contains_key("component"))?;
+            n.insert("resources".into(), r);
         }
         // No identity given: a Spark pool (compute) uses its managed identity, serverless Spark
         // (resources) the user's.
@@ -857,6 +850,48 @@ impl<'e> Emitter<'e> {
             n.insert("identity".into(), i);
         }
         Some(n)
+    }
+
+    /// Spark resources as sent: the instance type one of those azure-ai-ml allows (lowercased
+    /// for a node that runs a component; `check` reports another), the runtime version as text
+    /// (`3.4` -> `"3.4"`).
+    fn spark_resources(&mut self, r: &Value, job: &JobDoc, lowercase: bool) -> Option<Value> {
+        let mut r = rest::resources(r);
+        let Value::Object(m) = &mut r else { return Some(r) };
+        if let Some(Value::String(t)) = m.get_mut("instance_type")
+            && !py::is_binding(t)
+        {
+            let lower = t.to_lowercase();
+            if !crate::syntax::v2::parts::SPARK_INSTANCE_TYPES.contains(&lower.as_str()) {
+                self.errors.push(
+                    job.at
+                        .error(
+                            REJECTED,
+                            format!(
+                                "job `{}`: azure-ai-ml accepts Spark instance types {} only, not `{t}`",
+                                job.name,
+                                crate::syntax::v2::parts::SPARK_INSTANCE_TYPES.join(", ")
+                            ),
+                        )
+                        .with_help_opt(
+                            crate::suggest::did_you_mean(
+                                &lower,
+                                &crate::syntax::v2::parts::SPARK_INSTANCE_TYPES,
+                            )
+                            .or_else(|| Some("pick one of them in `resources.instance_type`".into())),
+                        ),
+                );
+                return None;
+            }
+            if lowercase {
+                *t = lower;
+            }
+        }
+        if let Some(v) = m.get("runtime_version").filter(|v| v.is_number()) {
+            let text = py::str_of(v);
+            m.insert("runtime_version".into(), text.into());
+        }
+        Some(r)
     }
 
     // ----- pipeline -----
@@ -952,9 +987,14 @@ impl<'e> Emitter<'e> {
         n.insert("_source".into(), source.into());
         n.insert("componentId".into(), component_id.into());
         n.insert("task".into(), task.clone().into());
-        let copy_mode = f.get("data_copy_mode").filter(|v| !v.is_null()).cloned().or_else(|| {
-            component.as_ref().and_then(|c| c.get("data_copy_mode")).filter(|v| !v.is_null()).cloned()
-        });
+        // The component's copy mode wins over the node's (`_component.data_copy_mode or
+        // self.data_copy_mode`).
+        let copy_mode = component
+            .as_ref()
+            .and_then(|c| c.get("data_copy_mode"))
+            .filter(|v| py::truthy(v))
+            .cloned()
+            .or_else(|| f.get("data_copy_mode").filter(|v| !v.is_null()).cloned());
         if let Some(m) = copy_mode {
             n.insert("data_copy_mode".into(), m);
         }
@@ -1177,18 +1217,83 @@ fn python_json_list(items: &[Value]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-/// Spark `conf` as dumped: texts of digits become numbers.
+/// Spark `conf` as dumped: texts of digits of the eight keys kept as attributes become
+/// numbers.
 fn spark_conf(conf: &Value) -> Value {
     let Value::Object(m) = conf else { return conf.clone() };
-    let mut out = Map::new();
-    for (k, v) in m {
-        let v = match v {
-            Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
-                s.parse::<i64>().map(Value::from).unwrap_or_else(|_| v.clone())
-            }
-            other => other.clone(),
-        };
-        out.insert(k.clone(), v);
-    }
+    let mut out = m.clone();
+    digits_as_numbers(&mut out);
     Value::Object(out)
+}
+
+/// Texts of ASCII digits of the keys kept as attributes (`SPARK_PROMOTED`) become numbers
+/// (the Spark schema's dump, `serialize_field_names`); other keys are sent as written.
+fn digits_as_numbers(m: &mut Map<String, Value>) {
+    for (k, v) in m.iter_mut() {
+        if let Value::String(s) = v
+            && SPARK_PROMOTED.contains(&k.as_str())
+            && !s.is_empty()
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(n) = s.parse::<i64>()
+        {
+            *v = n.into();
+        }
+    }
+}
+
+/// The `conf` keys azure-ai-ml keeps as attributes of a Spark node (`CONF_KEY_MAP`).
+const SPARK_PROMOTED: [&str; 8] = [
+    "spark.driver.cores",
+    "spark.driver.memory",
+    "spark.executor.cores",
+    "spark.executor.memory",
+    "spark.executor.instances",
+    "spark.dynamicAllocation.enabled",
+    "spark.dynamicAllocation.minExecutors",
+    "spark.dynamicAllocation.maxExecutors",
+];
+
+/// A Spark node's `conf` as azure-ai-ml builds it from the node's and its component's: the
+/// eight keys it keeps as attributes each from the node when truthy in Python, else from the
+/// component; the other keys all from the node when it has any, else all from the component;
+/// `spark.executor.instances` the minimum executors under dynamic allocation when unset; texts
+/// of digits of those eight as numbers.
+fn spark_conf_merged(
+    node: Option<Map<String, Value>>,
+    component: Option<Map<String, Value>>,
+) -> Map<String, Value> {
+    let split = |conf: Option<Map<String, Value>>| {
+        let (mut promoted, mut other) = (Map::new(), Map::new());
+        for (k, v) in conf.unwrap_or_default() {
+            if SPARK_PROMOTED.contains(&k.as_str()) && !v.is_null() {
+                promoted.insert(k, v);
+            } else {
+                other.insert(k, v);
+            }
+        }
+        (promoted, other)
+    };
+    let (node_promoted, node_other) = split(node);
+    let (component_promoted, component_other) = split(component);
+    let mut out = if node_other.is_empty() { component_other } else { node_other };
+    let mut promoted = Map::new();
+    for key in SPARK_PROMOTED {
+        let v = match node_promoted.get(key) {
+            Some(v) if py::truthy(v) => Some(v.clone()),
+            _ => component_promoted.get(key).cloned(),
+        };
+        if let Some(v) = v.filter(|v| !v.is_null()) {
+            promoted.insert(key.into(), v);
+        }
+    }
+    let dynamic = promoted.get("spark.dynamicAllocation.enabled").map(py::str_of).map(|s| s.to_lowercase());
+    if !promoted.contains_key("spark.executor.instances")
+        && dynamic.as_deref() == Some("true")
+        && let Some(min) = promoted.get("spark.dynamicAllocation.minExecutors").cloned()
+    {
+        promoted.insert("spark.executor.instances".into(), min);
+    }
+    out.extend(promoted);
+    digits_as_numbers(&mut out);
+    out
 }

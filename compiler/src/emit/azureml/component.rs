@@ -140,6 +140,7 @@ pub fn rest_distribution(d: &Value) -> Value {
     let Value::Object(m) = spec_distribution(d) else {
         return d.clone();
     };
+    let ray = m.get("type").and_then(Value::as_str) == Some("ray");
     let mut out = Map::new();
     for (k, v) in m {
         if k == "type" {
@@ -152,6 +153,9 @@ pub fn rest_distribution(d: &Value) -> Value {
             }
             .to_string();
             out.insert("distribution_type".into(), t.into());
+        } else if ray {
+            // azure-ai-ml builds Ray's wire form by hand, in camelCase (`includeDashboard`).
+            out.insert(super::py::camel(&k), v);
         } else {
             out.insert(k, v);
         }

@@ -111,9 +111,11 @@ pub fn build(p: &Pipeline, workspace: &Workspace, sources: &SourceMap, errors: &
         }
         fields.insert("outputs".into(), outputs.into());
         let jobs = sub.steps.iter().map(|s| job(s, sub, workspace, sources, errors)).collect();
+        super::normalise::pipeline(&mut fields);
         return PipelineDoc { dir, fields, jobs, at, scope: Some(c.written.clone()), ports: ports(p) };
     }
     let jobs = p.steps.iter().map(|s| job(s, p, workspace, sources, errors)).collect();
+    super::normalise::pipeline(&mut fields);
     PipelineDoc { dir, fields, jobs, at, scope: None, ports: ports(p) }
 }
 
@@ -182,7 +184,13 @@ pub fn job(
         },
         _ => None,
     };
-    JobDoc { name: step.key.value.clone(), fields: step.written.clone(), dir, component, at }
+    let mut component = component;
+    if let Some(c) = &mut component {
+        super::normalise::component(&mut c.fields);
+    }
+    let mut fields = step.written.clone();
+    super::normalise::job(&mut fields);
+    JobDoc { name: step.key.value.clone(), fields, dir, component, at }
 }
 
 /// The jobs of the pipeline component a step runs.

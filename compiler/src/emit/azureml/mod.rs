@@ -12,6 +12,7 @@ mod env;
 pub mod error;
 mod flow;
 pub mod hash;
+mod normalise;
 mod py;
 mod pyyaml;
 mod rest;

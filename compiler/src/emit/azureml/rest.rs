@@ -149,8 +149,10 @@ pub fn services(v: &Value) -> Value {
             continue;
         };
         let mut r = Map::new();
-        // A `custom` service is sent without its type (azure-ai-ml loads it as a bare service).
-        let rest = match s.get("type").and_then(Value::as_str) {
+        // A `custom` service is sent without its type (azure-ai-ml loads it as a bare service);
+        // the known ones match in any case (`SSH`, `Tensor_Board`).
+        let ty = s.get("type").and_then(Value::as_str).map(str::to_lowercase);
+        let rest = match ty.as_deref() {
             Some("jupyter_lab") => Some("JupyterLab"),
             Some("ssh") => Some("SSH"),
             Some("tensor_board") => Some("TensorBoard"),
@@ -239,11 +241,23 @@ pub fn queue_settings(v: &Value) -> Value {
     Value::Object(out)
 }
 
-/// Resources as a node sends them: as written, without empty values.
+/// Resources as a node sends them: as written, without empty values; a list of docker
+/// arguments is `docker_args_list`, and `max_instance_count` goes by its wire name
+/// `maxInstanceCount` (azure-ai-ml adds it to the REST object by hand).
 pub fn resources(v: &Value) -> Value {
     let mut v = v.clone();
     if let Value::Object(m) = &mut v {
         py::drop_empty(m);
+        if let Some(list @ Value::Array(_)) = m.get("docker_args").cloned() {
+            m.remove("docker_args");
+            // With a list, `max_instance_count` and `locations` are not sent.
+            m.remove("max_instance_count");
+            m.remove("locations");
+            m.insert("docker_args_list".into(), list);
+        }
+        if let Some(n) = m.remove("max_instance_count") {
+            m.insert("maxInstanceCount".into(), n);
+        }
     }
     v
 }

@@ -241,6 +241,7 @@ impl Lowerer<'_> {
             }
             Job::Spark(j) => {
                 d.step.kind = StepKind::Spark;
+                self.spark_instance_type(cx, j.resources.as_ref());
                 let resolved = self.resolve(scope, j.component.as_ref(), "spark", |f| match f {
                     ComponentFile::Spark(c) => Some(c.as_ref()),
                     _ => None,
@@ -305,7 +306,9 @@ impl Lowerer<'_> {
             }
             Job::DataTransfer(j) => {
                 let task = j.task.value.as_str();
-                if !["copy_data", "import_data", "export_data"].contains(&task) {
+                // azure-ai-ml lowercases the task (`Copy_Data` is `copy_data`).
+                if !["copy_data", "import_data", "export_data"].contains(&task.to_ascii_lowercase().as_str())
+                {
                     let at = j.task.span;
                     self.report(
                         check::invalid_value::RULE
@@ -630,6 +633,28 @@ impl Lowerer<'_> {
         }
         self.outputs_from(&mut d.step, &component);
         d.step.component = Some(Box::new(component));
+    }
+
+    /// A Spark job's instance type must be one azure-ai-ml accepts (it refuses the file
+    /// otherwise); any case does.
+    fn spark_instance_type(&mut self, cx: &LowerCtx, resources: Option<&parts::Resources>) {
+        let Some(t) = resources.and_then(|r| r.instance_type.as_ref()) else { return };
+        let lower = t.value.to_lowercase();
+        if binding::has_template(&t.value) || parts::SPARK_INSTANCE_TYPES.contains(&lower.as_str()) {
+            return;
+        }
+        self.report(
+            check::invalid_value::RULE
+                .at(
+                    cx.file,
+                    t.span,
+                    format!("`{}` is not a Spark instance type azure-ai-ml accepts", t.value),
+                )
+                .with_help(format!(
+                    "use one of {}",
+                    crate::suggest::list_names(&parts::SPARK_INSTANCE_TYPES, 5)
+                )),
+        );
     }
 
     fn spark_entry(&mut self, step: &mut Step, cx: &LowerCtx, entry: &parts::SparkEntry) {

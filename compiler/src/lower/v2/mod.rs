@@ -103,16 +103,39 @@ pub fn check_component(session: &mut Session, file: FileId, node: &Node) {
     session.diagnostics.extend(out.into_vec());
 }
 
+/// The known setting within edit distance 2 of `key` (the closest; case ignored).
+fn closest_setting(key: &str) -> Option<&'static str> {
+    let lower = key.to_lowercase();
+    crate::syntax::v2::SETTINGS
+        .iter()
+        .map(|s| (strsim::damerau_levenshtein(&lower, s), *s))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, s)| s)
+}
+
+/// A settings value as shown in a message.
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 impl Lowerer<'_> {
     /// Lowers a pipeline job.
     fn pipeline_job(&mut self, doc: &PipelineFile, node: &Node, cx: &LowerCtx) -> Pipeline {
         let mut unresolved = Vec::new();
         let settings = doc.settings.as_ref().map(|s| &s.value);
-        let setting = |k: &str| settings.and_then(|s| s.get(k));
         let mut passthrough = data::passthrough(&cx.text, Some(node), &["jobs"]);
-        if let Some(s) = settings {
-            self.check_settings(cx, s);
-        }
+        // A misspelt setting is reported once, at its key, and the rest of the check reads it
+        // as the setting it was meant to be (so `default_comptue` gives no missing compute).
+        let meant = settings.map(|s| self.check_settings(cx, s)).unwrap_or_default();
+        let setting = |k: &str| {
+            settings
+                .and_then(|s| s.get(k))
+                .or_else(|| meant.iter().find(|(known, _)| *known == k).map(|(_, v)| *v))
+        };
         // Every setting stays in the passthrough as written (emitters send them on); an empty
         // `settings:` says nothing.
         if passthrough.get("settings").is_some_and(|v| !v.is_object()) {
@@ -125,10 +148,10 @@ impl Lowerer<'_> {
         };
         let default_compute =
             setting_name("default_compute").or_else(|| doc.compute.as_ref().map(|c| cx.name(c)));
-        // As Azure reads them (YAML 1.1: `True` and `yes` are true too).
-        let written = passthrough.get("settings").cloned();
-        let setting_bool =
-            |k: &str| written.as_ref().and_then(|s| s.get(k)).and_then(|v| v.as_bool()).unwrap_or(false);
+        // As azure-ai-ml reads them (marshmallow's Boolean: `True`, `yes`, `'1'` are true too).
+        let setting_bool = |k: &str| {
+            setting(k).and_then(|v| crate::syntax::common::marshmallow_bool(&v.value)).unwrap_or(false)
+        };
 
         self.check_port_names(
             cx,
@@ -189,21 +212,63 @@ impl Lowerer<'_> {
         }
     }
 
-    /// Warns about settings the service does not know (the SDK passes them on silently).
-    fn check_settings(&mut self, cx: &LowerCtx, settings: &crate::yaml::Map<Spanned<serde_json::Value>>) {
+    /// Checks the settings. The SDK passes a setting it does not know on silently and the
+    /// service ignores it: a key within edit distance 2 of a known setting is a typo, an error
+    /// at the key (`unknown-key`); a key far from all of them a warning (`unknown-setting`).
+    /// A boolean setting must be one marshmallow reads. Returns each misspelt setting's value
+    /// under the setting it was meant to be, when that one is not given too.
+    fn check_settings<'v>(
+        &mut self,
+        cx: &LowerCtx,
+        settings: &'v crate::yaml::Map<Spanned<serde_json::Value>>,
+    ) -> Vec<(&'static str, &'v Spanned<serde_json::Value>)> {
         use crate::syntax::v2::SETTINGS;
-        for (k, _) in settings.iter() {
-            if !SETTINGS.contains(&k.value.as_str()) {
-                let help = crate::suggest::did_you_mean(&k.value, &SETTINGS).unwrap_or_else(|| {
-                    format!("known settings: {}", crate::suggest::list_names(&SETTINGS, 6))
-                });
-                self.report(
+        let mut meant = Vec::new();
+        for (k, v) in settings.iter() {
+            let key = k.value.as_str();
+            let known = SETTINGS.iter().copied().find(|s| *s == key);
+            let near = known.is_none().then(|| closest_setting(key)).flatten();
+            match (known, near) {
+                (Some(_), _) => {}
+                (None, Some(right)) => {
+                    self.report(
+                        check::unknown_key::RULE
+                            .at(
+                                cx.file,
+                                k.span,
+                                format!("unknown setting `{key}`: the service would ignore it"),
+                            )
+                            .with_help(format!("did you mean `{right}`?")),
+                    );
+                    if settings.get(right).is_none() && !meant.iter().any(|(m, _)| *m == right) {
+                        meant.push((right, v));
+                    }
+                }
+                (None, None) => self.report(
                     check::unknown_setting::RULE
-                        .at(cx.file, k.span, format!("unknown setting `{}`; the service ignores it", k.value))
-                        .with_help(help),
+                        .at(cx.file, k.span, format!("unknown setting `{key}`; the service ignores it"))
+                        .with_help(format!("known settings: {}", crate::suggest::list_names(&SETTINGS, 6))),
+                ),
+            }
+            let as_setting = known.or(near);
+            let boolean = matches!(as_setting, Some("continue_on_step_failure" | "force_rerun"));
+            if boolean && crate::syntax::common::marshmallow_bool(&v.value).is_none() && !v.value.is_null() {
+                self.report(
+                    check::wrong_type::RULE
+                        .at(
+                            cx.file,
+                            v.span,
+                            format!(
+                                "`{}` is `{}`: expected `true` or `false`",
+                                as_setting.unwrap_or(key),
+                                json_text(&v.value)
+                            ),
+                        )
+                        .with_help("write `true` or `false`"),
                 );
             }
         }
+        meant
     }
 
     /// A pipeline job that runs a pipeline component (`component:` instead of `jobs`): one

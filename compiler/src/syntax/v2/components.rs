@@ -19,8 +19,9 @@ use crate::syntax::common::Scalar;
 use crate::yaml::{Map, Spanned};
 
 /// A component file, tagged by `type` (a file without `type` is a command component).
+// azure-ai-ml lowercases the type.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(rename = "$sluice::default=command")]
+#[serde(rename = "$sluice::case=lower;default=command")]
 #[schemars(rename = "Component", tag = "type", title = "sluice v2 component")]
 pub enum ComponentFile {
     /// Runs a command in an environment.

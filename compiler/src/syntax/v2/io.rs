@@ -163,6 +163,7 @@ pub const INPUT_SPEC_FIELDS: &[&str] = &["type", "path", "mode", "path_on_comput
 pub const OUTPUT_SPEC_FIELDS: &[&str] = &["type", "path", "mode", "name", "version", "description"];
 
 /// An input given as a mapping.
+// `type` and `mode` in any case (`SCALAR_OR_STRUCT_ANY_CASE`): azure-ai-ml lowercases them.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InputSpec {
@@ -215,7 +216,7 @@ impl<'de> Deserialize<'de> for InputValue {
                 InputSpec::deserialize(MapAccessDeserializer::new(map)).map(InputValue::Spec)
             }
         }
-        d.deserialize_struct(crate::yaml::SCALAR_OR_STRUCT, INPUT_SPEC_FIELDS, V)
+        d.deserialize_struct(crate::yaml::SCALAR_OR_STRUCT_ANY_CASE, INPUT_SPEC_FIELDS, V)
     }
 }
 
@@ -248,6 +249,7 @@ pub enum OutputValue {
 }
 
 /// An output given as a mapping.
+// `type` and `mode` in any case (`SCALAR_OR_STRUCT_ANY_CASE`): azure-ai-ml lowercases them.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSpec {
@@ -290,7 +292,7 @@ impl<'de> Deserialize<'de> for OutputValue {
                 OutputSpec::deserialize(MapAccessDeserializer::new(map)).map(OutputValue::Spec)
             }
         }
-        d.deserialize_struct(crate::yaml::SCALAR_OR_STRUCT, OUTPUT_SPEC_FIELDS, V)
+        d.deserialize_struct(crate::yaml::SCALAR_OR_STRUCT_ANY_CASE, OUTPUT_SPEC_FIELDS, V)
     }
 }
 

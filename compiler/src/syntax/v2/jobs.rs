@@ -18,7 +18,8 @@ use crate::yaml::{Map, Spanned};
 
 /// One job of a pipeline.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(rename = "$sluice::default=command")]
+// azure-ai-ml lowercases a job's `type` (`Command` is a command job).
+#[serde(rename = "$sluice::case=lower;default=command")]
 #[schemars(rename = "Job", tag = "type")]
 pub enum Job {
     /// Runs a command (a component, or a command written in place).

@@ -153,6 +153,10 @@ impl JsonSchema for Environment {
     }
 }
 
+/// The Spark instance types azure-ai-ml accepts, in any case (`SparkResourceConfiguration`).
+pub const SPARK_INSTANCE_TYPES: [&str; 5] =
+    ["standard_e4s_v3", "standard_e8s_v3", "standard_e16s_v3", "standard_e32s_v3", "standard_e64s_v3"];
+
 /// Machines a job runs on.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -177,8 +181,10 @@ pub struct Resources {
 }
 
 /// How a job is spread over processes and nodes.
+// `type` in any case, as azure-ai-ml reads it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[schemars(tag = "type")]
+#[serde(rename = "$sluice::case=lower")]
+#[schemars(rename = "Distribution", tag = "type")]
 pub enum Distribution {
     /// MPI.
     #[serde(rename = "mpi")]
@@ -231,8 +237,10 @@ pub struct RayDistribution {
 }
 
 /// The identity a job acts as towards data and other services.
+// `type` in snake_case or CamelCase: azure-ai-ml reads it through `camel_to_snake`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[schemars(tag = "type")]
+#[serde(rename = "$sluice::case=snake")]
+#[schemars(rename = "Identity", tag = "type")]
 pub enum Identity {
     /// A managed identity of the compute.
     #[serde(rename = "managed")]
@@ -383,8 +391,10 @@ impl JsonSchema for SamplingAlgorithm {
 }
 
 /// One swept parameter and the distribution its values are drawn from.
+// `type` in any case, as azure-ai-ml reads it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[schemars(tag = "type")]
+#[serde(rename = "$sluice::case=lower")]
+#[schemars(rename = "SearchSpace", tag = "type")]
 pub enum SearchSpace {
     /// One of `values`.
     #[serde(rename = "choice")]
@@ -489,8 +499,10 @@ pub struct Objective {
 }
 
 /// Direction of optimisation.
+// Through `camel_to_snake`, as azure-ai-ml reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename = "$sluice::case=snake", rename_all = "snake_case")]
+#[schemars(rename = "Goal")]
 pub enum Goal {
     /// Smaller is better.
     Minimize,
@@ -499,8 +511,10 @@ pub enum Goal {
 }
 
 /// When a sweep stops poor trials early.
+// `type` through `camel_to_snake`, as azure-ai-ml reads it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[schemars(tag = "type")]
+#[serde(rename = "$sluice::case=snake")]
+#[schemars(rename = "EarlyTermination", tag = "type")]
 pub enum EarlyTermination {
     /// Stop trials whose metric falls behind the best by a slack.
     #[serde(rename = "bandit")]
