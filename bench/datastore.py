@@ -29,7 +29,8 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SLUICE = ROOT / "target" / "release" / "sluice"
+# SLUICE_BENCH_BIN: a release binary built elsewhere (CARGO_TARGET_DIR).
+SLUICE = Path(os.environ.get("SLUICE_BENCH_BIN", ROOT / "target" / "release" / "sluice"))
 ACCOUNT = "devstoreaccount1"
 KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 SETS = {"big": (64, 16 << 20), "small": (4096, 256 << 10)}
