@@ -32,6 +32,9 @@ pub enum Command {
     /// Move data to and from datastores: upload, download, list, rm.
     #[command(subcommand)]
     Datastore(DatastoreCommand),
+    /// Registered, versioned datasets: register, list, show, profile.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
     /// Compile pipelines to Azure ML request bodies (`--target azureml`) or v2 YAML.
     Compile(CompileArgs),
     /// List every diagnostic code: its default severity and what it finds.
@@ -336,6 +339,74 @@ pub struct DatastoreArgs {
     /// built-in one rooted here).
     #[arg(long, value_name = "FILE")]
     pub pipeline: Option<PathBuf>,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// `sluice dataset ...`.
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Register what DATASTORE:PATH holds now as the next version of a dataset (1, 2, ...),
+    /// pinning its content identity.
+    Register(DatasetRegisterArgs),
+    /// Every dataset: its newest version, kind, place, files and size.
+    List(DatasetListArgs),
+    /// A dataset's versions, or one version's details.
+    Show(DatasetShowArgs),
+    /// What a version holds: rows and, per column, type, nulls, min, max and mean (delimited);
+    /// files, size and extensions (files).
+    Profile(DatasetShowArgs),
+}
+
+/// `sluice dataset register`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("data").required(true).args(["files", "delimited"])))]
+pub struct DatasetRegisterArgs {
+    /// The dataset's name.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// A file dataset: a file or folder on a datastore, as DATASTORE:PATH.
+    #[arg(long, value_name = "DATASTORE:PATH")]
+    pub files: Option<String>,
+    /// A tabular dataset: one delimited file (CSV, TSV, ...) on a datastore, as DATASTORE:PATH.
+    #[arg(long, value_name = "DATASTORE:PATH")]
+    pub delimited: Option<String>,
+    /// A description kept with the version.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Print the version as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// `sluice dataset list`.
+#[derive(Debug, Args)]
+pub struct DatasetListArgs {
+    /// Print JSON (`{"version": 1, "datasets": [{"name", "versions": [...]}]}`).
+    #[arg(long)]
+    pub json: bool,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// `sluice dataset show|profile`.
+#[derive(Debug, Args)]
+#[command(disable_version_flag = true)]
+pub struct DatasetShowArgs {
+    /// The dataset's name.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Which version (default: the newest).
+    #[arg(long = "version", id = "dataset_version", value_name = "V")]
+    pub version: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
     /// Workspace.
     #[command(flatten)]
     pub workspace: WorkspaceArgs,

@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use sluice_compiler::fingerprint::HashCache;
+use sluice_compiler::ir::Workspace;
+
+use crate::remote::{Located, Resolver};
 use crate::state::StateDir;
 
 /// What a dataset holds.
@@ -170,6 +174,113 @@ pub fn check_name(name: &str) -> Result<(), String> {
         Err(format!(
             "`{name}` is not a dataset name (letters, digits, `-`, `_` and `.`, starting with a letter or digit)"
         ))
+    }
+}
+
+/// Registers what `datastore:path` holds now as the next version of `name` (unless the newest
+/// version already pins it): its content identity from a hash of the files on a local
+/// datastore, from a listing (MD5s) on a cloud one. Holds the state folder's lock meanwhile.
+pub fn register(
+    workspace: &Workspace,
+    state: &StateDir,
+    name: &str,
+    kind: DatasetKind,
+    datastore: &str,
+    path: &str,
+    description: Option<String>,
+) -> Result<(DatasetVersion, bool), String> {
+    check_name(name)?;
+    state.create().map_err(|e| e.to_string())?;
+    let _lock = state
+        .lock(&mut |holder| eprintln!("waiting for {holder} to finish with the state folder..."))
+        .map_err(|e| e.to_string())?;
+    let hashes = HashCache::load(&state.hash_cache_path());
+    let resolver = Resolver::new(workspace, state, &hashes);
+    let path = crate::datastore::paths::clean(path, "path").map_err(|e| e.to_string())?;
+    let mut v = DatasetVersion {
+        version: 0,
+        kind,
+        datastore: datastore.to_string(),
+        path,
+        description,
+        content: String::new(),
+        files: 0,
+        bytes: 0,
+        registered_ms: crate::time::now_ms(),
+    };
+    if workspace.datastore(datastore).is_none() {
+        // The same words as every other command that names a datastore.
+        crate::datastore::open(workspace, datastore, Default::default()).map_err(|e| e.to_string())?;
+    }
+    let (located, content) = resolver.current(&v)?;
+    let (is_dir, files, bytes) = match &located {
+        Located::Remote(r) => (r.is_dir, r.entries.len() as u64, r.entries.iter().map(|e| e.size).sum()),
+        Located::Local(_, Some(h)) => (h.is_dir, h.files.len() as u64, h.total_bytes()),
+        Located::Local(p, None) => (p.is_dir(), 0, 0),
+    };
+    if kind == DatasetKind::Delimited && is_dir {
+        return Err(format!(
+            "`{datastore}:{}` is a folder; --delimited names one delimited file (register a folder with --files)",
+            v.path
+        ));
+    }
+    if files == 0 {
+        return Err(format!("`{datastore}:{}` holds no file", v.path));
+    }
+    // A local dataset's version is kept as it is now: later edits in place do not change it.
+    if let Located::Local(src, _) = &located {
+        keep_copy(state, &content, src, &crate::remote::data_name(datastore, &v.path))?;
+    }
+    let _ = hashes.save(&state.hash_cache_path());
+    v.content = content;
+    v.files = files;
+    v.bytes = bytes;
+    Registry::new(state).register(name, v)
+}
+
+/// Copies `src` to `.sluice/remote/<content>/<name>` unless a copy is there (a temporary folder
+/// renamed into place, so a copy is whole or absent).
+fn keep_copy(state: &StateDir, content: &str, src: &Path, name: &str) -> Result<(), String> {
+    let dir = state.dir.join("remote").join(content);
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let tmp =
+        state.tmp_dir().join(format!("dataset-{}-{}", &content[..16.min(content.len())], std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let made = if src.is_dir() {
+        crate::data_transfer::copy_verified(src, &tmp.join(name))
+    } else {
+        crate::data_transfer::copy_verified(src, &tmp)
+    };
+    let renamed = made.and_then(|_| {
+        std::fs::create_dir_all(state.dir.join("remote")).map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, &dir).map_err(|e| format!("cannot keep a copy in {}: {e}", dir.display()))
+    });
+    if renamed.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    renamed
+}
+
+/// The local path of a dataset version's data: its kept copy, else the data in place or
+/// (cloud) a fetched copy. Fails when the data no longer is what the version pins.
+pub fn local_copy(
+    workspace: &Workspace,
+    state: &StateDir,
+    name: &str,
+    v: &DatasetVersion,
+) -> Result<PathBuf, String> {
+    let hashes = HashCache::load(&state.hash_cache_path());
+    let resolver = Resolver::new(workspace, state, &hashes);
+    match resolver.dataset_version(name, v)?.located {
+        Located::Local(p, _) => Ok(p),
+        Located::Remote(r) => {
+            let (remote_dir, tmp) = (state.dir.join("remote"), state.tmp_dir());
+            std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+            crate::remote::apart(|| crate::remote::fetch(&r, &remote_dir, &tmp))?;
+            Ok(r.cache_path(&remote_dir))
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub mod logs;
 pub mod orphans;
 pub mod parallel;
 pub mod plan;
+pub mod profile;
 pub mod progress;
 pub mod remote;
 pub mod run;

@@ -45,11 +45,17 @@ pub struct RemoteData {
     pub identity: Arc<PathHash>,
 }
 
+/// The name a step sees for data at `path` on `datastore`: the path's last segment (the
+/// datastore's name for its root).
+pub fn data_name(datastore: &str, path: &str) -> String {
+    let last = paths::file_name(path.trim_end_matches('/'));
+    if last.is_empty() { datastore.to_string() } else { last.to_string() }
+}
+
 impl RemoteData {
-    /// The name the step sees: the last segment of the path (the datastore's name for its root).
+    /// The name the step sees (see [`data_name`]).
     pub fn name(&self) -> String {
-        let last = paths::file_name(&self.path);
-        if last.is_empty() { self.store.name().to_string() } else { last.to_string() }
+        data_name(self.store.name(), &self.path)
     }
 
     /// Where the local copy is kept under the state folder's `remote/`.
@@ -225,21 +231,36 @@ impl<'a> Resolver<'a> {
         Ok(Arc::new(RemoteData { store, path: clean, is_dir, entries, identity }))
     }
 
-    /// A registered dataset's version (`None`: the latest), checked against what it pins.
+    /// A registered dataset's version (`None`: the latest).
     fn dataset(&self, name: &str, version: Option<&str>) -> Result<Found, String> {
         let v = self.registry().resolve(name, version)?;
-        let (located, now) = self.current(&v)?;
-        if now != v.content {
-            return Err(format!(
-                "dataset `{name}` version {} pins the content of `{}:{}` as it was when registered, and it changed since; register the data again (`sluice dataset register --name {name} --{} {}:{}`) to make a new version",
-                v.version,
-                v.datastore,
-                v.path,
-                v.kind.as_str(),
-                v.datastore,
-                v.path
-            ));
-        }
+        self.dataset_version(name, &v)
+    }
+
+    /// Where the data a dataset version pins is: the copy kept in `.sluice/remote/<content>/`
+    /// (made when a local dataset is registered, or when cloud data was fetched), else the
+    /// data in place if it still is what the version pins.
+    pub fn dataset_version(&self, name: &str, v: &DatasetVersion) -> Result<Found, String> {
+        let kept = self.state.dir.join("remote").join(&v.content);
+        let located = if kept.is_dir() {
+            let path = kept.join(data_name(&v.datastore, &v.path));
+            let listing = TreeHasher::new(self.hashes).hash(&path, IgnoreRules::None).ok();
+            Located::Local(path, listing)
+        } else {
+            let (located, now) = self.current(v)?;
+            if now != v.content {
+                return Err(format!(
+                    "dataset `{name}` version {} pins the content of `{}:{}` as it was when registered; it changed since and no copy of it is kept here; register the data again (`sluice dataset register --name {name} --{} {}:{}`) to make a new version",
+                    v.version,
+                    v.datastore,
+                    v.path,
+                    v.kind.as_str(),
+                    v.datastore,
+                    v.path
+                ));
+            }
+            located
+        };
         let mut fields = content(&v.content);
         fields.insert("resolved".into(), v.version.into());
         fields.insert("kind".into(), v.kind.as_str().into());
