@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use md5::{Digest, Md5};
-use support::azurite::{self, ACCOUNT, Emulator, KEY};
+use support::azurite::{self, ACCOUNT, Emulator, KEY, corrupting_proxy, port_of};
 use support::{Run, run, sluice};
 
 /// The variable the test workspaces read the credential from.
@@ -245,39 +245,6 @@ fn existing_files_are_skipped_with_a_note_unless_overwrite() {
     assert_eq!(std::fs::read(p.path("out/a.csv")).unwrap(), b"second version\n");
 }
 
-/// A TCP proxy to `port` that replaces `from` by `to` (same length) in what flows `up` (to the
-/// service) or down (to sluice): corruption on the wire.
-fn corrupting_proxy(port: u16, from: &'static [u8], to: &'static [u8], up: bool) -> u16 {
-    assert_eq!(from.len(), to.len());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let proxy = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else { continue };
-            let pipe = |mut a: TcpStream, mut b: TcpStream, corrupt: bool| {
-                std::thread::spawn(move || {
-                    let mut buf = vec![0u8; 1 << 16];
-                    while let Ok(n) = a.read(&mut buf) {
-                        if n == 0 {
-                            break;
-                        }
-                        if corrupt && let Some(i) = buf[..n].windows(from.len()).position(|w| w == from) {
-                            buf[i..i + to.len()].copy_from_slice(to);
-                        }
-                        if b.write_all(&buf[..n]).is_err() {
-                            break;
-                        }
-                    }
-                    let _ = b.shutdown(std::net::Shutdown::Write);
-                });
-            };
-            pipe(client.try_clone().unwrap(), server.try_clone().unwrap(), up);
-            pipe(server, client, !up);
-        }
-    });
-    proxy
-}
-
 /// A proxy to `port` that answers the first `failures` connections with `503 Server Busy`.
 fn busy_proxy(port: u16, failures: usize) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -304,10 +271,6 @@ fn busy_proxy(port: u16, failures: usize) -> u16 {
         }
     });
     proxy
-}
-
-fn port_of(url: &str) -> u16 {
-    url.strip_prefix("http://127.0.0.1:").unwrap().split('/').next().unwrap().parse().unwrap()
 }
 
 #[test]
@@ -615,30 +578,38 @@ fn a_wrong_credential_is_a_clear_403_that_never_shows_it() {
     }
     assert_eq!(good.listed(&[]).len(), 1, "a.csv is still there");
 
-    // Plans and runs of a pipeline reading the datastore neither print the key nor store it.
-    std::fs::write(
-        good.path("pipeline.yml"),
-        "pipeline:\n  name: reads-lake\n  default_compute: local\n  data_references:\n    raw: {datastore: lake, path_on_datastore: a.csv}\n  steps:\n    show:\n      type: PythonScriptStep\n      script_name: show.py\n      source_directory: .\n      arguments: [--raw, input:raw]\n      inputs: {raw: {source: raw}}\n",
-    )
-    .unwrap();
-    std::fs::write(good.path("show.py"), "print('hi')\n").unwrap();
+    // Plans and runs of a pipeline reading the datastore neither print the key nor store it;
+    // with a wrong key they fail with the same clear 403, naming the datastore.
+    let pipeline = "pipeline:\n  name: reads-lake\n  default_compute: local\n  data_references:\n    raw: {datastore: lake, path_on_datastore: a.csv}\n  steps:\n    show:\n      type: PythonScriptStep\n      script_name: show.py\n      source_directory: .\n      arguments: [--raw, input:raw]\n      inputs: {raw: {source: raw}}\n";
+    let denied = Project::azure(&url, &name, "account_key", &wrong_key);
+    for p in [&good, &denied] {
+        std::fs::write(p.path("pipeline.yml"), pipeline).unwrap();
+        std::fs::write(p.path("show.py"), "import sys; print(open(sys.argv[2]).read())\n").unwrap();
+    }
     for args in [
         &["plan", "pipeline.yml"][..],
         &["plan", "pipeline.yml", "--json", "--explain"],
         &["run", "pipeline.yml"],
     ] {
         let r = good.sluice(args);
+        assert_eq!(r.code, Some(0), "{args:?}\n{}", r.all_output());
+        assert_hidden(&r, KEY, &format!("{args:?}"));
+        let r = denied.sluice(args);
         assert_eq!(r.code, Some(1), "{args:?}\n{}", r.all_output());
         assert!(
-            r.all_output().contains("datastore `lake` is of type azure_blob"),
+            r.stderr.contains("data reference `raw`")
+                && r.stderr.contains(&format!(
+                    "access denied to container `{name}` of account `{ACCOUNT}` (datastore `lake`"
+                )),
             "{args:?}\n{}",
-            r.all_output()
+            r.stderr
         );
-        assert_hidden(&r, KEY, &format!("{args:?}"));
+        assert_hidden(&r, &wrong_key, &format!("wrong key {args:?}"));
     }
-    for f in support::walk(good.dir.path()) {
+    for f in support::walk(good.dir.path()).into_iter().chain(support::walk(denied.dir.path())) {
         let bytes = std::fs::read(&f).unwrap();
-        assert!(!String::from_utf8_lossy(&bytes).contains(KEY), "{} holds the key", f.display());
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(KEY) && !text.contains(&wrong_key), "{} holds a key", f.display());
     }
 
     // A credential that is not set or not base64 is a usage error naming the variable only.

@@ -262,6 +262,8 @@ impl<'a> Resolver<'a> {
             located
         };
         let mut fields = content(&v.content);
+        // Named for `azureml:` inputs too, so a change says which dataset and versions.
+        fields.insert("dataset".into(), name.into());
         fields.insert("resolved".into(), v.version.into());
         fields.insert("kind".into(), v.kind.as_str().into());
         Ok(Found { located, fields, dataset: Some((name.to_string(), v.version)) })
@@ -480,15 +482,24 @@ pub async fn publish(target: &Publish, src: &Path) -> Result<(usize, u64), Strin
     let store = target.store.clone();
     store.ensure_container().await.map_err(|e| format!("cannot publish to {place}: {e}"))?;
     let written: Arc<Mutex<Vec<String>>> = Arc::default();
+    // After a failure no new file starts; those under way finish, so `written` is complete.
+    let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let count = files.len();
     let mut results = Box::pin(
         stream::iter(files.into_iter().map(|(file, size, dest)| {
-            let (written, store) = (written.clone(), store.clone());
+            let (written, store, failed) = (written.clone(), store.clone(), failed.clone());
             async move {
+                if failed.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Ok(0);
+                }
                 let noop: datastore::ByteCounter = Arc::new(|_| {});
                 let r = store.put_file(&file, size, &dest, true, noop).await;
-                if matches!(r, Ok(PutOutcome::Written { .. })) {
-                    written.lock().unwrap_or_else(|p| p.into_inner()).push(dest);
+                match &r {
+                    Ok(PutOutcome::Written { .. }) => {
+                        written.lock().unwrap_or_else(|p| p.into_inner()).push(dest)
+                    }
+                    Ok(PutOutcome::Exists) => {}
+                    Err(_) => failed.store(true, std::sync::atomic::Ordering::Relaxed),
                 }
                 r.map(|_| size)
             }
@@ -501,12 +512,10 @@ pub async fn publish(target: &Publish, src: &Path) -> Result<(usize, u64), Strin
         match r {
             Ok(n) => total += n,
             Err(e) => {
-                failure = Some(e);
-                break;
+                failure.get_or_insert(e);
             }
         }
     }
-    // Transfers still running stop here, before what they wrote is listed.
     drop(results);
     let Some(e) = failure else {
         return Ok((count, total));

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)] // Each test binary uses its own part of this module.
 
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -121,4 +122,42 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A TCP proxy to `port` that replaces `from` by `to` (same length) in what flows `up` (to the
+/// service) or down (to sluice): corruption on the wire.
+pub fn corrupting_proxy(port: u16, from: &'static [u8], to: &'static [u8], up: bool) -> u16 {
+    assert_eq!(from.len(), to.len());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else { continue };
+            let pipe = |mut a: TcpStream, mut b: TcpStream, corrupt: bool| {
+                std::thread::spawn(move || {
+                    let mut buf = vec![0u8; 1 << 16];
+                    while let Ok(n) = a.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        if corrupt && let Some(i) = buf[..n].windows(from.len()).position(|w| w == from) {
+                            buf[i..i + to.len()].copy_from_slice(to);
+                        }
+                        if b.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = b.shutdown(std::net::Shutdown::Write);
+                });
+            };
+            pipe(client.try_clone().unwrap(), server.try_clone().unwrap(), up);
+            pipe(server, client, !up);
+        }
+    });
+    proxy
+}
+
+/// The port of an `http://127.0.0.1:PORT/...` URL.
+pub fn port_of(url: &str) -> u16 {
+    url.strip_prefix("http://127.0.0.1:").unwrap().split('/').next().unwrap().parse().unwrap()
 }
