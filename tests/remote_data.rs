@@ -491,7 +491,7 @@ fn an_emulator_stopped_while_data_is_fetched_leaves_nothing_and_a_rerun_complete
         "pipeline.yml",
         "pipeline:\n  name: big\n  default_compute: cpu\n  data_references:\n    big: {datastore: lake, path_on_datastore: in/big}\n  steps:\n    size:\n      type: PythonScriptStep\n      script_name: size.py\n      source_directory: src\n      arguments: [input:d, output:o]\n      inputs: {d: {source: big}}\n      outputs: {o: {destination: o}}\n",
     );
-    let mut child = sluice(p.dir.path())
+    let child = sluice(p.dir.path())
         .env(CRED_VAR, KEY)
         .args(["run", "pipeline.yml"])
         .stdout(Stdio::null())

@@ -637,8 +637,8 @@ fn runs_commands_read_the_store() {
 }
 
 #[test]
-fn builtin_datastores_take_uploads_and_cloud_datastores_are_named() {
-    let Some(p) = Project::runnable("builtin_datastores_take_uploads_and_cloud_datastores_are_named") else {
+fn builtin_datastores_take_uploads_and_cloud_datastores_need_their_credential() {
+    let Some(p) = Project::runnable("builtin_datastores_take_uploads_and_cloud_datastores_need_their_credential") else {
         return;
     };
     // Without a workspace file, the built-in workspace's blob store is a local folder.
@@ -686,7 +686,8 @@ fn builtin_datastores_take_uploads_and_cloud_datastores_are_named() {
     assert!(note.contains("--overwrite"), "{note}");
     p.run(&[], 0);
 
-    // A datastore in the cloud stops the run before anything starts, naming it.
+    // A datastore in the cloud whose credential is not set stops the run before anything
+    // starts, naming it and the variable (runs read cloud datastores: tests/remote_data.rs).
     p.write(
         "workspace.yaml",
         "datastores:\n  lake: {type: azure_blob, account_name: acct, container_name: c, account_key: \"${env:KEY}\"}\ncomputes:\n  cpu: {type: amlcompute}\n",
@@ -696,7 +697,10 @@ fn builtin_datastores_take_uploads_and_cloud_datastores_are_named() {
     let out = p.sluice(&["run", "pipeline.yml"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("datastore `lake` is of type azure_blob"), "{err}");
+    assert!(
+        err.contains("data reference `sales`: datastore `lake`: `account_key` comes from ${env:KEY}, which is not set"),
+        "{err}"
+    );
     assert!(!p.path(".sluice/runs/2").exists(), "a run started");
 }
 
