@@ -638,7 +638,9 @@ fn runs_commands_read_the_store() {
 
 #[test]
 fn builtin_datastores_take_uploads_and_cloud_datastores_need_their_credential() {
-    let Some(p) = Project::runnable("builtin_datastores_take_uploads_and_cloud_datastores_need_their_credential") else {
+    let Some(p) =
+        Project::runnable("builtin_datastores_take_uploads_and_cloud_datastores_need_their_credential")
+    else {
         return;
     };
     // Without a workspace file, the built-in workspace's blob store is a local folder.
@@ -698,7 +700,9 @@ fn builtin_datastores_take_uploads_and_cloud_datastores_need_their_credential() 
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("data reference `sales`: datastore `lake`: `account_key` comes from ${env:KEY}, which is not set"),
+        err.contains(
+            "data reference `sales`: datastore `lake`: `account_key` comes from ${env:KEY}, which is not set"
+        ),
         "{err}"
     );
     assert!(!p.path(".sluice/runs/2").exists(), "a run started");

@@ -128,8 +128,8 @@ impl Drop for Emulator {
 /// service) or down (to sluice): corruption on the wire.
 pub fn corrupting_proxy(port: u16, from: &'static [u8], to: &'static [u8], up: bool) -> u16 {
     assert_eq!(from.len(), to.len());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let proxy = listener.local_addr().unwrap().port();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let proxy = listener.local_addr().expect("its address").port();
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
             let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else { continue };
@@ -150,7 +150,7 @@ pub fn corrupting_proxy(port: u16, from: &'static [u8], to: &'static [u8], up: b
                     let _ = b.shutdown(std::net::Shutdown::Write);
                 });
             };
-            pipe(client.try_clone().unwrap(), server.try_clone().unwrap(), up);
+            pipe(client.try_clone().expect("socket"), server.try_clone().expect("socket"), up);
             pipe(server, client, !up);
         }
     });
@@ -159,5 +159,8 @@ pub fn corrupting_proxy(port: u16, from: &'static [u8], to: &'static [u8], up: b
 
 /// The port of an `http://127.0.0.1:PORT/...` URL.
 pub fn port_of(url: &str) -> u16 {
-    url.strip_prefix("http://127.0.0.1:").unwrap().split('/').next().unwrap().parse().unwrap()
+    url.strip_prefix("http://127.0.0.1:")
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("an http://127.0.0.1:PORT/... URL")
 }
