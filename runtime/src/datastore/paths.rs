@@ -175,10 +175,24 @@ pub fn local_sources(args: &[PathBuf]) -> Result<Vec<LocalSource>, DatastoreErro
         if meta.is_dir() {
             walk(arg, &name, &mut out)?;
         } else {
+            regular(arg, &meta)?;
             out.push(LocalSource { file: arg.clone(), relative: name, size: meta.len() });
         }
     }
     Ok(out)
+}
+
+/// A FIFO, socket or device is refused before anything is copied (reading one could block or
+/// never end).
+fn regular(path: &Path, meta: &std::fs::Metadata) -> Result<(), DatastoreError> {
+    if meta.is_file() {
+        return Ok(());
+    }
+    Err(DatastoreError::Usage(format!(
+        "`{}` is {}, not a file: only files and folders are uploaded",
+        path.display(),
+        sluice_compiler::source::special_kind(meta)
+    )))
 }
 
 /// Every file under `dir`, named `prefix/...`, sorted. Links are followed; a link back to a
@@ -219,6 +233,7 @@ fn walk_within(
         if meta.is_dir() {
             walk_within(&path, &relative, out, open)?;
         } else {
+            regular(&path, &meta)?;
             out.push(LocalSource { file: path, relative, size: meta.len() });
         }
     }
