@@ -276,6 +276,10 @@ pub fn local_copy(
     match resolver.dataset_version(name, v)?.located {
         Located::Local(p, _) => Ok(p),
         Located::Remote(r) => {
+            // A run starting meanwhile clears `.sluice/tmp`, where the copy is being made.
+            let _lock = state
+                .lock(&mut |holder| eprintln!("waiting for {holder} to finish with the state folder..."))
+                .map_err(|e| e.to_string())?;
             let (remote_dir, tmp) = (state.dir.join("remote"), state.tmp_dir());
             std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
             crate::remote::apart(|| crate::remote::fetch(&r, &remote_dir, &tmp))?;

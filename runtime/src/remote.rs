@@ -339,9 +339,9 @@ pub fn on_own_runtime<T: Send>(
     })
 }
 
-/// Runs the future `make` returns to its end on a runtime and a thread of their own, so a
-/// transfer's futures never need to be sendable between the run loop's tasks; called from a
-/// blocking task of the run.
+/// Runs the future `make` returns to its end (or to Ctrl-C / SIGTERM) on a runtime and a thread
+/// of their own, so a transfer's futures never need to be sendable between the run loop's
+/// tasks; called from a blocking task of the run.
 pub fn apart<T: Send, F: std::future::Future<Output = Result<T, String>>>(
     make: impl FnOnce() -> F + Send,
 ) -> Result<T, String> {
@@ -352,7 +352,14 @@ pub fn apart<T: Send, F: std::future::Future<Output = Result<T, String>>>(
                 .enable_all()
                 .build()
                 .map_err(|e| format!("cannot start the transfer threads: {e}"))?;
-            let r = rt.block_on(make());
+            // Ctrl-C or SIGTERM stops the transfer (its temporary files are removed by the
+            // next run, which clears `.sluice/tmp`), as it stops the run's steps.
+            let r = rt.block_on(async {
+                tokio::select! {
+                    r = make() => r,
+                    () = datastore::stop_signal() => Err("canceled".to_string()),
+                }
+            });
             rt.shutdown_timeout(std::time::Duration::from_secs(5));
             r
         })
