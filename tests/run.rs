@@ -706,6 +706,17 @@ fn builtin_datastores_take_uploads_and_cloud_datastores_need_their_credential() 
         "{err}"
     );
     assert!(!p.path(".sluice/runs/2").exists(), "a run started");
+    // The plan still shows every step, with the missing credential as the problem.
+    let plan = p.sluice(&["plan", "pipeline.yml"]);
+    assert_eq!(plan.status.code(), Some(1), "{}", text(&plan));
+    let shown = String::from_utf8_lossy(&plan.stdout);
+    assert!(shown.contains("prep") && shown.contains("train_a"), "{}", text(&plan));
+    assert!(
+        String::from_utf8_lossy(&plan.stderr)
+            .contains("step `prep`: input `raw`: data reference `sales`: datastore `lake`"),
+        "{}",
+        text(&plan)
+    );
 }
 
 #[test]

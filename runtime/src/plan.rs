@@ -591,7 +591,10 @@ fn input_values(
                 Some(u) => Ok(InputValue::Path(cache.output_path(&u.fingerprint, output))),
                 None => Err("its upstream step is not planned".to_string()),
             },
-            Source::Data { index, .. } => local(&port.name.value, &pipeline.data[*index].location),
+            Source::Data { index, .. } => {
+                let d = &pipeline.data[*index];
+                local(&port.name.value, &d.location).map_err(|e| format!("data reference `{}`: {e}", d.name.value))
+            }
             Source::PipelineInput { index: i, .. } => {
                 let input = &pipeline.inputs[*i];
                 match (&input.data, values.get(*i)) {

@@ -289,9 +289,12 @@ impl<'a> Resolver<'a> {
 }
 
 impl DataResolver for Resolver<'_> {
+    /// Data that cannot be looked up (no credential, a 403, the service down) is known by where
+    /// it is only; the plan names the failure as the step's problem (it cannot run), so `plan`
+    /// still shows every step.
     fn identity(&self, location: &DataLocation) -> Option<Result<RemoteIdentity, String>> {
-        self.locate(location).map(|found| {
-            found.map(|f| RemoteIdentity {
+        self.locate(location).and_then(Result::ok).map(|f| {
+            Ok(RemoteIdentity {
                 fields: f.fields,
                 listing: match f.located {
                     Located::Remote(r) => Some(r.identity.clone()),
