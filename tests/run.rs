@@ -637,8 +637,10 @@ fn runs_commands_read_the_store() {
 }
 
 #[test]
-fn builtin_datastores_take_uploads_and_cloud_datastores_are_named() {
-    let Some(p) = Project::runnable("builtin_datastores_take_uploads_and_cloud_datastores_are_named") else {
+fn builtin_datastores_take_uploads_and_cloud_datastores_need_their_credential() {
+    let Some(p) =
+        Project::runnable("builtin_datastores_take_uploads_and_cloud_datastores_need_their_credential")
+    else {
         return;
     };
     // Without a workspace file, the built-in workspace's blob store is a local folder.
@@ -679,12 +681,15 @@ fn builtin_datastores_take_uploads_and_cloud_datastores_are_named() {
         "in",
         "data/sales.csv",
     ]);
-    // A usage error: exit 2, as every upload that cannot be done as asked.
-    assert_eq!(again.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("--overwrite"), "{}", text(&again));
+    // As the SDK's upload_files: a file already there is skipped, with a note.
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    let note = String::from_utf8_lossy(&again.stderr);
+    assert!(note.contains("skipped in/sales.csv: already on datastore `workspaceblobstore`"), "{note}");
+    assert!(note.contains("--overwrite"), "{note}");
     p.run(&[], 0);
 
-    // A datastore in the cloud stops the run before anything starts, naming it.
+    // A datastore in the cloud whose credential is not set stops the run before anything
+    // starts, naming it and the variable (runs read cloud datastores: tests/remote_data.rs).
     p.write(
         "workspace.yaml",
         "datastores:\n  lake: {type: azure_blob, account_name: acct, container_name: c, account_key: \"${env:KEY}\"}\ncomputes:\n  cpu: {type: amlcompute}\n",
@@ -694,8 +699,24 @@ fn builtin_datastores_take_uploads_and_cloud_datastores_are_named() {
     let out = p.sluice(&["run", "pipeline.yml"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("datastore `lake` is of type azure_blob"), "{err}");
+    assert!(
+        err.contains(
+            "data reference `sales`: datastore `lake`: `account_key` comes from ${env:KEY}, which is not set"
+        ),
+        "{err}"
+    );
     assert!(!p.path(".sluice/runs/2").exists(), "a run started");
+    // The plan still shows every step, with the missing credential as the problem.
+    let plan = p.sluice(&["plan", "pipeline.yml"]);
+    assert_eq!(plan.status.code(), Some(1), "{}", text(&plan));
+    let shown = String::from_utf8_lossy(&plan.stdout);
+    assert!(shown.contains("prep") && shown.contains("train_a"), "{}", text(&plan));
+    assert!(
+        String::from_utf8_lossy(&plan.stderr)
+            .contains("step `prep`: input `raw`: data reference `sales`: datastore `lake`"),
+        "{}",
+        text(&plan)
+    );
 }
 
 #[test]

@@ -86,7 +86,7 @@ rules! {
         optional_input_in_command, missing_local_data, control_flow_in_yaml,
         special_file,
     ],
-    workspace: [literal_secret, workspace_range],
+    workspace: [literal_secret, workspace_range, invalid_account_url, datastore_credentials],
 }
 
 /// Runs every pipeline rule on `pipeline` and on each pipeline nested in it.

@@ -83,6 +83,9 @@ fn check_endpoint(
         _ => None,
     };
     let Some((what, defined_at, help)) = problem else { return };
+    // sluice copies a local folder itself (`sluice run`); only Azure ML cannot: a warning.
+    let local = matches!(location, DataLocation::Datastore { datastore, .. }
+        if cx.workspace.datastore(&datastore.value).is_some_and(|s| s.kind == DatastoreKind::Local));
     let mut d = RULE
         .at(
             at.file,
@@ -90,6 +93,10 @@ fn check_endpoint(
             format!("DataTransferStep `{}` cannot {verb} `{}`: it is {what}", step.key.value, at.value),
         )
         .with_help(help);
+    if local {
+        d.severity = crate::diagnostic::Severity::Warning;
+        d = d.with_help(format!("{help}; `sluice run` copies it on this machine, Azure ML cannot"));
+    }
     if let Some((file, span)) = defined_at {
         d = d.with_label(Label::with_message(file, span, "datastore declared here"));
     }

@@ -386,3 +386,49 @@ fn a_parallel_configuration_and_a_conda_file_count_by_content() {
     let words: Vec<String> = changes.iter().map(|c| describe(c, &|_| false)).collect();
     assert_eq!(words, ["configuration file `conf/parallel.yml` changed"]);
 }
+
+/// A resolver that knows data references by their path, as a listing would.
+struct Listed(std::sync::Mutex<BTreeMap<String, Result<String, String>>>);
+
+impl DataResolver for Listed {
+    fn identity(&self, location: &DataLocation) -> Option<Result<RemoteIdentity, String>> {
+        let DataLocation::Dataset { name, .. } = location else { return None };
+        let found = self.0.lock().unwrap().get(&name.value).cloned()?;
+        Some(found.map(|content| {
+            let mut fields = serde_json::Map::new();
+            fields.insert("content".into(), content.clone().into());
+            fields.insert("dataset".into(), name.value.clone().into());
+            fields.insert("resolved".into(), (if content == "c1" { 1 } else { 2 }).into());
+            RemoteIdentity { fields, listing: None }
+        }))
+    }
+}
+
+#[test]
+fn data_elsewhere_is_identified_by_its_resolver_and_a_lookup_failure_names_the_step() {
+    let d = project();
+    let r = d.path();
+    edit_pipeline(r, "raw: {datastore: store, path_on_datastore: raw.csv}", "raw: {dataset_name: sales}");
+    let c = compile(r);
+    let values = params::resolve(&c.pipeline, &[]).unwrap();
+    let cache = HashCache::new();
+    let listed = Listed(std::sync::Mutex::new(BTreeMap::from([("sales".to_string(), Ok("c1".to_string()))])));
+    let fp = |l: &Listed| {
+        fingerprint_steps_with(&c.pipeline, &c.workspace, &values, &TreeHasher::new(&cache), Some(l))
+    };
+    let first = fp(&listed).unwrap();
+    assert_eq!(first[0].manifest.fields["input:raw"].value["content"], "c1");
+    // Without a resolver the data is known by where it is only: a different fingerprint.
+    let bare = fingerprint_steps(&c.pipeline, &c.workspace, &values, &TreeHasher::new(&cache)).unwrap();
+    assert_ne!(bare[0].fingerprint, first[0].fingerprint);
+    listed.0.lock().unwrap().insert("sales".into(), Ok("c2".into()));
+    let second = fp(&listed).unwrap();
+    assert_ne!(first[0].fingerprint, second[0].fingerprint);
+    assert_ne!(first[1].fingerprint, second[1].fingerprint, "downstream follows");
+    let changes = explain::diff(&first[0].manifest, &second[0].manifest, &|_| None);
+    let words: Vec<String> = changes.iter().map(|c| describe(c, &|_| false)).collect();
+    assert_eq!(words, ["data reference `raw` (input `raw`): dataset `sales` version 1 -> 2"]);
+    listed.0.lock().unwrap().insert("sales".into(), Err("access denied (datastore `lake`)".into()));
+    let e = fp(&listed).unwrap_err().to_string();
+    assert_eq!(e, "step `prep`: data reference `raw`: access denied (datastore `lake`)");
+}

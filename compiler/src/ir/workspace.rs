@@ -35,6 +35,7 @@ impl Workspace {
             kind: DatastoreKind::Local,
             local_path: Some(root.join(".sluice").join("datastores").join(name)),
             settings: serde_json::Map::new(),
+            setting_spans: Default::default(),
             secrets: Vec::new(),
         };
         Workspace {
@@ -79,8 +80,23 @@ pub struct Datastore {
     pub local_path: Option<PathBuf>,
     /// Settings that are not secrets (account, container, ...), as given.
     pub settings: serde_json::Map<String, serde_json::Value>,
+    /// Where some settings (`account_url`, `tenant_id`, ...) are written, in the file of
+    /// `defined_at`.
+    pub setting_spans: std::collections::BTreeMap<String, Span>,
     /// Secret fields: each should be a `${env:NAME}` reference.
     pub secrets: Vec<SecretField>,
+}
+
+impl Datastore {
+    /// A text setting (`account_name`, `container_name`, `account_url`, ...).
+    pub fn setting(&self, key: &str) -> Option<&str> {
+        self.settings.get(key).and_then(serde_json::Value::as_str)
+    }
+
+    /// The secret field `field` (`account_key`, `sas_token`, ...), when given.
+    pub fn secret(&self, field: &str) -> Option<&SecretField> {
+        self.secrets.iter().find(|s| s.field == field)
+    }
 }
 
 /// A secret field of a datastore or compute, as written.
