@@ -70,7 +70,7 @@ class Azurite:
         self.port = free_port()
         self.proc = subprocess.Popen(
             [binary, "--blobHost", "127.0.0.1", "--blobPort", str(self.port),
-             "--inMemoryPersistence", "--skipApiVersionCheck", "--silent"],
+             "--inMemoryPersistence", "--skipApiVersionCheck", "--silent", "--disableTelemetry"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

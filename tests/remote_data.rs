@@ -219,7 +219,7 @@ fn a_data_transfer_goes_from_blob_to_local_and_back_and_is_reused() {
     let p = blob_project(&url, "transfer");
     p.write(
         "transfer.yml",
-        "pipeline:\n  name: transfer\n  data_references:\n    incoming: {datastore: lake, path_on_datastore: in/sales}\n    staged: {datastore: here, path_on_datastore: staged/sales}\n    back: {datastore: lake, path_on_datastore: back/sales}\n  steps:\n    down:\n      type: DataTransferStep\n      compute: adf\n      source_data_reference: incoming\n      destination_data_reference: staged\n      source_reference_type: directory\n      destination_reference_type: directory\n    up:\n      type: DataTransferStep\n      compute: adf\n      source_data_reference: staged\n      destination_data_reference: back\n      run_after: [down]\n",
+        "pipeline:\n  name: transfer\n  data_references:\n    incoming: {datastore: lake, path_on_datastore: in/sales}\n    staged: {datastore: here, path_on_datastore: staged/sales}\n    back: {datastore: lake, path_on_datastore: back/sales}\n  steps:\n    down:\n      type: DataTransferStep\n      name: down\n      compute: adf\n      source_data_reference:\n        incoming: {source: incoming}\n      destination_data_reference:\n        staged: {source: staged}\n      source_reference_type: directory\n      destination_reference_type: directory\n    up:\n      type: DataTransferStep\n      name: up\n      compute: adf\n      source_data_reference:\n        staged: {source: staged}\n      destination_data_reference:\n        back: {source: back}\n      run_after: [down]\n",
     );
     // Azure ML could not run it (Data Factory does not reach a local folder): warnings.
     let check = p.sluice(&["check", "transfer.yml", "--format", "json"]);
@@ -280,14 +280,14 @@ fn a_sql_source_or_destination_cannot_run_here() {
     .unwrap();
     std::fs::write(
         d.join("pipeline.yml"),
-        "pipeline:\n  name: sql\n  data_references:\n    orders: {datastore: db, sql_query: select * from orders}\n    copy: {datastore: here, path_on_datastore: orders}\n  steps:\n    pull:\n      type: DataTransferStep\n      compute: adf\n      source_data_reference: orders\n      destination_data_reference: copy\n",
+        "pipeline:\n  name: sql\n  data_references:\n    orders: {datastore: db, sql_query: select * from orders}\n    copy: {datastore: here, path_on_datastore: orders}\n  steps:\n    pull:\n      type: DataTransferStep\n      name: pull\n      compute: adf\n      source_data_reference:\n        orders: {source: orders}\n      destination_data_reference:\n        copy: {source: copy}\n",
     )
     .unwrap();
     let r = run(sluice(d).args(["run", "pipeline.yml"]));
     r.assert_no_panic("sql source");
     assert_ne!(r.code, Some(0), "{}", r.all_output());
     assert!(
-        r.stderr.contains("SQL source `select * from orders` cannot be read from this machine: Azure SQL and PostgreSQL sources are read only by Azure Data Factory, which cannot run here"),
+        r.stderr.contains("SQL source `select * from orders` on datastore `db` cannot be read from this machine: Azure SQL and PostgreSQL sources are read only by Azure Data Factory, which cannot run here"),
         "{}",
         r.all_output()
     );

@@ -843,10 +843,10 @@ fn literal_step_parameters_reach_the_arguments() {
     assert_eq!(verdict(&plan, "show").0, "miss", "{plan}");
 }
 
-/// Registered datasets, SQL sources and registered modules do not run on this machine yet: the
-/// run stops before anything starts, naming each step and why.
+/// A dataset nobody registered, SQL sources and registered modules cannot run on this machine:
+/// the run stops before anything starts, naming each step, why, and the fix where there is one.
 #[test]
-fn datasets_sql_and_modules_are_refused_before_anything_starts() {
+fn unregistered_datasets_sql_and_modules_are_refused_before_anything_starts() {
     let p = Project::new();
     p.write(
         "pipeline.yml",
@@ -865,8 +865,17 @@ fn datasets_sql_and_modules_are_refused_before_anything_starts() {
     let out = p.sluice(&["run", "pipeline.yml"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("step `train`: input `d`: registered dataset `titanic` version 2"), "{err}");
-    assert!(err.contains("step `report`: input `s`: SQL source `dbo.sales`"), "{err}");
+    assert!(
+        err.contains(
+            "step `train`: input `d`: data reference `titanic`: dataset `titanic` is not registered \
+             (register it with `sluice dataset register --name titanic --files DATASTORE:PATH`)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("step `report`: input `s`: data reference `sales`: SQL source `dbo.sales` on datastore `warehouse`"),
+        "{err}"
+    );
     assert!(err.contains("step `score`: it runs a module registered in an Azure ML workspace"), "{err}");
     assert!(!p.path(".sluice/runs/1").exists(), "a run started");
 }

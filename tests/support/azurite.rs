@@ -97,7 +97,7 @@ impl Emulator {
         let log = std::fs::File::create(&self.log).expect("azurite log");
         let child = Command::new(&self.bin)
             .args(["--blobHost", "127.0.0.1", "--blobPort", &self.port.to_string()])
-            .args(["--inMemoryPersistence", "--skipApiVersionCheck", "--silent"])
+            .args(["--inMemoryPersistence", "--skipApiVersionCheck", "--silent", "--disableTelemetry"])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
