@@ -74,7 +74,7 @@ impl InputValue {
                 Json::Number(n) => n
                     .as_f64()
                     .filter(|_| n.is_f64())
-                    .map_or_else(|| n.to_string(), sluice_compiler::syntax::common::python_float),
+                    .map_or_else(|| n.to_string(), sluice_compiler::python::python_float),
                 other => other.to_string(),
             }),
             InputValue::Unbound => None,

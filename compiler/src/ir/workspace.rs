@@ -95,7 +95,7 @@ pub struct SecretField {
 impl SecretField {
     /// The environment variable the secret comes from, when written as `${env:NAME}`.
     pub fn env_var(&self) -> Option<&str> {
-        crate::syntax::common::env_reference(&self.value.value)
+        crate::python::env_reference(&self.value.value)
     }
 }
 

@@ -240,7 +240,7 @@ fn arg(v: &Value) -> String {
 
 /// `float_to_str`: `repr(f)` written without an exponent (`1e-05` -> `0.00001`).
 fn float_to_str(f: f64) -> String {
-    let r = crate::syntax::common::python_float(f);
+    let r = crate::python::python_float(f);
     let Some((mantissa, exp)) = r.split_once('e') else { return r };
     let exp: i32 = exp.parse().unwrap_or(0);
     let negative = mantissa.starts_with('-');

@@ -103,7 +103,7 @@ impl<'e> Emitter<'e> {
         for key in ["continue_on_step_failure", "force_rerun"] {
             if let Some(v) = settings.get(key).cloned() {
                 // A value it refuses is reported by `check` (`wrong-type`).
-                if let Some(b) = crate::syntax::common::marshmallow_bool(&v) {
+                if let Some(b) = crate::python::marshmallow_bool(&v) {
                     settings.insert(key.into(), b.into());
                 }
             }

@@ -150,7 +150,7 @@ impl Lowerer<'_> {
             setting_name("default_compute").or_else(|| doc.compute.as_ref().map(|c| cx.name(c)));
         // As azure-ai-ml reads them (marshmallow's Boolean: `True`, `yes`, `'1'` are true too).
         let setting_bool = |k: &str| {
-            setting(k).and_then(|v| crate::syntax::common::marshmallow_bool(&v.value)).unwrap_or(false)
+            setting(k).and_then(|v| crate::python::marshmallow_bool(&v.value)).unwrap_or(false)
         };
 
         self.check_port_names(
@@ -252,7 +252,7 @@ impl Lowerer<'_> {
             }
             let as_setting = known.or(near);
             let boolean = matches!(as_setting, Some("continue_on_step_failure" | "force_rerun"));
-            if boolean && crate::syntax::common::marshmallow_bool(&v.value).is_none() && !v.value.is_null() {
+            if boolean && crate::python::marshmallow_bool(&v.value).is_none() && !v.value.is_null() {
                 self.report(
                     check::wrong_type::RULE
                         .at(
