@@ -9,6 +9,7 @@ pub mod fingerprint;
 pub mod ignore_file;
 pub mod ir;
 pub mod lower;
+pub mod paths;
 pub mod python;
 pub mod report;
 pub mod schema;
@@ -25,4 +26,13 @@ pub fn every_rule() -> Vec<diagnostic::Rule> {
     let mut rules = check::all_rules();
     rules.extend([error::NO_EQUIVALENT, error::UNREADABLE, error::REJECTED, error::NOT_KEPT]);
     rules
+}
+
+/// A pipeline ready for planning, running or emitting.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The checked pipeline.
+    pub pipeline: ir::Pipeline,
+    /// The workspace it runs in.
+    pub workspace: ir::Workspace,
 }

@@ -6,13 +6,17 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
+use crate::Compiled;
 use crate::check;
 use crate::diagnostic::{Diagnostic, Diagnostics, Label};
-use crate::ir::{Pipeline, Workspace};
-use crate::lower::{self, LowerCtx};
+use crate::ir::Workspace;
+pub use crate::lower::project_root;
+use crate::lower::{self, Loader, LowerCtx};
+pub use crate::paths::{WORKSPACE_FILE_NAMES, absolute, find_workspace_file};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::suggest::did_you_mean;
-use crate::syntax::{v1, workspace::WorkspaceFile};
+pub use crate::syntax::{Format, detect_format};
+use crate::syntax::{v1, v2, workspace::WorkspaceFile};
 use crate::yaml::{self, DeError, DeErrorKind, Limits, Node, ParseError, ParseErrorKind};
 
 /// Why a file could not be read at all (the CLI exits 2 for these).
@@ -37,99 +41,11 @@ pub enum LoadError {
     },
 }
 
-/// The formats sluice reads, told by a file's root keys (DESIGN section 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// `pipeline:` at the root.
-    V1Pipeline,
-    /// `type: pipeline` with `jobs`.
-    V2Pipeline,
-    /// `type: command|parallel|spark|...` without `jobs`: a v2 component.
-    V2Component,
-    /// `datastores:`/`computes:` at the root, or a file named `workspace.yaml`.
-    Workspace,
-    /// Anything else.
-    Unknown,
-}
-
-/// Names a workspace file may have.
-pub const WORKSPACE_FILE_NAMES: [&str; 2] = ["workspace.yaml", "workspace.yml"];
-
-/// Tells the format of a parsed file.
-pub fn detect_format(path: &Path, node: &Node) -> Format {
-    if node.get("pipeline").is_some() {
-        return Format::V1Pipeline;
-    }
-    let ty = node.get("type").and_then(Node::as_str);
-    if ty == Some("pipeline") {
-        // A pipeline job, unless it says or looks like a pipeline component.
-        return if is_component_schema(node) || declares_interface(node) {
-            Format::V2Component
-        } else {
-            Format::V2Pipeline
-        };
-    }
-    if let Some(ty) = ty
-        && COMPONENT_TYPES.contains(&ty)
-        && !is_job_file(node)
-    {
-        return Format::V2Component;
-    }
-    let named = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| WORKSPACE_FILE_NAMES.contains(&n));
-    if named || node.get("datastores").is_some() || node.get("computes").is_some() {
-        return Format::Workspace;
-    }
-    Format::Unknown
-}
-
-/// Component `type`s a standalone v2 component file may have.
-const COMPONENT_TYPES: [&str; 5] = ["command", "parallel", "spark", "pipeline", "data_transfer"];
-
-fn is_component_schema(node: &Node) -> bool {
-    node.get("$schema")
-        .and_then(Node::as_str)
-        .is_some_and(|s| s.contains("Component.schema") || s.contains("Component.json"))
-}
-
-/// A standalone job file (`commandJob`, `sparkJob`, ... or keys only jobs have): not a
-/// component, and not something sluice checks.
-fn is_job_file(node: &Node) -> bool {
-    if let Some(schema) = node.get("$schema").and_then(Node::as_str) {
-        return schema.contains("Job.schema");
-    }
-    ["compute", "experiment_name", "services", "identity", "limits"].iter().any(|k| node.get(k).is_some())
-}
-
-/// Inputs declared as a component declares them (`type: integer`, `optional`, `default`) or a
-/// `version`: a pipeline component, not a pipeline job.
-fn declares_interface(node: &Node) -> bool {
-    if node.get("version").is_some() {
-        return true;
-    }
-    node.get("inputs").map(Node::entries).unwrap_or_default().iter().any(|(_, v)| {
-        let literal_type = v
-            .get("type")
-            .and_then(Node::as_str)
-            .is_some_and(|t| ["string", "integer", "number", "boolean"].contains(&t));
-        literal_type
-            || ["optional", "default", "enum", "min", "max", "description"].iter().any(|k| v.get(k).is_some())
-    })
-}
-
 /// How to find the workspace of a pipeline.
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceChoice {
     /// A workspace file given by `--workspace` or `SLUICE_WORKSPACE`.
     pub explicit: Option<PathBuf>,
-}
-
-/// A pipeline ready for planning, running or emitting.
-#[derive(Debug)]
-pub struct Compiled {
-    /// The checked pipeline.
-    pub pipeline: Pipeline,
-    /// The workspace it runs in.
-    pub workspace: Workspace,
 }
 
 /// One compiler session.
@@ -302,7 +218,7 @@ impl Session {
                 self.workspace_from(file, &node);
             }
             Format::V2Component => {
-                crate::lower::v2_component_check(self, file, &node);
+                self.check_component(file, &node);
             }
             Format::Unknown => {
                 // In a folder walk, other YAML files are skipped unless a root key is a near miss
@@ -362,9 +278,13 @@ impl Session {
                 p
             }
             _ => {
-                let p = lower::v2_pipeline(self, file, &node, &cx);
+                let doc: Option<v2::PipelineFile> = self.read_partial(file, &node);
+                let doc = doc?;
+                self.yaml11_values(file, &node);
+                let p = lower::v2::lower_pipeline(self, &doc, &node, &cx);
                 dispose(node);
-                p?
+                dispose(doc);
+                p
             }
         };
         let mut out = Diagnostics::new();
@@ -442,6 +362,65 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Checks a standalone v2 component file: lowered as a reusable pipeline and checked like
+    /// one.
+    fn check_component(&mut self, file: FileId, node: &Node) {
+        let Some(doc) = self.read_partial::<v2::ComponentFile>(file, node) else { return };
+        let path = self.sources.get(file).path.clone();
+        let workspace = self.workspace_for(&path);
+        let canonical = std::fs::canonicalize(&path).ok();
+        // A file already read as another's component had its values checked then.
+        if canonical.as_ref().is_none_or(|c| !self.v2.components.contains_key(c)) {
+            self.yaml11_values(file, node);
+        }
+        let pipeline = lower::v2::lower_component(self, file, node, doc, canonical);
+        let mut out = Diagnostics::new();
+        check::check_pipeline(&pipeline, &workspace, &self.sources, &mut out);
+        self.diagnostics.extend(out.into_vec());
+    }
+
+    /// Warns about plain values of a v2 file that Azure ML reads otherwise (YAML 1.1).
+    fn yaml11_values(&mut self, file: FileId, node: &Node) {
+        let text = self.sources.get(file).text.clone();
+        let mut out = Diagnostics::new();
+        check::yaml11_value::check(file, node, &text, &mut out);
+        self.diagnostics.extend(out.into_vec());
+    }
+}
+
+impl Loader for Session {
+    fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+
+    fn load(&mut self, path: &Path) -> Option<FileId> {
+        Session::load(self, path).ok()
+    }
+
+    fn parse(&mut self, file: FileId) -> Option<Node> {
+        Session::parse(self, file)
+    }
+
+    fn read_component(&mut self, file: FileId, node: &Node) -> Option<v2::ComponentFile> {
+        let doc = self.read_partial(file, node)?;
+        self.yaml11_values(file, node);
+        Some(doc)
+    }
+
+    fn workspace_for(&mut self, path: &Path) -> Workspace {
+        Session::workspace_for(self, path)
+    }
+
+    fn report(&mut self, diagnostics: Vec<Diagnostic>) {
+        self.diagnostics.extend(diagnostics);
+    }
+
+    fn v2_cache(&mut self) -> &mut lower::v2::Cache {
+        &mut self.v2
+    }
+}
+
 /// Keys that tell a file's format, for "did you mean" at the root.
 const ROOT_KEYS: [&str; 5] = ["pipeline", "jobs", "datastores", "computes", "type"];
 
@@ -498,26 +477,6 @@ pub fn dispose<T: Send + 'static>(value: T) {
     if let Some(tx) = bin.as_ref().and_then(|m| m.lock().ok()) {
         let _ = tx.send(Box::new(value));
     }
-}
-
-/// A path made absolute against the working folder, without resolving links.
-pub fn absolute(path: &Path) -> PathBuf {
-    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// The nearest `workspace.yaml` at or above `dir`.
-pub fn find_workspace_file(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors().flat_map(|d| WORKSPACE_FILE_NAMES.iter().map(move |n| d.join(n))).find(|p| p.is_file())
-}
-
-/// The folder source paths must stay inside: the nearest folder at or above `dir` holding
-/// `.git` or the workspace file; else `dir` itself.
-pub fn project_root(dir: &Path, workspace: &Workspace) -> PathBuf {
-    dir.ancestors()
-        .find(|d| d.join(".git").exists() || (workspace.file.is_some() && *d == workspace.root))
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| dir.to_path_buf())
 }
 
 /// YAML files under a folder, sorted, honouring `.gitignore` and skipping hidden folders.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value as Json;
+use sluice_compiler::Compiled;
 use sluice_compiler::fingerprint::explain::{self, describe};
 use sluice_compiler::fingerprint::{
     self, HashCache, HashError, Listing, Manifest, ParameterValues, PathHash, StepFingerprint, TreeHasher,
@@ -16,7 +17,6 @@ use sluice_compiler::fingerprint::{
 use sluice_compiler::ir::{
     ComputeKind, DataLocation, Literal, Pipeline, Source, Step, StepId, StepKind, Workspace,
 };
-use sluice_compiler::session::Compiled;
 
 use crate::RuntimeError;
 use crate::cache::{EntryState, OutputCache};

@@ -9,8 +9,9 @@ mod external;
 
 use std::path::Path;
 
+use sluice_compiler::Compiled;
 use sluice_compiler::ir::{Command, CommandPart, DataType, InputPort, Literal, Name, PortRole, Source, Step};
-use sluice_compiler::session::{Compiled, Session, WorkspaceChoice};
+use sluice_compiler::session::{Session, WorkspaceChoice};
 use sluice_compiler::source::{FileId, Span};
 use sluice_compiler::yaml::Spanned;
 use sluice_runtime::plan::{InputValue, PlanOptions, Reuse};

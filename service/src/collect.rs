@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
+use sluice_compiler::Compiled;
 use sluice_compiler::fingerprint::canonical::hex;
 use sluice_compiler::fingerprint::{HashCache, HashError, IgnoreRules, TreeHasher, code_dir, data};
 use sluice_compiler::ir::{DataLocation, DatastoreKind, Environment, Pipeline, Source};
-use sluice_compiler::session::{Compiled, Session};
+use sluice_compiler::session::Session;
 use sluice_runtime::StateDir;
 
 use crate::snapshot::{relative, validate};

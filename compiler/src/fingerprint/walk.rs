@@ -261,10 +261,6 @@ mod tests {
         let e = walk(&r.join("tree"), None, 2, &HashCache::new()).unwrap_err();
         assert!(e.contains("loops back"), "{e}");
         std::os::unix::fs::symlink(r.join("nowhere"), r.join("real/broken")).unwrap();
-        assert!(
-            walk(&r.join("real"), None, 1, &HashCache::new())
-                .unwrap_err()
-                .contains("broken link")
-        );
+        assert!(walk(&r.join("real"), None, 1, &HashCache::new()).unwrap_err().contains("broken link"));
     }
 }

@@ -469,5 +469,4 @@ mod tests {
             assert!(Pattern::compile(line).is_err(), "{line:?}");
         }
     }
-
 }

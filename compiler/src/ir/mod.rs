@@ -261,6 +261,10 @@ impl Mode {
     }
 }
 
+/// The Spark instance types azure-ai-ml accepts, in any case (`SparkResourceConfiguration`).
+pub const SPARK_INSTANCE_TYPES: [&str; 5] =
+    ["standard_e4s_v3", "standard_e8s_v3", "standard_e16s_v3", "standard_e32s_v3", "standard_e64s_v3"];
+
 /// What kind of work a step does, with what only that kind has.
 #[derive(Debug, Clone)]
 pub enum StepKind {

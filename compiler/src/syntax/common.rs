@@ -46,8 +46,6 @@ impl Scalar {
     }
 }
 
-
-
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -145,14 +143,16 @@ pub fn literal_secret_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
             }
             let value = text[start..end].trim_end();
             let unquoted = value.trim_matches(['"', '\'']);
-            if !value.is_empty() && crate::python::env_reference(unquoted).is_none() && text.is_char_boundary(start) {
+            if !value.is_empty()
+                && crate::python::env_reference(unquoted).is_none()
+                && text.is_char_boundary(start)
+            {
                 ranges.push(start..start + value.len());
             }
         }
     }
     ranges
 }
-
 
 /// JSON schema of a secret field: a `${env:NAME}` reference.
 pub fn secret_schema(_: &mut SchemaGenerator) -> Schema {
@@ -167,8 +167,6 @@ pub fn secret_schema(_: &mut SchemaGenerator) -> Schema {
 mod tests {
     use super::*;
 
-
-
     #[test]
     fn finds_literal_secrets_in_text() {
         let text =
@@ -177,5 +175,4 @@ mod tests {
         assert_eq!(found, vec!["abc123", "'x y'"]);
         assert!(literal_secret_ranges("my_account_key: abc\n").is_empty());
     }
-
 }

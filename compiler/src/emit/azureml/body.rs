@@ -1,5 +1,5 @@
 //! The pipeline job request body and the component registrations, made from the v2 document as
-//! azure-ai-ml's `PipelineJob._to_rest_object()` makes them (see NOTES.md section 5), with the
+//! azure-ai-ml's `PipelineJob._to_rest_object()` makes them (see docs/azureml-hashing.md section 5), with the
 //! offline stand-ins of the oracle: code folders and anonymous components named by their hashes,
 //! computes and datastores by their short names.
 
@@ -862,7 +862,7 @@ impl<'e> Emitter<'e> {
             && !py::is_binding(t)
         {
             let lower = t.to_lowercase();
-            if !crate::syntax::v2::parts::SPARK_INSTANCE_TYPES.contains(&lower.as_str()) {
+            if !crate::ir::SPARK_INSTANCE_TYPES.contains(&lower.as_str()) {
                 self.errors.push(
                     job.at
                         .error(
@@ -870,15 +870,12 @@ impl<'e> Emitter<'e> {
                             format!(
                                 "job `{}`: azure-ai-ml accepts Spark instance types {} only, not `{t}`",
                                 job.name,
-                                crate::syntax::v2::parts::SPARK_INSTANCE_TYPES.join(", ")
+                                crate::ir::SPARK_INSTANCE_TYPES.join(", ")
                             ),
                         )
                         .with_help_opt(
-                            crate::suggest::did_you_mean(
-                                &lower,
-                                &crate::syntax::v2::parts::SPARK_INSTANCE_TYPES,
-                            )
-                            .or_else(|| Some("pick one of them in `resources.instance_type`".into())),
+                            crate::suggest::did_you_mean(&lower, &crate::ir::SPARK_INSTANCE_TYPES)
+                                .or_else(|| Some("pick one of them in `resources.instance_type`".into())),
                         ),
                 );
                 return None;

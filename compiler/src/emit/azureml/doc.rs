@@ -206,5 +206,5 @@ fn sub_jobs(step: &Step, workspace: &Workspace, sources: &SourceMap, errors: &mu
 /// The absolute folder of a loaded file.
 pub fn folder_of(sources: &SourceMap, file: crate::source::FileId) -> PathBuf {
     let path = &sources.get(file).path;
-    crate::session::absolute(path.parent().unwrap_or(Path::new("")))
+    crate::paths::absolute(path.parent().unwrap_or(Path::new("")))
 }

@@ -1,6 +1,6 @@
 //! The two hashes azure-ai-ml 1.35.2 computes offline and puts into request bodies: the content
 //! hash of a local `code:` folder (`.../codes/<hash>/versions/1`) and the id of an anonymous
-//! component (`.../components/azureml_anonymous/versions/<uuid>`). See NOTES.md beside this file.
+//! component (`.../components/azureml_anonymous/versions/<uuid>`). See docs/azureml-hashing.md.
 
 mod pyjson;
 

@@ -640,7 +640,7 @@ impl Lowerer<'_> {
     fn spark_instance_type(&mut self, cx: &LowerCtx, resources: Option<&parts::Resources>) {
         let Some(t) = resources.and_then(|r| r.instance_type.as_ref()) else { return };
         let lower = t.value.to_lowercase();
-        if binding::has_template(&t.value) || parts::SPARK_INSTANCE_TYPES.contains(&lower.as_str()) {
+        if binding::has_template(&t.value) || crate::ir::SPARK_INSTANCE_TYPES.contains(&lower.as_str()) {
             return;
         }
         self.report(
@@ -652,7 +652,7 @@ impl Lowerer<'_> {
                 )
                 .with_help(format!(
                     "use one of {}",
-                    crate::suggest::list_names(&parts::SPARK_INSTANCE_TYPES, 5)
+                    crate::suggest::list_names(&crate::ir::SPARK_INSTANCE_TYPES, 5)
                 )),
         );
     }
@@ -1014,7 +1014,7 @@ impl Lowerer<'_> {
                     ComponentFile::Pipeline(pc) => {
                         let origin = ComponentOrigin::File { path: path.clone(), file: Some(l.file) };
                         let c = comp::component(origin, "pipeline", &l.cx, pc.common(), Some(&l.node));
-                        let canonical = std::fs::canonicalize(&self.session.sources.get(l.file).path).ok();
+                        let canonical = std::fs::canonicalize(&self.session.sources().get(l.file).path).ok();
                         if canonical.as_ref().is_some_and(|p| self.stack.contains(p)) {
                             let chain: Vec<String> = self
                                 .stack

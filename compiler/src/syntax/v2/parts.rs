@@ -153,10 +153,6 @@ impl JsonSchema for Environment {
     }
 }
 
-/// The Spark instance types azure-ai-ml accepts, in any case (`SparkResourceConfiguration`).
-pub const SPARK_INSTANCE_TYPES: [&str; 5] =
-    ["standard_e4s_v3", "standard_e8s_v3", "standard_e16s_v3", "standard_e32s_v3", "standard_e64s_v3"];
-
 /// Machines a job runs on.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
