@@ -61,19 +61,62 @@ pub struct RulesArgs {
     pub json: bool,
 }
 
-/// Where to find the workspace file.
+/// Where to find the workspace file, and how input files are read and reported.
 #[derive(Debug, Args, Clone)]
 pub struct WorkspaceArgs {
     /// Workspace file (default: `SLUICE_WORKSPACE`, else the nearest `workspace.yaml` above
     /// the pipeline, else the built-in local workspace).
     #[arg(long, env = "SLUICE_WORKSPACE", value_name = "PATH", global = true)]
     pub workspace: Option<PathBuf>,
+    /// Input limits and how many diagnostics to show.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// How input files are read and their diagnostics shown.
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// Largest pipeline, component or workspace file read, in bytes or with a suffix K, M, G
+    /// (powers of 1024: `64M`, `1G`) [default: 256M].
+    #[arg(long, env = "SLUICE_MAX_FILE_SIZE", value_name = "SIZE", value_parser = parse_size, global = true)]
+    pub max_file_size: Option<u64>,
+    /// Show at most N diagnostics of each code in each file, then one line counting the rest
+    /// (0: show all; JSON, SARIF and GitHub output always have all).
+    #[arg(long, env = "SLUICE_MAX_DIAGNOSTICS", value_name = "N", default_value_t = 200, global = true)]
+    pub max_diagnostics: usize,
+}
+
+/// Reads a size: bytes, or a number with a suffix `K`, `M`, `G` or `T` (powers of 1024,
+/// optionally followed by `B` or `iB`: `64M`, `64MiB` and `64mb` are the same).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let unit = unit.trim();
+    let shift = match unit.to_ascii_lowercase().trim_end_matches("ib").trim_end_matches('b') {
+        "" => 0,
+        "k" => 10,
+        "m" => 20,
+        "g" => 30,
+        "t" => 40,
+        _ => {
+            return Err(format!("`{text}` is not a size: write bytes or a number with K, M or G (e.g. 64M)"));
+        }
+    };
+    let n: u64 =
+        number.parse().map_err(|_| format!("`{text}` is not a size: it must start with a whole number"))?;
+    let bytes = n.checked_mul(1u64 << shift).ok_or_else(|| format!("`{text}` is too large"))?;
+    if bytes == 0 {
+        return Err("the size must be at least one byte".to_string());
+    }
+    Ok(bytes)
 }
 
 /// `sluice check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or folders (a folder means every pipeline, component and workspace file under it).
+    /// Files or folders (a folder means every pipeline, component and workspace file under it;
+    /// `-` reads one file from standard input).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Output format.
@@ -368,4 +411,23 @@ pub enum CompileTarget {
     Azureml,
     /// v2 YAML: `pipeline.yml` and the component files it references.
     AzuremlYaml,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(parse_size("2 KB"), Ok(2048));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("1.5G").is_err());
+        assert!(parse_size("12Q").is_err());
+        assert!(parse_size("99999999999T").is_err());
+        assert!(parse_size("").is_err());
+    }
 }

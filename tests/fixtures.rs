@@ -23,7 +23,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{Fixture, Kind, Run, fixtures, sluice_run};
+use support::{Fixture, Kind, Run, fixtures, run, sluice, sluice_run};
 
 /// One declared diagnostic.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -395,14 +395,39 @@ fn a_file_over_the_size_limit_is_refused() {
         text.push_str(&line);
     }
     std::fs::write(&path, &text).unwrap();
+    // The default limit takes a 17 MiB file (a 100,000-step pipeline is about 30 MB).
+    let r = sluice_run(dir.path(), &["check", "huge.yml", "--format", "json"]);
+    r.assert_no_panic("huge.yml");
+    assert!(!r.stdout.contains("yaml-limit"), "{}", r.stdout);
     for format in ["json", "github", "human", "sarif"] {
-        let r = sluice_run(dir.path(), &["check", "huge.yml", "--format", format]);
+        let r = sluice_run(dir.path(), &["check", "huge.yml", "--max-file-size", "16M", "--format", format]);
         r.assert_no_panic("huge.yml");
         assert_eq!(r.code, Some(1), "--format {format}: {}", r.all_output());
         assert!(r.stdout.contains("yaml-limit"), "{}", r.stdout);
         if format == "github" {
-            assert!(r.stdout.starts_with("::error file=huge.yml,line=1,col=1::file is "), "{}", r.stdout);
+            assert!(
+                r.stdout.starts_with("::error file=huge.yml,line=1,col=1::the file is 17"),
+                "{}",
+                r.stdout
+            );
+            assert!(r.stdout.contains("the limit is 16777216 bytes"), "{}", r.stdout);
         }
         println!("17 MiB file, --format {format}: {:?}", r.elapsed);
     }
+    // The same limit from the environment, as CI sets it; the flag wins over it.
+    let r = run(sluice(dir.path()).env("SLUICE_MAX_FILE_SIZE", "16MiB").args(["check", "huge.yml"]));
+    assert_eq!(r.code, Some(1), "{}", r.all_output());
+    assert!(r.stdout.contains("the limit is 16777216 bytes"), "{}", r.stdout);
+    assert!(r.stdout.contains("--max-file-size"), "{}", r.stdout);
+    let r = run(sluice(dir.path()).env("SLUICE_MAX_FILE_SIZE", "16M").args([
+        "check",
+        "huge.yml",
+        "--max-file-size",
+        "1G",
+    ]));
+    assert!(!r.stdout.contains("yaml-limit"), "{}", r.stdout);
+    // A size that is not one is a usage error.
+    let r = sluice_run(dir.path(), &["check", "huge.yml", "--max-file-size", "12Q"]);
+    assert_eq!(r.code, Some(2), "{}", r.all_output());
+    assert!(r.stderr.contains("is not a size"), "{}", r.stderr);
 }

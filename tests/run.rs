@@ -679,7 +679,8 @@ fn builtin_datastores_take_uploads_and_cloud_datastores_are_named() {
         "in",
         "data/sales.csv",
     ]);
-    assert_eq!(again.status.code(), Some(1));
+    // A usage error: exit 2, as every upload that cannot be done as asked.
+    assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("--overwrite"), "{}", text(&again));
     p.run(&[], 0);
 

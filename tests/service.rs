@@ -786,3 +786,78 @@ fn an_endpoint_changed_as_the_sdk_does_it_gains_versions_and_keeps_old_ones() {
     assert_eq!(by_name.status, 404);
     assert!(by_name.text.contains("did you mean `four`"), "{}", by_name.text);
 }
+
+/// Issue 14 through the network: a `ParameterAssignments` value meant as shell code reaches the
+/// step's command as one word and runs nothing.
+#[test]
+fn hostile_parameter_assignments_reach_the_command_as_one_word() {
+    let d = tempfile::tempdir().unwrap();
+    let project = d.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let file = project.join("pipeline.yml");
+    std::fs::write(
+        &file,
+        r#"type: pipeline
+inputs:
+  msg: plain
+settings:
+  default_compute: local
+jobs:
+  echo:
+    type: command
+    inputs:
+      m: ${{parent.inputs.msg}}
+    outputs:
+      o: {type: uri_folder}
+    command: printf '%s' ${{inputs.m}} > ${{outputs.o}}/got
+    environment: azureml:shell@latest
+"#,
+    )
+    .unwrap();
+    let svc = Service::start(&d.path().join("state"), &[]);
+    let admin = svc.token("admin", "admin");
+    let id = publish(&svc, &admin, &file, "hostile", &[])["Id"].as_str().unwrap().to_string();
+    let marker = d.path().join("MARKER");
+    let m = marker.display();
+    let values = [
+        format!("; touch {m}"),
+        format!("$(touch {m})"),
+        format!("`touch {m}`"),
+        format!("' ; touch {m} ; '"),
+        format!("\" ; touch {m} ; \""),
+        format!("line1\nline2; touch {m}"),
+        "a'b \"c\" $HOME * ~".to_string(),
+        "-x".to_string(),
+    ];
+    for value in &values {
+        let body = json!({"ExperimentName": "hostile", "ParameterAssignments": {"msg": value}});
+        let created = post(&submit_url(&svc, &id), &admin, &body);
+        assert_eq!(created.status, 200, "{value:?}: {}", created.text);
+        let run_id = created.body["Id"].as_str().unwrap().to_string();
+        let run = wait_run(&svc, &admin, &run_id, LONG);
+        assert_eq!(run["Status"]["StatusCode"], "Finished", "{value:?}: {run}\n{}", svc.log());
+        assert!(!marker.exists(), "the value {value:?} ran as shell code");
+        let seen: Vec<String> = walkdir(&svc.state)
+            .into_iter()
+            .filter(|p| p.file_name().is_some_and(|n| n == "got"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        assert!(seen.contains(value), "{value:?} did not reach the command as one word: {seen:?}");
+    }
+}
+
+/// Every file below `dir`.
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => todo.push(e.path()),
+                Ok(_) => out.push(e.path()),
+                Err(_) => {}
+            }
+        }
+    }
+    out
+}

@@ -13,7 +13,7 @@ use crate::ir::Workspace;
 pub use crate::lower::project_root;
 use crate::lower::{self, Loader, LowerCtx};
 pub use crate::paths::{WORKSPACE_FILE_NAMES, absolute, find_workspace_file};
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::{Bounded, FileId, ReadError, SourceFile, SourceMap, Span, read_bounded};
 use crate::suggest::did_you_mean;
 pub use crate::syntax::{Format, detect_format};
 use crate::syntax::{v1, v2, workspace::WorkspaceFile};
@@ -31,6 +31,35 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
+    /// The path is a FIFO, socket or device: sluice never opens one (it could block forever).
+    #[error("`{}` is {kind}, not a file: sluice reads only regular files", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is, in words.
+        kind: &'static str,
+    },
+    /// A folder was given where a file is read.
+    #[error("`{}` is a folder, not a file{}", path.display(), hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    IsFolder {
+        /// The folder.
+        path: PathBuf,
+        /// The pipeline files in it, as a "did you mean".
+        hint: Option<String>,
+    },
+    /// A folder given to `check` holds no pipeline, component or workspace file.
+    #[error(
+        "nothing checked: `{}` {}holds no pipeline, component or workspace file{}",
+        path.display(),
+        if path.extension().is_some_and(|e| e == "yml" || e == "yaml") { "is a folder, and " } else { "" },
+        match skipped { 0 => String::new(), 1 => " (1 other YAML file skipped)".to_string(), n => format!(" ({n} other YAML files skipped)") }
+    )]
+    NothingToCheck {
+        /// The folder.
+        path: PathBuf,
+        /// YAML files in it of no sluice format.
+        skipped: usize,
+    },
     /// A folder walk failed.
     #[error("cannot walk `{path}`: {message}")]
     Walk {
@@ -40,6 +69,9 @@ pub enum LoadError {
         message: String,
     },
 }
+
+/// The name standard input is shown under (`sluice check -`).
+pub const STDIN_NAME: &str = "<stdin>";
 
 /// How to find the workspace of a pipeline.
 #[derive(Debug, Clone, Default)]
@@ -87,26 +119,43 @@ impl Session {
     }
 
     fn load_new(&mut self, path: &Path) -> Result<FileId, LoadError> {
-        let io = |source| LoadError::Io { path: path.to_path_buf(), source };
         let path = &crate::source::shown_path(path);
-        let meta = std::fs::metadata(path).map_err(io)?;
-        if meta.is_dir() {
-            return Err(io(std::io::Error::other("is a folder")));
-        }
         let limit = self.limits.max_bytes as u64;
-        let text = if meta.len() > limit {
+        match read_bounded(path, limit) {
+            Ok(Bounded::Bytes(text)) => Ok(self.add_source(path, text)),
             // Too large to read: keep the file empty and report the limit at its start.
-            let id = self.sources.add(SourceFile::new(path, ""));
-            self.diagnostics.push(check::yaml_limit::RULE.at(
-                id,
-                Span::point(0),
-                format!("file is {} bytes; the limit is {limit} bytes", meta.len()),
-            ));
-            return Ok(id);
-        } else {
-            std::fs::read(path).map_err(io)?
-        };
-        Ok(self.add_source(path, text))
+            Ok(Bounded::TooLarge { at_least }) => Ok(self.too_large(path, at_least)),
+            Err(ReadError::NotAFile { kind: "a folder", .. }) => {
+                Err(LoadError::IsFolder { path: path.to_path_buf(), hint: folder_hint(path) })
+            }
+            Err(ReadError::NotAFile { kind, .. }) => {
+                Err(LoadError::NotAFile { path: path.to_path_buf(), kind })
+            }
+            Err(ReadError::Io { source, .. }) => Err(LoadError::Io { path: path.to_path_buf(), source }),
+        }
+    }
+
+    /// An empty file at `path` with a `yaml-limit` error at its start.
+    fn too_large(&mut self, path: &Path, at_least: u64) -> FileId {
+        let id = self.sources.add(SourceFile::new(path, ""));
+        let (message, help) = self.limits.too_large(at_least);
+        self.diagnostics.push(check::yaml_limit::RULE.at(id, Span::point(0), message).with_help(help));
+        id
+    }
+
+    /// Checks what standard input holds, read up to the size limit, as a file named `<stdin>` in
+    /// the working folder (`sluice check -`).
+    pub fn check_stdin(&mut self, input: impl std::io::Read) -> Result<(), LoadError> {
+        let path = Path::new(STDIN_NAME);
+        let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+        let file =
+            match crate::source::read_stream_bounded(input, self.limits.max_bytes as u64).map_err(io)? {
+                Bounded::Bytes(bytes) => self.add_source(path, bytes),
+                Bounded::TooLarge { at_least } => self.too_large(path, at_least),
+            };
+        yaml::on_big_stack(|| self.check_loaded(file, true));
+        self.diagnostics.sort();
+        Ok(())
     }
 
     /// Adds a file whose bytes are already in memory, as if read from `path`; invalid UTF-8 is
@@ -186,9 +235,17 @@ impl Session {
 
     fn check_paths_here(&mut self, paths: &[PathBuf]) -> Result<(), LoadError> {
         for path in paths {
-            if path.is_dir() {
-                for file in yaml_files(path)? {
-                    self.check_file(&file, false)?;
+            if path.as_os_str() == "-" {
+                self.check_stdin(std::io::stdin().lock())?;
+            } else if path.is_dir() {
+                let files = yaml_files(path)?;
+                let mut checked = 0;
+                for file in &files {
+                    checked += usize::from(self.check_file(file, false)?);
+                }
+                // A folder with nothing of ours in it is a mistake in the command, not a pass.
+                if checked == 0 {
+                    return Err(LoadError::NothingToCheck { path: path.clone(), skipped: files.len() });
                 }
             } else {
                 self.check_file(path, true)?;
@@ -198,16 +255,16 @@ impl Session {
         Ok(())
     }
 
-    /// Checks one file. `explicit`: the user named it, so an unknown format is an error.
-    pub fn check_file(&mut self, path: &Path, explicit: bool) -> Result<(), LoadError> {
+    /// Checks one file. `explicit`: the user named it, so an unknown format is an error. False
+    /// when the file was skipped (a YAML file of no sluice format, in a folder walk).
+    pub fn check_file(&mut self, path: &Path, explicit: bool) -> Result<bool, LoadError> {
         let file = self.load(path)?;
-        self.check_loaded(file, explicit);
-        Ok(())
+        Ok(self.check_loaded(file, explicit))
     }
 
-    fn check_loaded(&mut self, file: FileId, explicit: bool) {
+    fn check_loaded(&mut self, file: FileId, explicit: bool) -> bool {
         let Some(node) = self.parse(file) else {
-            return;
+            return true;
         };
         let path = self.sources.get(file).path.clone();
         match detect_format(&path, &node) {
@@ -224,15 +281,13 @@ impl Session {
                 // In a folder walk, other YAML files are skipped unless a root key is a near miss
                 // of a sluice one: a misspelt `pipeline:` must not pass unnoticed.
                 let near_miss = misspelt_root_key(&node).is_some();
-                if explicit || near_miss {
-                    self.diagnostics.push(unknown_format(
-                        file,
-                        &node,
-                        "pipeline, component or workspace file",
-                    ));
+                if !(explicit || near_miss) {
+                    return false;
                 }
+                self.diagnostics.push(unknown_format(file, &node, "pipeline, component or workspace file"));
             }
         }
+        true
     }
 
     /// Loads, reads, lowers and checks a pipeline file. `None` when it has errors.
@@ -477,6 +532,22 @@ pub fn dispose<T: Send + 'static>(value: T) {
     if let Some(tx) = bin.as_ref().and_then(|m| m.lock().ok()) {
         let _ = tx.send(Box::new(value));
     }
+}
+
+/// For a folder given where a file is read: the pipeline files right inside it.
+fn folder_hint(dir: &Path) -> Option<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| {
+            (n.ends_with(".yml") || n.ends_with(".yaml")) && !WORKSPACE_FILE_NAMES.contains(&n.as_str())
+        })
+        .collect();
+    names.sort();
+    let shown: Vec<String> = names.iter().take(3).map(|n| format!("`{}`", dir.join(n).display())).collect();
+    (!shown.is_empty()).then(|| format!("did you mean {}?", shown.join(" or ")))
 }
 
 /// YAML files under a folder, sorted, honouring `.gitignore` and skipping hidden folders.

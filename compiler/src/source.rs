@@ -58,6 +58,100 @@ pub fn shown_path(path: &Path) -> PathBuf {
     path.to_path_buf()
 }
 
+/// What a path is when it is neither a regular file nor a folder ("a FIFO", "a socket", ...), for
+/// messages. sluice never opens such a path: reading a FIFO or a device can block or never end.
+pub fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+    }
+    if meta.is_dir() { "a folder" } else { "not a regular file" }
+}
+
+/// What [`read_bounded`] read.
+#[derive(Debug)]
+pub enum Bounded {
+    /// The whole content.
+    Bytes(Vec<u8>),
+    /// More than the limit: reading stopped past it.
+    TooLarge {
+        /// Bytes known to be there (the size on disk, or what was read before stopping).
+        at_least: u64,
+    },
+}
+
+/// Why [`read_bounded`] read nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The path is a FIFO, socket or device (or a folder): never opened.
+    #[error("`{}` is {kind}, not a file", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is, in words.
+        kind: &'static str,
+    },
+    /// Reading failed.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Reads a regular file of at most `limit` bytes: other kinds of path are refused before they are
+/// opened, and at most `limit + 1` bytes are read (a file may grow, or report no size as
+/// `/proc` files do).
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Bounded, ReadError> {
+    let io = |source| ReadError::Io { path: path.to_path_buf(), source };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile { path: path.to_path_buf(), kind: special_kind(&meta) });
+    }
+    if meta.len() > limit {
+        return Ok(Bounded::TooLarge { at_least: meta.len() });
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    // The path may have been replaced between the two looks: trust only the open file.
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile { path: path.to_path_buf(), kind: special_kind(&meta) });
+    }
+    // Sized as the file says (one byte more to see that it ends), so reading copies nothing.
+    read_bounded_into(file, limit, meta.len().saturating_add(1)).map_err(io)
+}
+
+/// Reads at most `limit` bytes of a stream (standard input): more is [`Bounded::TooLarge`].
+pub fn read_stream_bounded(stream: impl std::io::Read, limit: u64) -> std::io::Result<Bounded> {
+    read_bounded_into(stream, limit, 0)
+}
+
+fn read_bounded_into(stream: impl std::io::Read, limit: u64, capacity: u64) -> std::io::Result<Bounded> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity.min(limit.saturating_add(1))).unwrap_or(0));
+    stream.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(Bounded::TooLarge { at_least: bytes.len() as u64 });
+    }
+    Ok(Bounded::Bytes(bytes))
+}
+
 /// Identifies a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
@@ -79,6 +173,19 @@ pub struct SourceFile {
     /// The file's text.
     pub text: Arc<str>,
     line_starts: Vec<u32>,
+    /// Every byte is ASCII, so a column is a byte difference.
+    ascii: bool,
+    /// Characters before each multiple of [`MARK_BYTES`] (text that is not ASCII only), so a
+    /// column on a line megabytes long costs a short count, not a scan of the line.
+    char_marks: Vec<u32>,
+}
+
+/// Distance between two [`SourceFile::char_marks`].
+const MARK_BYTES: usize = 4096;
+
+/// Characters that start in `bytes` (its bytes that are not UTF-8 continuation bytes).
+fn chars_starting_in(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32
 }
 
 impl SourceFile {
@@ -87,22 +194,52 @@ impl SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0u32];
         line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32 + 1));
-        SourceFile { path: path.into(), text, line_starts }
+        let ascii = text.is_ascii();
+        let mut char_marks = Vec::new();
+        if !ascii {
+            let mut before = 0;
+            for block in text.as_bytes().chunks(MARK_BYTES) {
+                char_marks.push(before);
+                before += chars_starting_in(block);
+            }
+        }
+        SourceFile { path: path.into(), text, line_starts, ascii, char_marks }
+    }
+
+    /// Characters before byte `at` (a character boundary).
+    fn chars_before(&self, at: usize) -> usize {
+        let block = at / MARK_BYTES;
+        let mark = self.char_marks.get(block).copied().unwrap_or(0);
+        (mark + chars_starting_in(&self.text.as_bytes()[block * MARK_BYTES..at])) as usize
+    }
+
+    /// The 0-based line holding a byte offset (offsets past the end are on the last line).
+    pub fn line_of(&self, offset: u32) -> usize {
+        let offset = offset.min(self.text.len() as u32);
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// Number of lines (a final line break starts one more, empty line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
     }
 
     /// Line and column (1-based, column in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> LineCol {
         let offset = offset.min(self.text.len() as u32);
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
+        let line = self.line_of(offset);
         let start = self.line_starts[line] as usize;
+        if self.ascii {
+            return LineCol { line: line + 1, column: offset as usize - start + 1 };
+        }
         let mut end = offset as usize;
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let mut column = self.text[start..end].chars().count() + 1;
+        let mut column = self.chars_before(end) - self.chars_before(start) + 1;
         // Editors hide a byte order mark: do not count it as a column.
         if line == 0 && end > 0 && self.text.starts_with('\u{feff}') {
             column -= 1;
@@ -176,10 +313,45 @@ mod tests {
     }
 
     #[test]
+    fn columns_on_a_long_line_that_is_not_ascii() {
+        let line = format!("é{}ü{}x", "a".repeat(10_000), "ö".repeat(5_000));
+        let text = format!("b: 1\n{line}\nc: ü\n");
+        let f = SourceFile::new("a.yml", text.as_str());
+        for (i, (at, _)) in line.char_indices().enumerate().step_by(997) {
+            assert_eq!(f.line_col(5 + at as u32), LineCol { line: 2, column: i + 1 });
+        }
+        let x = text.find('x').unwrap() as u32;
+        assert_eq!(f.line_col(x), LineCol { line: 2, column: 15_003 });
+        assert_eq!(f.line_col(text.rfind('ü').unwrap() as u32), LineCol { line: 3, column: 4 });
+    }
+
+    #[test]
     fn a_byte_order_mark_is_no_column() {
         let f = SourceFile::new("a.yml", "\u{feff}ab: x\n");
         assert_eq!(f.line_col(3), LineCol { line: 1, column: 1 });
         assert_eq!(f.line_col(4), LineCol { line: 1, column: 2 });
+    }
+
+    #[test]
+    fn bounded_reads_stop_past_the_limit() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.yml");
+        std::fs::write(&p, "abcdef").unwrap();
+        assert!(matches!(read_bounded(&p, 6), Ok(Bounded::Bytes(b)) if b == b"abcdef"));
+        assert!(matches!(read_bounded(&p, 5), Ok(Bounded::TooLarge { at_least: 6 })));
+        assert!(matches!(read_bounded(d.path(), 5), Err(ReadError::NotAFile { kind: "a folder", .. })));
+        // A stream that never ends is read up to the limit and one byte more.
+        assert!(matches!(
+            read_stream_bounded(std::io::repeat(0), 1000),
+            Ok(Bounded::TooLarge { at_least: 1001 })
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_are_refused_unopened() {
+        let e = read_bounded(Path::new("/dev/zero"), 1000).unwrap_err();
+        assert!(matches!(e, ReadError::NotAFile { kind: "a character device", .. }), "{e}");
     }
 
     #[test]

@@ -7,6 +7,8 @@ where
     S: AsRef<str> + ?Sized + 'a,
 {
     let lower = name.to_lowercase();
+    let lower_chars = lower.chars().count();
+    let limit = (name.chars().count().max(3) / 3).max(1);
     let mut best: Option<(f64, &'a str)> = None;
     for c in candidates {
         let c = c.as_ref();
@@ -16,13 +18,31 @@ where
         let cl = c.to_lowercase();
         // A case-only difference is always a typo worth naming.
         let score = if cl == lower { 1.0 } else { strsim::jaro_winkler(&lower, &cl) };
-        let distance = strsim::damerau_levenshtein(&lower, &cl);
-        let close = score >= 0.85 || distance <= (name.chars().count().max(3) / 3).max(1);
+        // The edit distance is at least the difference in length: most candidates are ruled out
+        // without computing it (it costs a table per pair, and a file can hold a million keys).
+        let close = score >= 0.85
+            || (lower_chars.abs_diff(cl.chars().count()) <= limit
+                && !letters_differ_by_more_than(&lower, &cl, limit)
+                && strsim::damerau_levenshtein(&lower, &cl) <= limit);
         if close && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, c));
         }
     }
     best.map(|(_, c)| c)
+}
+
+/// True when ASCII `a` and `b` cannot be within `limit` edits: an edit changes at most two
+/// letters of the count of each letter (a substitution takes one and adds one), a transposition
+/// none. Non-ASCII text is never ruled out here.
+fn letters_differ_by_more_than(a: &str, b: &str, limit: usize) -> bool {
+    if !a.is_ascii() || !b.is_ascii() {
+        return false;
+    }
+    let mut counts = [0i32; 128];
+    a.bytes().for_each(|c| counts[usize::from(c)] += 1);
+    b.bytes().for_each(|c| counts[usize::from(c)] -= 1);
+    let differ: u32 = counts.iter().map(|n| n.unsigned_abs()).sum();
+    differ as usize > 2 * limit
 }
 
 /// A help line "did you mean `x`?" when a close candidate exists.
@@ -68,6 +88,16 @@ mod tests {
         assert_eq!(closest("argments", &names), Some("arguments"));
         assert_eq!(closest("Arguments", &names), Some("arguments"));
         assert_eq!(closest("zzz", &names), None);
+    }
+
+    #[test]
+    fn the_letter_count_bound_never_rules_out_a_close_name() {
+        // Each pair is within its edit distance of the bound; the bound must let it through.
+        for (a, b) in [("ab", "ba"), ("abc", "abd"), ("abc", "ab"), ("abcd", "badc"), ("k1", "name")] {
+            let d = strsim::damerau_levenshtein(a, b);
+            assert!(!letters_differ_by_more_than(a, b, d), "{a} {b}");
+        }
+        assert!(letters_differ_by_more_than("k12345", "inputs", 2));
     }
 
     #[test]

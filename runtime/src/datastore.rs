@@ -25,7 +25,7 @@ pub struct Upload {
 }
 
 /// Copies the files; returns the paths written. Nothing is written when any destination exists
-/// and `overwrite` is off, or any source is missing.
+/// and `overwrite` is off, or any source is missing or not a regular file.
 pub fn upload(
     workspace: &Workspace,
     up: &Upload,
@@ -58,9 +58,9 @@ pub fn upload(
         let meta =
             std::fs::metadata(f).map_err(|e| RuntimeError::Upload(format!("`{}`: {e}", f.display())))?;
         if meta.is_dir() {
-            collect(f, &dest_dir.join(name), &mut pairs).map_err(|e| RuntimeError::io(f, e))?;
+            collect(f, &dest_dir.join(name), &mut pairs)?;
         } else {
-            pairs.push((f.clone(), dest_dir.join(name)));
+            pairs.push((regular(f, &meta)?, dest_dir.join(name)));
         }
     }
     if !up.overwrite {
@@ -96,16 +96,31 @@ pub fn upload(
     Ok(written)
 }
 
-fn collect(src: &Path, dst: &Path, out: &mut Vec<(PathBuf, PathBuf)>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(src)?.collect::<Result<_, _>>()?;
+fn collect(src: &Path, dst: &Path, out: &mut Vec<(PathBuf, PathBuf)>) -> Result<(), RuntimeError> {
+    let io = |e| RuntimeError::io(src, e);
+    let mut entries: Vec<_> = std::fs::read_dir(src).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let p = e.path();
-        if std::fs::metadata(&p)?.is_dir() {
+        let meta = std::fs::metadata(&p).map_err(|e| RuntimeError::io(&p, e))?;
+        if meta.is_dir() {
             collect(&p, &dst.join(e.file_name()), out)?;
         } else {
-            out.push((p, dst.join(e.file_name())));
+            out.push((regular(&p, &meta)?, dst.join(e.file_name())));
         }
     }
     Ok(())
+}
+
+/// `path` when it is a regular file: a FIFO or a device is refused before anything is copied
+/// (copying from one could block or never end).
+fn regular(path: &Path, meta: &std::fs::Metadata) -> Result<PathBuf, RuntimeError> {
+    if meta.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    Err(RuntimeError::Upload(format!(
+        "`{}` is {}, not a file: only files and folders are uploaded",
+        path.display(),
+        sluice_compiler::source::special_kind(meta)
+    )))
 }

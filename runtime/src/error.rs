@@ -57,7 +57,7 @@ pub enum RuntimeError {
         /// A "did you mean" or the steps of the run.
         hint: Option<String>,
     },
-    /// A datastore upload cannot be done.
+    /// A datastore upload cannot be done as asked (a usage error: exit 2).
     #[error("{0}")]
     Upload(String),
     /// Another process holds the state folder's lock and the run was told not to wait for it

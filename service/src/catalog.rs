@@ -273,6 +273,8 @@ pub fn check_submission(compiled: &Compiled, req: &SubmitRequest) -> Result<Chec
             ParameterError::Unknown { name, .. } => ("UnknownParameter", name.clone()),
             ParameterError::BadValue { name, .. } => ("BadParameterValue", name.clone()),
             ParameterError::DataInput { name } => ("DataParameter", name.clone()),
+            // Cannot come from a JSON object's keys, but is named like the others if it does.
+            ParameterError::Repeated { name, .. } => ("RepeatedParameter", name.clone()),
             ParameterError::Syntax(t) => ("BadParameterValue", t.clone()),
         };
         let message = match &e {

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use sluice_compiler::report::{self, Format};
 
-use super::{Outcome, print_out, session, use_color};
+use super::{Outcome, human_options, session, use_color, write_out};
 use crate::cli::{CheckArgs, ReportFormat};
 
 /// Checks the paths and prints the diagnostics in the chosen format.
@@ -17,6 +17,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         ReportFormat::Github => Format::Github,
     };
     let ds = s.diagnostics.as_slice();
-    print_out(&report::render(format, ds, &s.sources, use_color(args.color)));
+    let human = human_options(use_color(args.color));
+    write_out(|out| report::write(format, ds, &s.sources, &human, out))?;
     Ok(if s.diagnostics.has_errors() { Outcome::Failure } else { Outcome::Success })
 }

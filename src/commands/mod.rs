@@ -19,12 +19,13 @@ pub mod submit;
 pub mod token;
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail};
 
 use sluice_compiler::report;
 use sluice_compiler::session::{Session, WorkspaceChoice};
-use sluice_runtime::secrets::mask;
+use sluice_runtime::secrets::{MaskingWriter, mask};
 
 use crate::cli::{ColorChoice, WorkspaceArgs};
 
@@ -39,12 +40,26 @@ pub enum Outcome {
     Canceled,
 }
 
-/// A session with the workspace choice from the command line. A workspace file that was named
-/// but cannot be used is a usage error (exit 2), not a finding in the pipeline.
+/// `--max-diagnostics` of this process, for [`print_diagnostics`].
+static MAX_DIAGNOSTICS: AtomicUsize = AtomicUsize::new(report::DEFAULT_MAX_PER_CODE);
+
+/// How `--format human` renders for this command line.
+pub fn human_options(color: bool) -> report::HumanOptions {
+    report::HumanOptions { color, max_per_code: MAX_DIAGNOSTICS.load(Ordering::Relaxed) }
+}
+
+/// A session with the workspace choice and input limits from the command line. A workspace file
+/// that was named but cannot be used is a usage error (exit 2), not a finding in the pipeline.
 pub fn session(ws: &WorkspaceArgs) -> Result<Session> {
+    MAX_DIAGNOSTICS.store(ws.input.max_diagnostics, Ordering::Relaxed);
     if let Some(path) = &ws.workspace {
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => bail!("workspace file `{}` is a folder", path.display()),
+            Ok(m) if !m.is_file() => bail!(
+                "workspace file `{}` is {}, not a file (from --workspace or SLUICE_WORKSPACE)",
+                path.display(),
+                sluice_compiler::source::special_kind(&m)
+            ),
             Ok(_) => {}
             Err(e) => {
                 return Err(anyhow::Error::new(e).context(format!(
@@ -54,7 +69,11 @@ pub fn session(ws: &WorkspaceArgs) -> Result<Session> {
             }
         }
     }
-    Ok(Session::new(WorkspaceChoice { explicit: ws.workspace.clone() }))
+    let mut s = Session::new(WorkspaceChoice { explicit: ws.workspace.clone() });
+    if let Some(bytes) = ws.input.max_file_size {
+        s.limits = sluice_compiler::yaml::Limits::for_max_bytes(bytes);
+    }
+    Ok(s)
 }
 
 /// Whether to colour output written to stdout.
@@ -74,19 +93,26 @@ pub fn print_diagnostics(session: &Session) {
         return;
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    eprint!("{}", mask(&report::render_human(ds, &session.sources, color)));
+    let out = std::io::BufWriter::new(std::io::stderr().lock());
+    let mut err = MaskingWriter::new(out, sluice_runtime::secrets::installed());
+    let _ = report::write_human(ds, &session.sources, &human_options(color), &mut err);
+    let _ = err.finish();
 }
 
-/// Prints a runtime error and gives the exit it calls for: 2 for I/O and usage (a bad `-p`),
-/// 1 for problems with the pipeline, its data or this machine.
+/// Prints a runtime error and gives the exit it calls for: 2 for I/O and usage (a bad `-p`, an
+/// upload that cannot be done as asked), 1 for problems with the pipeline, its data or this
+/// machine.
 pub fn runtime_failure(e: sluice_runtime::RuntimeError) -> anyhow::Result<Outcome> {
     use sluice_runtime::RuntimeError as E;
     match e {
         // A state folder in use by another process (`--no-wait`, `--wait-timeout`): the run did
         // not start, as for an I/O problem.
-        E::Io { .. } | E::Store { .. } | E::StoreVersion { .. } | E::Parameter(_) | E::Busy { .. } => {
-            Err(e.into())
-        }
+        E::Io { .. }
+        | E::Store { .. }
+        | E::StoreVersion { .. }
+        | E::Parameter(_)
+        | E::Busy { .. }
+        | E::Upload(_) => Err(e.into()),
         E::Canceled(_) => {
             eprintln!("{}", mask(&e.to_string()));
             Ok(Outcome::Canceled)
@@ -154,6 +180,19 @@ pub fn compile(
     }
     print_diagnostics(&s);
     Ok(compiled)
+}
+
+/// Writes a command's product to stdout as `write` makes it (secrets' values masked); a reader
+/// that went away (`| head`) is not an error.
+pub fn write_out(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<()> {
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut out = MaskingWriter::new(out, sluice_runtime::secrets::installed());
+    match write(&mut out).and_then(|_| out.finish().map(drop)) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("cannot write the output"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Writes a command's product to stdout (secrets' values masked); a reader that went away

@@ -83,6 +83,7 @@ rules! {
         undeclared_placeholder, undeclared_port, missing_input, unknown_input,
         literal_type_mismatch, literal_out_of_range, literal_not_in_enum,
         optional_input_in_command, missing_local_data, control_flow_in_yaml,
+        special_file,
     ],
     workspace: [literal_secret, workspace_range],
 }

@@ -54,6 +54,16 @@ pub enum ParameterError {
         /// Why.
         message: String,
     },
+    /// The same parameter is given twice (`-p x=1 -p x=2`).
+    #[error("parameter `{name}` is given twice: `-p {name}={first}` and `-p {name}={second}`; give it once")]
+    Repeated {
+        /// The parameter.
+        name: String,
+        /// The first value given.
+        first: String,
+        /// The second.
+        second: String,
+    },
     /// The parameter is a data input: it takes data, not a value.
     #[error("parameter `{name}` is a data input (a datastore path); `-p` sets value parameters only")]
     DataInput {
@@ -79,7 +89,14 @@ pub fn resolve(
     let mut values: Vec<Option<Literal>> =
         pipeline.inputs.iter().map(|i| i.default.as_ref().map(|d| d.value.clone())).collect();
     let mut overridden = Vec::new();
-    for (name, text) in overrides {
+    for (i, (name, text)) in overrides.iter().enumerate() {
+        if let Some((_, second)) = overrides[i + 1..].iter().find(|(n, _)| n == name) {
+            return Err(ParameterError::Repeated {
+                name: name.clone(),
+                first: text.clone(),
+                second: second.clone(),
+            });
+        }
         let Some(index) = pipeline.inputs.iter().position(|i| i.name.value == *name) else {
             let names: Vec<&str> = pipeline.inputs.iter().map(|i| i.name.as_str()).collect();
             let hint = did_you_mean(name, &names).or_else(|| {

@@ -50,7 +50,15 @@ pub enum HashError {
         #[source]
         source: std::io::Error,
     },
-    /// Walking a folder failed (permissions, a link loop, a broken link).
+    /// The path is a FIFO, socket or device: never opened, since reading it may never end.
+    #[error("`{}` is {kind}, not a file or folder: sluice reads and fingerprints only regular files", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is, in words.
+        kind: &'static str,
+    },
+    /// Walking a folder failed (permissions, a link loop, a broken link, a FIFO inside).
     #[error("cannot walk `{}`: {message}", path.display())]
     Walk {
         /// The folder.
@@ -198,6 +206,8 @@ impl<'c> TreeHasher<'c> {
         })?;
         let result = if meta.is_dir() {
             self.hash_dir(&abs, rules)?
+        } else if !meta.is_file() {
+            return Err(HashError::NotAFile { path: abs, kind: crate::source::special_kind(&meta) });
         } else {
             let key = FileKey::from_metadata(&meta);
             let entry = self.file_entry(&abs, PathBuf::new(), key)?;

@@ -1,7 +1,9 @@
 //! A parallel walk of a folder for hashing: the files the ignore file keeps, with their keys.
 //! Directory entries are read with their type and stated relative to their directory (no full
 //! path lookup per file), on every core; links are followed, and a link back to a folder it is
-//! inside is an error, as in `git` and the `ignore` crate's walker.
+//! inside is an error, as in `git` and the `ignore` crate's walker. A FIFO, socket or device that
+//! the ignore rules keep is an error too: it cannot be read (a FIFO would block), so a step reading
+//! it could not be fingerprinted, and skipping it silently would let changes through unseen.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
@@ -219,6 +221,16 @@ fn read_dir(
                 None => entry.metadata().map_err(|e| err(&rel, e))?,
             };
             found.push(Found { rel, key: FileKey::from_metadata(&m), cached: None });
+        } else if !seen.is_some_and(|(m, rel)| m.is_excluded_rel(&rel)) {
+            let m = match meta {
+                Some(m) => m,
+                None => entry.metadata().map_err(|e| err(&rel, e))?,
+            };
+            return Err(format!(
+                "`{}` is {}: sluice hashes only regular files and folders; remove it, or list it in the folder's .amlignore or .gitignore (source folders)",
+                entry.path().display(),
+                crate::source::special_kind(&m)
+            ));
         }
     }
     Ok(())
@@ -238,6 +250,22 @@ fn dev_ino(_m: &std::fs::Metadata) -> (u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_an_error_unless_ignored() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        std::fs::write(r.join("a.txt"), "a").unwrap();
+        let fifo = r.join("pipe");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let e = walk(r, None, 2, &HashCache::new()).unwrap_err();
+        assert!(e.contains("pipe` is a FIFO (named pipe)") && e.contains(".amlignore"), "{e}");
+        std::fs::write(r.join(".amlignore"), "pipe\n").unwrap();
+        let rules = IgnoreFile::for_folder(r).unwrap().unwrap();
+        let found = walk(r, Some(&rules), 2, &HashCache::new()).unwrap();
+        assert_eq!(found.into_iter().flatten().count(), 2, "a.txt and .amlignore");
+    }
 
     #[cfg(unix)]
     #[test]

@@ -142,16 +142,26 @@ impl Literal {
     /// Reads a value given on the command line (`-p name=value`) as `ty`.
     pub fn parse_as(text: &str, ty: Option<DataType>) -> Result<Literal, String> {
         match ty {
-            Some(DataType::Integer) => text
-                .trim()
-                .parse::<i64>()
-                .map(Literal::Int)
-                .map_err(|_| format!("`{text}` is not an integer")),
-            Some(DataType::Number) => text
-                .trim()
-                .parse::<f64>()
-                .map(Literal::Float)
-                .map_err(|_| format!("`{text}` is not a number")),
+            Some(DataType::Integer) => text.trim().parse::<i64>().map(Literal::Int).map_err(|e| {
+                if matches!(
+                    e.kind(),
+                    std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow
+                ) {
+                    format!("`{text}` is out of the range of a 64-bit integer ({} to {})", i64::MIN, i64::MAX)
+                } else {
+                    format!("`{text}` is not an integer")
+                }
+            }),
+            Some(DataType::Number) => match text.trim().parse::<f64>() {
+                // `nan`, `inf` and numbers past f64's range (`1e400` reads as infinity) are no
+                // value a step can be given, and would not round-trip through JSON.
+                Ok(v) if !v.is_finite() => Err(format!(
+                    "`{text}` is not a finite number{}",
+                    if v.is_nan() { "" } else { " (it is past the range of a 64-bit float)" }
+                )),
+                Ok(v) => Ok(Literal::Float(v)),
+                Err(_) => Err(format!("`{text}` is not a number")),
+            },
             Some(DataType::Boolean) => match text.trim().to_ascii_lowercase().as_str() {
                 "true" => Ok(Literal::Bool(true)),
                 "false" => Ok(Literal::Bool(false)),
@@ -194,5 +204,16 @@ mod tests {
         assert!(Literal::Str("./data".into()).fits(DataType::UriFolder));
         assert_eq!(Literal::parse_as("0.5", Some(DataType::Number)), Ok(Literal::Float(0.5)));
         assert!(Literal::parse_as("x", Some(DataType::Integer)).is_err());
+        for text in ["nan", "NaN", "inf", "-inf", "infinity", "1e400", "-1e309"] {
+            let e = Literal::parse_as(text, Some(DataType::Number)).unwrap_err();
+            assert!(e.contains("not a finite number"), "{text}: {e}");
+        }
+        assert_eq!(Literal::parse_as("1e308", Some(DataType::Number)), Ok(Literal::Float(1e308)));
+        let e = Literal::parse_as("9223372036854775808", Some(DataType::Integer)).unwrap_err();
+        assert!(e.contains("out of the range of a 64-bit integer"), "{e}");
+        assert_eq!(
+            Literal::parse_as("-9223372036854775808", Some(DataType::Integer)),
+            Ok(Literal::Int(i64::MIN))
+        );
     }
 }

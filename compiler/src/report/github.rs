@@ -1,8 +1,6 @@
 //! `--format github`: GitHub Actions workflow commands, one line per diagnostic:
 //! `::error file=PATH,line=L,col=C::MESSAGE` (L and C 1-based, C in characters).
 
-use std::fmt::Write;
-
 use super::{display_path, positions};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceMap;
@@ -17,9 +15,12 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Renders one line per diagnostic.
-pub fn render_github(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
-    let mut out = String::new();
+/// Writes one line per diagnostic.
+pub fn write_github(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     for d in diagnostics {
         let level = match d.severity {
             Severity::Error => "error",
@@ -31,16 +32,23 @@ pub fn render_github(diagnostics: &[Diagnostic], sources: &SourceMap) -> String 
             message.push_str(" help: ");
             message.push_str(help);
         }
-        let _ = writeln!(
+        writeln!(
             out,
             "::{level} file={},line={},col={}::{}",
             escape_property(&display_path(sources, d.primary.file)),
             start.line,
             start.column,
             escape_data(&message)
-        );
+        )?;
     }
-    out
+    Ok(())
+}
+
+/// Renders one line per diagnostic.
+pub fn render_github(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
+    let mut out = Vec::new();
+    let _ = write_github(diagnostics, sources, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -5,11 +5,12 @@ mod github;
 mod human;
 mod json;
 mod sarif;
+mod window;
 
-pub use github::render_github;
-pub use human::render_human;
-pub use json::render_json;
-pub use sarif::render_sarif;
+pub use github::{render_github, write_github};
+pub use human::{DEFAULT_MAX_PER_CODE, HumanOptions, render_human, write_human};
+pub use json::{render_json, write_json};
+pub use sarif::{render_sarif, write_sarif};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{LineCol, SourceMap, Span};
@@ -34,6 +35,22 @@ pub fn render(format: Format, diagnostics: &[Diagnostic], sources: &SourceMap, c
         Format::Json => render_json(diagnostics, sources),
         Format::Sarif => render_sarif(diagnostics, sources),
         Format::Github => render_github(diagnostics, sources),
+    }
+}
+
+/// Writes `diagnostics` in `format` as they are rendered; `human` applies to `Human` only.
+pub fn write(
+    format: Format,
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    human: &HumanOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => write_human(diagnostics, sources, human, out),
+        Format::Json => write_json(diagnostics, sources, out),
+        Format::Sarif => write_sarif(diagnostics, sources, out),
+        Format::Github => write_github(diagnostics, sources, out),
     }
 }
 

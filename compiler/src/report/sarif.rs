@@ -35,9 +35,57 @@ fn location(sources: &SourceMap, l: &Label) -> Value {
     loc
 }
 
-/// The SARIF log for `diagnostics`.
-pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceMap) -> Value {
-    let rules = all_rules();
+/// One diagnostic's SARIF result.
+fn result(sources: &SourceMap, rules: &[crate::diagnostic::Rule], d: &Diagnostic) -> Value {
+    let mut text = d.message.clone();
+    if let Some(h) = &d.help {
+        text.push_str("\nhelp: ");
+        text.push_str(h);
+    }
+    let mut result = json!({
+        "ruleId": d.code,
+        "level": level(d.severity),
+        "message": {"text": text},
+        "locations": [location(sources, &d.primary)],
+    });
+    if let Value::Object(o) = &mut result {
+        if let Some(i) = rules.iter().position(|r| r.code == d.code) {
+            o.insert("ruleIndex".into(), i.into());
+        }
+        if !d.secondary.is_empty() {
+            let related: Vec<Value> = d
+                .secondary
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let mut v = location(sources, l);
+                    if let Value::Object(o) = &mut v {
+                        o.insert("id".into(), i.into());
+                    }
+                    v
+                })
+                .collect();
+            o.insert("relatedLocations".into(), related.into());
+        }
+    }
+    result
+}
+
+/// The results array, each result made just before it is written.
+struct Results<'a> {
+    diagnostics: &'a [Diagnostic],
+    sources: &'a SourceMap,
+    rules: &'a [crate::diagnostic::Rule],
+}
+
+impl serde::Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.diagnostics.iter().map(|d| result(self.sources, self.rules, d)))
+    }
+}
+
+/// The tool object: sluice and every rule.
+fn tool(rules: &[crate::diagnostic::Rule]) -> Value {
     let rule_json: Vec<Value> = rules
         .iter()
         .map(|r| {
@@ -49,62 +97,56 @@ pub fn to_value(diagnostics: &[Diagnostic], sources: &SourceMap) -> Value {
             })
         })
         .collect();
-    let results: Vec<Value> = diagnostics
-        .iter()
-        .map(|d| {
-            let mut text = d.message.clone();
-            if let Some(h) = &d.help {
-                text.push_str("\nhelp: ");
-                text.push_str(h);
-            }
-            let mut result = json!({
-                "ruleId": d.code,
-                "level": level(d.severity),
-                "message": {"text": text},
-                "locations": [location(sources, &d.primary)],
-            });
-            if let Value::Object(o) = &mut result {
-                if let Some(i) = rules.iter().position(|r| r.code == d.code) {
-                    o.insert("ruleIndex".into(), i.into());
-                }
-                if !d.secondary.is_empty() {
-                    let related: Vec<Value> = d
-                        .secondary
-                        .iter()
-                        .enumerate()
-                        .map(|(i, l)| {
-                            let mut v = location(sources, l);
-                            if let Value::Object(o) = &mut v {
-                                o.insert("id".into(), i.into());
-                            }
-                            v
-                        })
-                        .collect();
-                    o.insert("relatedLocations".into(), related.into());
-                }
-            }
-            result
-        })
-        .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "sluice",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/sluice-ml/sluice",
-                "rules": rule_json,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
-    })
+    json!({"driver": {
+        "name": "sluice",
+        "version": env!("CARGO_PKG_VERSION"),
+        "informationUri": "https://github.com/sluice-ml/sluice",
+        "rules": rule_json,
+    }})
+}
+
+/// The log: one run whose results are streamed.
+struct Log<'a>(Results<'a>);
+
+/// The one run of the log.
+struct Run<'a>(&'a Results<'a>);
+
+impl serde::Serialize for Log<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("$schema", "https://json.schemastore.org/sarif-2.1.0.json")?;
+        m.serialize_entry("version", "2.1.0")?;
+        m.serialize_entry("runs", &[Run(&self.0)])?;
+        m.end()
+    }
+}
+
+impl serde::Serialize for Run<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("tool", &tool(self.0.rules))?;
+        m.serialize_entry("columnKind", "unicodeCodePoints")?;
+        m.serialize_entry("results", self.0)?;
+        m.end()
+    }
+}
+
+/// Writes the SARIF log as pretty JSON, one result at a time.
+pub fn write_sarif(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let rules = all_rules();
+    serde_json::to_writer_pretty(&mut *out, &Log(Results { diagnostics, sources, rules: &rules }))?;
+    out.write_all(b"\n")
 }
 
 /// Renders the SARIF log as pretty JSON.
 pub fn render_sarif(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
-    let mut s = serde_json::to_string_pretty(&to_value(diagnostics, sources)).unwrap_or_default();
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    let _ = write_sarif(diagnostics, sources, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -121,7 +121,10 @@ pub fn literal_secret_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
             let start = j;
             // An environment reference is no secret (its braces would end a flow value below).
             let rest = &text[start..];
-            if rest.find('}').is_some_and(|close| crate::python::env_reference(&rest[..=close]).is_some()) {
+            // (Only a value starting `${env:` can be one: the search for `}` stays short.)
+            if rest.starts_with("${env:")
+                && rest.find('}').is_some_and(|close| crate::python::env_reference(&rest[..=close]).is_some())
+            {
                 continue;
             }
             // The value runs to the end of the line, or of the flow entry, or the closing quote.

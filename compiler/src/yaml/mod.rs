@@ -11,7 +11,10 @@ pub mod yaml11;
 pub use de::{
     DeError, DeErrorKind, SCALAR_OR_STRUCT, SCALAR_OR_STRUCT_ANY_CASE, from_node, from_node_partial,
 };
-pub use node::{Limits, Node, ParseError, ParseErrorKind, Value, parse, parse_general};
+pub use node::{
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, Limits, Node, ParseError, ParseErrorKind, Value, parse,
+    parse_general,
+};
 
 /// The fast path of [`parse`] alone: the node tree, or `None` where [`parse_general`] must read
 /// the text. Public so that tests and the fuzz target can compare both paths.

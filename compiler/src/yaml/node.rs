@@ -111,7 +111,7 @@ impl Node {
 }
 
 /// Input limits applied while reading a file.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Largest file accepted, in bytes.
     pub max_bytes: usize,
@@ -123,9 +123,39 @@ pub struct Limits {
     pub max_alias_events: usize,
 }
 
+/// Default size limit: a realistic 100,000-step v1 pipeline in block style (about 30 MB) fits
+/// with room to spare.
+pub const DEFAULT_MAX_BYTES: usize = 256 * 1024 * 1024;
+/// Default node limit: a 100,000-step pipeline has about 4 million nodes. The node limit guards
+/// memory (each node costs about 100 bytes); alias bombs are stopped by `max_alias_events`.
+pub const DEFAULT_MAX_NODES: usize = 16_000_000;
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bytes: 16 * 1024 * 1024, max_depth: 64, max_nodes: 8_000_000, max_alias_events: 20_000 }
+        Limits {
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_depth: 64,
+            max_nodes: DEFAULT_MAX_NODES,
+            max_alias_events: 20_000,
+        }
+    }
+}
+
+impl Limits {
+    /// The default limits with files of up to `bytes` bytes; the node limit grows with a size
+    /// limit above the default (a node takes at least a few bytes of text), and stays put below.
+    pub fn for_max_bytes(bytes: u64) -> Limits {
+        let max_bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+        let scaled = (max_bytes as u128 * DEFAULT_MAX_NODES as u128 / DEFAULT_MAX_BYTES as u128) as usize;
+        Limits { max_bytes, max_nodes: DEFAULT_MAX_NODES.max(scaled), ..Limits::default() }
+    }
+
+    /// The message for a file of `size` bytes over the size limit.
+    pub fn too_large(&self, size: u64) -> (String, String) {
+        (
+            format!("the file is {size} bytes; the limit is {} bytes", self.max_bytes),
+            "raise the limit with --max-file-size or SLUICE_MAX_FILE_SIZE (e.g. 1G)".to_string(),
+        )
     }
 }
 
@@ -164,14 +194,10 @@ pub struct ParseError {
 /// alongside a tree; syntax errors and limits give no tree.
 pub fn parse(text: &str, limits: &Limits) -> (Option<Node>, Vec<ParseError>) {
     if text.len() > limits.max_bytes {
+        let (message, help) = limits.too_large(text.len() as u64);
         return (
             None,
-            vec![ParseError {
-                kind: ParseErrorKind::Limit,
-                message: format!("file is {} bytes; the limit is {} bytes", text.len(), limits.max_bytes),
-                span: Span::point(0),
-                help: None,
-            }],
+            vec![ParseError { kind: ParseErrorKind::Limit, message, span: Span::point(0), help: Some(help) }],
         );
     }
     if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
@@ -287,8 +313,12 @@ fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
     use serde_saphyr::budget::BudgetBreach as B;
     match breach {
         B::Depth { depth } => format!("nesting reaches {depth} levels; the limit is 64"),
-        B::Nodes { nodes } => format!("{nodes} YAML nodes; the file is too large"),
-        B::Events { events } => format!("{events} YAML events; the file is too large"),
+        B::Nodes { nodes } => {
+            format!("{nodes} YAML nodes; the file is too large (the node limit grows with --max-file-size)")
+        }
+        B::Events { events } => {
+            format!("{events} YAML events; the file is too large (the node limit grows with --max-file-size)")
+        }
         B::Aliases { aliases } => format!("{aliases} aliases; the file uses too many"),
         B::Anchors { anchors } => format!("{anchors} anchors; the file uses too many"),
         B::Documents { .. } => DOCUMENTS_MESSAGE.to_string(),
@@ -450,6 +480,28 @@ fn convert(raw: SSpanned<Raw>, text: &str, errors: &mut Vec<ParseError>) -> Node
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_limits_take_a_100k_step_pipeline_in_block_style() {
+        use crate::synth::{Options, Style, pipeline_yaml};
+        let text = pipeline_yaml(&Options::new(100_000, Style::Block));
+        let limits = Limits::default();
+        assert!(text.len() <= limits.max_bytes, "{} bytes", text.len());
+        // Read by the fast path, so within half the node limit (the serde-saphyr reader is the
+        // one that reports a breach).
+        assert!(crate::yaml::parse_fast(&text, &limits).is_some());
+    }
+
+    #[test]
+    fn the_node_limit_grows_with_a_larger_size_limit_only() {
+        let default = Limits::default();
+        assert_eq!(Limits::for_max_bytes(DEFAULT_MAX_BYTES as u64), default);
+        assert_eq!(Limits::for_max_bytes(1 << 20).max_nodes, DEFAULT_MAX_NODES);
+        let big = Limits::for_max_bytes(1 << 30);
+        assert_eq!((big.max_bytes, big.max_nodes), (1 << 30, DEFAULT_MAX_NODES * 4));
+        // Depth and alias limits stay as they are.
+        assert_eq!((big.max_depth, big.max_alias_events), (default.max_depth, default.max_alias_events));
+    }
 
     fn ok(text: &str) -> Node {
         let (node, errors) = parse(text, &Limits::default());

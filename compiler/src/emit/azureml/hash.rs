@@ -100,8 +100,11 @@ pub fn object_hash(path: &Path, honour_ignore_file: bool) -> Result<String, Hash
             None
         };
         object_hash_dir(path, &mut hasher, ignore.as_ref(), 0)?;
-    } else {
+    } else if meta.is_file() {
         hash_file_into(path, &mut hasher)?;
+    } else {
+        // A FIFO would block the read for good; a device is no data.
+        return Err(HashError::NotAFile { path: path.to_path_buf() });
     }
     Ok(hex(&hasher.finalize()))
 }
