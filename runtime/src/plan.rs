@@ -352,7 +352,7 @@ pub fn plan(
             changes,
             depends_on: deps.iter().map(|d| pipeline.step(*d).key.value.clone()).collect(),
             command,
-            cwd: fingerprint::code_dir(step),
+            cwd: step.code_folder(),
             inputs,
             outputs,
             reused_from,

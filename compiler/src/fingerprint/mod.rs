@@ -164,7 +164,7 @@ impl Cx<'_> {
         let environment = self.environment(&mut b)?;
         b.manifest.insert("environment", environment);
         let mut source = None;
-        if let Some(dir) = code_dir(step) {
+        if let Some(dir) = step.code_folder() {
             let h = b.hashed("source folder", self.hasher.hash(&dir, IgnoreRules::Project))?;
             let origin = step.code.as_ref().map_or_else(|| ".".to_string(), |c| c.raw.value.clone());
             b.manifest.insert(
@@ -382,11 +382,6 @@ fn component(c: &crate::ir::Component) -> Json {
         "outputs": c.outputs.iter().map(port).collect::<Vec<_>>(),
         "settings": without_metadata(&c.settings),
     })
-}
-
-/// The folder a step's code is in: its source folder, else its script's folder.
-pub fn code_dir(step: &Step) -> Option<std::path::PathBuf> {
-    step.code.as_ref().map(|c| c.resolved()).or_else(|| step.script.as_ref().map(|s| s.base.clone()))
 }
 
 fn argument(a: &Arg) -> Json {

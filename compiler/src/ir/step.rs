@@ -150,6 +150,12 @@ pub struct Step {
 }
 
 impl Step {
+    /// The folder the step's code is in, the one that is snapshotted, hashed and uploaded: its
+    /// source folder (v1 `source_directory`, v2 `code`), else its script's folder.
+    pub fn code_folder(&self) -> Option<std::path::PathBuf> {
+        self.code.as_ref().map(PathRef::resolved).or_else(|| self.script.as_ref().map(|s| s.base.clone()))
+    }
+
     /// The input port with this name.
     pub fn input(&self, name: &str) -> Option<&InputPort> {
         self.inputs.iter().find(|p| p.name.value == name)

@@ -37,7 +37,7 @@ impl Lowerer<'_> {
             }
             Resolved::None => {}
         }
-        self.check_search_space(&d, &j.search_space);
+        self.check_search_space(d, &j.search_space);
         self.inputs_outputs(scope, d, &j.inputs, &j.outputs, node, unresolved);
         d.step.settings = passthrough(&cx.text, node, &[&READ[..], &["trial"]].concat());
     }

@@ -118,32 +118,7 @@ impl Lowerer<'_> {
                 given_literal = true;
                 None
             }
-            InputValue::Spec(spec) => {
-                port.settings = passthrough(&cx.text, g.node, &[]);
-                if let Some(m) = &spec.mode {
-                    port.mode = data::mode(m.value, false);
-                }
-                if port.ty.is_none() {
-                    port.ty = spec.ty.as_ref().map(|t| data::data_type(t.value));
-                }
-                if let Some(value) = &spec.value {
-                    port.source = Source::Literal(data::spanned_literal(value));
-                    given_literal = true;
-                    None
-                } else if let Some(path) = &spec.path {
-                    if binding::has_template(&path.value)
-                        && binding::sole_expression(&path.value, &binding::parse(&path.value).0).is_some()
-                    {
-                        Some(Text::of(cx, path))
-                    } else {
-                        port.source =
-                            Source::Location(data::location(cx, path, data::root_of(cx).as_deref()));
-                        None
-                    }
-                } else {
-                    None
-                }
-            }
+            InputValue::Spec(spec) => spec_input(cx, g, spec, &mut port, &mut given_literal),
         };
         if let Some(t) = binding_text {
             let mut ds = Vec::new();
@@ -166,22 +141,7 @@ impl Lowerer<'_> {
                         Ref::SearchSpace(p) => {
                             if !drafts[me].search_space.contains(&p.text) {
                                 let known = drafts[me].search_space.clone();
-                                self.report(
-                                    check::invalid_binding::RULE
-                                        .at(
-                                            t.file,
-                                            t.span_of(e.range.clone()),
-                                            format!("the search space has no parameter `{}`", p.text),
-                                        )
-                                        .with_help_opt(
-                                            crate::suggest::did_you_mean(&p.text, &known).or_else(|| {
-                                                Some(format!(
-                                                    "the search space has {}",
-                                                    crate::suggest::list_names(&known, 8)
-                                                ))
-                                            }),
-                                        ),
-                                );
+                                self.unknown_search_parameter(&t, &e, &p.text, &known);
                             }
                         }
                         Ref::Macro => {
@@ -194,41 +154,70 @@ impl Lowerer<'_> {
                 }
                 None => {
                     // Text around expressions: a literal string whose expressions are filled in.
-                    for (e, _) in binding::expressions(&template) {
-                        let at = t.expr_name(e);
-                        let src = match classify(e) {
-                            Ref::ParentInput(x) => parent_input(scope, x, at),
-                            Ref::JobOutput(j, o) => job_output(drafts, j, o, at),
-                            Ref::Macro | Ref::JobInput(..) | Ref::SearchSpace(_) => Source::None,
-                            other => {
-                                self.report(wrong_place(&t, e, other, "a job's input"));
-                                Source::None
-                            }
-                        };
-                        if let Source::Unresolved(u) = src {
-                            unresolved.push(u);
-                        }
-                    }
+                    self.template_sources(scope, drafts, &t, &template, unresolved);
                     port.source = Source::Literal(Spanned::new(Literal::Str(t.value.clone()), t.span));
                     given_literal = true;
                 }
             }
         }
-        port.role = match decl_ty {
-            Some(t) if t.is_literal() => PortRole::Parameter,
-            Some(_) => PortRole::Data,
-            None if given_literal => PortRole::Parameter,
-            None => match &port.source {
-                Source::PipelineInput { index, .. } => match scope.inputs.get(*index) {
-                    Some(i) if i.data.is_none() && i.effective_type().is_none_or(DataType::is_literal) => {
-                        PortRole::Parameter
-                    }
-                    _ => PortRole::Data,
-                },
+        port.role = input_role(scope, decl_ty, given_literal, &port.source);
+        Some(port)
+    }
+    /// Reports a `${{search_space.p}}` naming no parameter of the sweep's search space.
+    fn unknown_search_parameter(&mut self, t: &Text, e: &binding::Expr, name: &str, known: &[String]) {
+        self.report(
+            check::invalid_binding::RULE
+                .at(t.file, t.span_of(e.range.clone()), format!("the search space has no parameter `{name}`"))
+                .with_help_opt(crate::suggest::did_you_mean(name, known).or_else(|| {
+                    Some(format!("the search space has {}", crate::suggest::list_names(known, 8)))
+                })),
+        );
+    }
+
+    /// Resolves the expressions of a text input (text around expressions), keeping what does
+    /// not resolve for the checks.
+    fn template_sources(
+        &mut self,
+        scope: &Scope,
+        drafts: &mut [Draft],
+        t: &Text,
+        template: &binding::Template,
+        unresolved: &mut Vec<Unresolved>,
+    ) {
+        for (e, _) in binding::expressions(template) {
+            let at = t.expr_name(e);
+            let src = match classify(e) {
+                Ref::ParentInput(x) => parent_input(scope, x, at),
+                Ref::JobOutput(j, o) => job_output(drafts, j, o, at),
+                Ref::Macro | Ref::JobInput(..) | Ref::SearchSpace(_) => Source::None,
+                other => {
+                    self.report(wrong_place(t, e, other, "a job's input"));
+                    Source::None
+                }
+            };
+            if let Source::Unresolved(u) = src {
+                unresolved.push(u);
+            }
+        }
+    }
+}
+
+/// Whether an input is a parameter or data: as declared, else as given (a literal is a
+/// parameter), else as the pipeline input it binds to is.
+fn input_role(scope: &Scope, decl_ty: Option<DataType>, given_literal: bool, source: &Source) -> PortRole {
+    match decl_ty {
+        Some(t) if t.is_literal() => PortRole::Parameter,
+        Some(_) => PortRole::Data,
+        None if given_literal => PortRole::Parameter,
+        None => match source {
+            Source::PipelineInput { index, .. } => match scope.inputs.get(*index) {
+                Some(i) if i.data.is_none() && i.effective_type().is_none_or(DataType::is_literal) => {
+                    PortRole::Parameter
+                }
                 _ => PortRole::Data,
             },
-        };
-        Some(port)
+            _ => PortRole::Data,
+        },
     }
 }
 
@@ -312,4 +301,38 @@ pub(super) fn wrong_place(t: &Text, e: &binding::Expr, r: Ref, place: &str) -> c
         ),
     };
     check::invalid_binding::RULE.at(t.file, t.span_of(e.range.clone()), message).with_help(help)
+}
+
+/// An input given as a mapping (`type`, `mode`, `path` or `value`): its settings, and its
+/// source unless it is a binding (returned, to be resolved as one).
+fn spec_input<'t>(
+    cx: &LowerCtx,
+    g: &'t Given,
+    spec: &'t crate::syntax::v2::InputSpec,
+    port: &mut InputPort,
+    given_literal: &mut bool,
+) -> Option<Text> {
+    port.settings = passthrough(&cx.text, g.node, &[]);
+    if let Some(m) = &spec.mode {
+        port.mode = data::mode(m.value, false);
+    }
+    if port.ty.is_none() {
+        port.ty = spec.ty.as_ref().map(|t| data::data_type(t.value));
+    }
+    if let Some(value) = &spec.value {
+        port.source = Source::Literal(data::spanned_literal(value));
+        *given_literal = true;
+        None
+    } else if let Some(path) = &spec.path {
+        if binding::has_template(&path.value)
+            && binding::sole_expression(&path.value, &binding::parse(&path.value).0).is_some()
+        {
+            Some(Text::of(cx, path))
+        } else {
+            port.source = Source::Location(data::location(cx, path, data::root_of(cx).as_deref()));
+            None
+        }
+    } else {
+        None
+    }
 }
