@@ -29,9 +29,12 @@ pub enum Command {
     /// Look at past runs: list, show, logs, metrics (a service's runs with --server).
     #[command(subcommand)]
     Runs(RunsCommand),
-    /// Work with local datastores.
+    /// Move data to and from datastores: upload, download, list, rm.
     #[command(subcommand)]
     Datastore(DatastoreCommand),
+    /// Registered, versioned datasets: register, list, show, profile.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
     /// Compile pipelines to Azure ML request bodies (`--target azureml`) or v2 YAML.
     Compile(CompileArgs),
     /// List every diagnostic code: its default severity and what it finds.
@@ -358,25 +361,22 @@ pub enum LogStream {
 /// `sluice datastore ...`.
 #[derive(Debug, Subcommand)]
 pub enum DatastoreCommand {
-    /// Copy files into a local datastore (as the SDK's `upload_files`).
+    /// Copy local files, folders and patterns to a datastore (as the SDK's `upload_files`).
     Upload(UploadArgs),
+    /// Copy files, folders and patterns from a datastore to this machine.
+    Download(DownloadArgs),
+    /// List files on a datastore: size, modification time, MD5, path.
+    List(ListArgs),
+    /// Delete files, patterns and (with --recursive) folders from a datastore.
+    Rm(RmArgs),
 }
 
-/// `sluice datastore upload`.
+/// Which datastore: its name and the workspace that declares it.
 #[derive(Debug, Args)]
-pub struct UploadArgs {
+pub struct DatastoreArgs {
     /// Datastore name (`workspaceblobstore` in the built-in workspace).
     #[arg(long, value_name = "NAME")]
     pub datastore: String,
-    /// Folder inside the datastore to put the files in.
-    #[arg(long, value_name = "PATH", default_value = "")]
-    pub target_path: String,
-    /// Replace files that are already there.
-    #[arg(long)]
-    pub overwrite: bool,
-    /// Files (folders are copied whole).
-    #[arg(required = true, value_name = "FILES")]
-    pub files: Vec<PathBuf>,
     /// The datastores of this pipeline's workspace (default: the workspace of the current
     /// folder: `--workspace`, `SLUICE_WORKSPACE`, the nearest `workspace.yaml` above it, else the
     /// built-in one rooted here).
@@ -385,6 +385,165 @@ pub struct UploadArgs {
     /// Workspace.
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
+}
+
+/// `sluice dataset ...`.
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Register what DATASTORE:PATH holds now as the next version of a dataset (1, 2, ...),
+    /// pinning its content identity.
+    Register(DatasetRegisterArgs),
+    /// Every dataset: its newest version, kind, place, files and size.
+    List(DatasetListArgs),
+    /// A dataset's versions, or one version's details.
+    Show(DatasetShowArgs),
+    /// What a version holds: rows and, per column, type, nulls, min, max and mean (delimited);
+    /// files, size and extensions (files).
+    Profile(DatasetShowArgs),
+}
+
+/// `sluice dataset register`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("data").required(true).args(["files", "delimited"])))]
+pub struct DatasetRegisterArgs {
+    /// The dataset's name.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// A file dataset: a file or folder on a datastore, as DATASTORE:PATH.
+    #[arg(long, value_name = "DATASTORE:PATH")]
+    pub files: Option<String>,
+    /// A tabular dataset: one delimited file (CSV, TSV, ...) on a datastore, as DATASTORE:PATH.
+    #[arg(long, value_name = "DATASTORE:PATH")]
+    pub delimited: Option<String>,
+    /// A description kept with the version.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Print the version as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// `sluice dataset list`.
+#[derive(Debug, Args)]
+pub struct DatasetListArgs {
+    /// Print JSON (`{"version": 1, "datasets": [{"name", "versions": [...]}]}`).
+    #[arg(long)]
+    pub json: bool,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// `sluice dataset show|profile`.
+#[derive(Debug, Args)]
+#[command(disable_version_flag = true)]
+pub struct DatasetShowArgs {
+    /// The dataset's name.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Which version (default: the newest).
+    #[arg(long = "version", id = "dataset_version", value_name = "V")]
+    pub version: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Workspace.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+}
+
+/// How transfers use the network.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct TransferArgs {
+    /// Files transferred at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Retries of a failed request (connection errors, timeouts, 5xx, 429), with exponential
+    /// backoff from 0.1 s to 8 s.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u8).range(0..=30))]
+    pub retries: u8,
+}
+
+/// `sluice datastore upload`.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// Which datastore.
+    #[command(flatten)]
+    pub store: DatastoreArgs,
+    /// Folder on the datastore to put the files in (default: its root).
+    #[arg(long, value_name = "PATH", default_value = "")]
+    pub target_path: String,
+    /// Replace files that are already there (else they are skipped, with a note).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Files, folders (uploaded under their own name) and quoted patterns such as
+    /// 'data/**/*.csv' (uploaded relative to the folder before the first wildcard).
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// Network.
+    #[command(flatten)]
+    pub transfer: TransferArgs,
+}
+
+/// `sluice datastore download`.
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// Which datastore.
+    #[command(flatten)]
+    pub store: DatastoreArgs,
+    /// Local folder to write into.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub target_path: PathBuf,
+    /// Replace local files that are already there (else they are skipped, with a note).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Files, folders (written under their own name) and quoted patterns on the datastore
+    /// (written relative to the folder before the first wildcard); none: everything.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<String>,
+    /// Network.
+    #[command(flatten)]
+    pub transfer: TransferArgs,
+}
+
+/// `sluice datastore list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Which datastore.
+    #[command(flatten)]
+    pub store: DatastoreArgs,
+    /// Files, folders and quoted patterns on the datastore; none: everything.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<String>,
+    /// Print JSON (`{"version": 1, "datastore", "files": [{"path", "size", "modified", "md5", "etag"}]}`).
+    #[arg(long)]
+    pub json: bool,
+    /// Network.
+    #[command(flatten)]
+    pub transfer: TransferArgs,
+}
+
+/// `sluice datastore rm`.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Which datastore.
+    #[command(flatten)]
+    pub store: DatastoreArgs,
+    /// Files, folders (with --recursive) and quoted patterns on the datastore.
+    #[arg(required = true, value_name = "PATHS")]
+    pub paths: Vec<String>,
+    /// Delete folders with everything in them.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Only print what would be deleted.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Network.
+    #[command(flatten)]
+    pub transfer: TransferArgs,
 }
 
 /// `sluice compile`.

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Run(a) => commands::run::run(a),
         Command::Runs(a) => commands::runs::run(a),
         Command::Datastore(a) => commands::datastore::run(a),
+        Command::Dataset(a) => commands::dataset::run(a),
         Command::Compile(a) => commands::compile::run(a),
         Command::Rules(a) => commands::rules::run(a),
         Command::Serve(a) => commands::serve::run(a),

@@ -153,6 +153,25 @@ fn steps_without_a_v2_equivalent_are_errors_naming_them() {
     assert!(!out.exists(), "nothing is written when the pipeline has errors");
 }
 
+/// A ModuleStep runs a module registered in a v1 workspace: v2 has none, and compile says so.
+#[test]
+fn a_module_step_has_no_v2_equivalent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("pipeline.yml"),
+        "pipeline:\n  name: modules\n  default_compute: cpu\n  steps:\n    score:\n      type: ModuleStep\n      name: scorer\n      version: \"2\"\n",
+    )
+    .expect("write");
+    let r = sluice(dir.path(), &["compile", "--target", "azureml", "pipeline.yml"], &[]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("no-azureml-equivalent"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("step `score` runs a module registered in an Azure ML v1 workspace"),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn secrets_never_reach_a_payload() {
     let secrets = [

@@ -167,7 +167,7 @@ fn json_output_is_versioned_and_complete() {
     }
     let dup = &ds[0];
     assert_eq!(dup["code"], "duplicate-key");
-    assert_eq!((dup["line"].as_u64(), dup["column"].as_u64()), (Some(12), Some(5)));
+    assert_eq!((dup["line"].as_u64(), dup["column"].as_u64()), (Some(16), Some(5)));
     // The other place is a label.
     let label = &dup["labels"][0];
     assert_eq!((label["line"].as_u64(), label["column"].as_u64()), (Some(6), Some(5)));
@@ -195,8 +195,8 @@ fn github_output_is_one_workflow_command_per_diagnostic() {
     assert_eq!(
         lines,
         [
-            // Column 99 counts characters: `é`, `準備` and `🚀` come before the name on that line.
-            "::error file=non-ascii-before-compute/pipeline.yml,line=6,col=99::unknown compute `spörk` [unknown-compute] help: did you mean `spark`?",
+            // Column 115 counts characters: `é`, `準備` and `🚀` come before the name on that line.
+            "::error file=non-ascii-before-compute/pipeline.yml,line=6,col=115::unknown compute `spörk` [unknown-compute] help: did you mean `spark`?",
             "::warning file=compute-kind-none-fits/pipeline.yml,line=6,col=5::step `aggregate` uses Azure Data Lake Analytics, retired on 2024-02-29 [retired-service] help: port the U-SQL script to Spark (a DatabricksStep or a v2 spark job)",
             "::error file=compute-kind-none-fits/pipeline.yml,line=8,col=16::adla step `aggregate` cannot run on `cpu-cluster`, an amlcompute compute; it needs adla [compute-kind-mismatch] help: declare an adla compute in the workspace file",
         ]
@@ -215,14 +215,14 @@ fn github_output_escapes_what_would_break_a_command() {
     let path = dir.path().join("a,b:c.yml");
     std::fs::write(
         &path,
-        "pipeline:\n  default_compute: spark\n  steps:\n    x: {type: DatabricksStep, notebook_path: /n, run_after: ['50%']}\n",
+        "pipeline:\n  default_compute: spark\n  steps:\n    x: {type: DatabricksStep, name: x, num_workers: 1, notebook_path: /n, run_after: ['50%']}\n",
     )
     .unwrap();
     let r = sluice_run(dir.path(), &["check", "a,b:c.yml", "--format", "github"]);
     assert_eq!(r.code, Some(1), "{}", r.all_output());
     assert_eq!(
         r.stdout,
-        "::error file=a%2Cb%3Ac.yml,line=4,col=62::`run_after` names unknown step `50%25` [unknown-step]\n"
+        "::error file=a%2Cb%3Ac.yml,line=4,col=87::`run_after` names unknown step `50%25` [unknown-step]\n"
     );
 }
 
@@ -294,7 +294,7 @@ fn sarif_results_carry_rule_and_place() {
     assert_eq!(result["ruleId"], "cycle");
     assert_eq!(rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"], "cycle");
     let region = &result["locations"][0]["physicalLocation"]["region"];
-    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(10), Some(32)));
+    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(12), Some(32)));
     assert_eq!(result["relatedLocations"].as_array().unwrap().len(), 1, "the rest of the cycle");
     // Every rule sluice has is described.
     let codes: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
@@ -364,7 +364,7 @@ fn project() -> tempfile::TempDir {
     std::fs::create_dir_all(p.join("team/pipelines")).unwrap();
     std::fs::write(
         p.join("team/pipelines/pipeline.yml"),
-        "pipeline:\n  name: nb\n  steps:\n    nb: {type: DatabricksStep, compute: spark, notebook_path: /Shared/nb}\n",
+        "pipeline:\n  name: nb\n  steps:\n    nb: {type: DatabricksStep, name: nb, compute: spark, notebook_path: /Shared/nb, num_workers: 1}\n",
     )
     .unwrap();
     dir

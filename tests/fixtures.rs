@@ -127,7 +127,7 @@ fn github_annotations(run: &Run) -> Vec<(Expected, String)> {
 
 /// Literal values written after secret keys anywhere in the fixture: none may be printed.
 fn literal_secrets(fixture: &Fixture) -> Vec<String> {
-    let keys = ["account_key", "sas_token", "client_secret", "access_token", "access_key"];
+    let keys = ["account_key", "sas_token", "client_secret", "access_token", "access_key", "bearer_token"];
     let mut out = Vec::new();
     for file in fixture.files() {
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default()).into_owned();

@@ -234,7 +234,8 @@ fn datastore_upload_usage_errors_exit_2() {
         ),
         (&["--datastore", "dta", "data/sales.csv"], "did you mean `data`?"),
         (&["--datastore", "data", "data/nothing.csv"], "nothing.csv"),
-        (&["--datastore", "data", "data/sales.csv"], "--overwrite"),
+        // (A file already there is skipped with a note, as the SDK's upload_files: tests/run.rs.)
+        (&["--datastore", "data", "data/*.parquet"], "matches no file"),
     ];
     for (args, says) in cases {
         let r = upload(args);
@@ -322,12 +323,13 @@ fn a_folder_with_nothing_to_check_is_not_a_pass() {
     }
 }
 
-/// A v1 pipeline with `n` steps each holding an unknown key `bogus` (one error a step).
+/// A v1 pipeline with `n` steps each holding an unknown key `bogus` (one error a step; `name`
+/// is given because the SDK requires it of a DatabricksStep).
 fn many_errors(n: usize) -> String {
     let mut text = String::from("pipeline:\n  name: many\n  steps:\n");
     for i in 0..n {
         text.push_str(&format!(
-            "    s{i}:\n      type: DatabricksStep\n      bogus: 1\n      notebook_path: /Shared/n\n"
+            "    s{i}:\n      type: DatabricksStep\n      bogus: 1\n      name: n\n      notebook_path: /Shared/n\n"
         ));
     }
     text
@@ -377,7 +379,7 @@ fn a_very_long_line_is_shown_as_a_window_around_the_problem() {
     let filler = "x".repeat(10_000_000);
     let tail = "y".repeat(1_000_000);
     let text = format!(
-        "pipeline: {{name: long, description: {filler}, steps: {{a: {{type: DatabricksStep, notebook_path: /n, bogus: 1, run_name: {tail}}}}}}}\n"
+        "pipeline: {{name: long, description: {filler}, steps: {{a: {{type: DatabricksStep, notebook_path: /n, bogus: 1, run_name: {tail}, name: n}}}}}}\n"
     );
     std::fs::write(d.join("long.yml"), text).unwrap();
     let r = quick(d, &["check", "long.yml"]);

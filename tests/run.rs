@@ -637,8 +637,10 @@ fn runs_commands_read_the_store() {
 }
 
 #[test]
-fn builtin_datastores_take_uploads_and_cloud_datastores_are_named() {
-    let Some(p) = Project::runnable("builtin_datastores_take_uploads_and_cloud_datastores_are_named") else {
+fn builtin_datastores_take_uploads_and_cloud_datastores_need_their_credential() {
+    let Some(p) =
+        Project::runnable("builtin_datastores_take_uploads_and_cloud_datastores_need_their_credential")
+    else {
         return;
     };
     // Without a workspace file, the built-in workspace's blob store is a local folder.
@@ -679,12 +681,15 @@ fn builtin_datastores_take_uploads_and_cloud_datastores_are_named() {
         "in",
         "data/sales.csv",
     ]);
-    // A usage error: exit 2, as every upload that cannot be done as asked.
-    assert_eq!(again.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("--overwrite"), "{}", text(&again));
+    // As the SDK's upload_files: a file already there is skipped, with a note.
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    let note = String::from_utf8_lossy(&again.stderr);
+    assert!(note.contains("skipped in/sales.csv: already on datastore `workspaceblobstore`"), "{note}");
+    assert!(note.contains("--overwrite"), "{note}");
     p.run(&[], 0);
 
-    // A datastore in the cloud stops the run before anything starts, naming it.
+    // A datastore in the cloud whose credential is not set stops the run before anything
+    // starts, naming it and the variable (runs read cloud datastores: tests/remote_data.rs).
     p.write(
         "workspace.yaml",
         "datastores:\n  lake: {type: azure_blob, account_name: acct, container_name: c, account_key: \"${env:KEY}\"}\ncomputes:\n  cpu: {type: amlcompute}\n",
@@ -694,8 +699,24 @@ fn builtin_datastores_take_uploads_and_cloud_datastores_are_named() {
     let out = p.sluice(&["run", "pipeline.yml"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("datastore `lake` is of type azure_blob"), "{err}");
+    assert!(
+        err.contains(
+            "data reference `sales`: datastore `lake`: `account_key` comes from ${env:KEY}, which is not set"
+        ),
+        "{err}"
+    );
     assert!(!p.path(".sluice/runs/2").exists(), "a run started");
+    // The plan still shows every step, with the missing credential as the problem.
+    let plan = p.sluice(&["plan", "pipeline.yml"]);
+    assert_eq!(plan.status.code(), Some(1), "{}", text(&plan));
+    let shown = String::from_utf8_lossy(&plan.stdout);
+    assert!(shown.contains("prep") && shown.contains("train_a"), "{}", text(&plan));
+    assert!(
+        String::from_utf8_lossy(&plan.stderr)
+            .contains("step `prep`: input `raw`: data reference `sales`: datastore `lake`"),
+        "{}",
+        text(&plan)
+    );
 }
 
 #[test]
@@ -707,7 +728,7 @@ fn steps_that_cannot_run_here_are_named_before_anything_starts() {
     );
     p.append(
         "pipeline.yml",
-        "    notebook:\n      type: DatabricksStep\n      compute: dbx\n      notebook_path: /Shared/x\n      run_name: x\n      existing_cluster_id: c-1\n",
+        "    notebook:\n      type: DatabricksStep\n      name: notebook\n      compute: dbx\n      notebook_path: /Shared/x\n      run_name: x\n      existing_cluster_id: c-1\n",
     );
     let out = p.sluice(&["run", "pipeline.yml"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -730,16 +751,28 @@ fn a_parallel_run_step_runs_its_entry_script_over_mini_batches() {
          def init():\n    global factor\n    ap = argparse.ArgumentParser()\n    ap.add_argument('--factor', type=int)\n    factor = ap.parse_known_args()[0].factor\n\
          def run(mini_batch):\n    return [f'{p.rsplit(\"/\", 1)[1]},{int(open(p).read()) * factor},{len(mini_batch)}' for p in mini_batch]\n",
     );
+    // A ParallelRunStep reads datasets: here the output of a step that gathers the images, made a
+    // dataset with `as_dataset` (registered datasets do not run on this machine).
+    p.write(
+        "src/gather/gather.py",
+        "import shutil, sys\nshutil.copytree(sys.argv[1], sys.argv[2], dirs_exist_ok=True)\n",
+    );
+    p.write(
+        "parallel.yml",
+        "parallel_run_config:\n  entry_script: score.py\n  source_directory: src/score\n  compute_target_name: cpu\n  environment_name: scoring\n  node_count: 1\n  mini_batch_size: 2\n  error_threshold: -1\n  output_action: append_row\n  append_row_file_name: scores.txt\n",
+    );
     p.write(
         "pipeline.yml",
         "pipeline:\n  name: par\n  default_compute: cpu\n  data_references:\n    images: {datastore: data, path_on_datastore: images}\n  steps:\n\
-         \x20   score:\n      type: ParallelRunStep\n      parallel_run_config:\n        entry_script: score.py\n        source_directory: src/score\n        mini_batch_size: 2\n        error_threshold: -1\n        output_action: append_row\n        append_row_file_name: scores.txt\n\
-         \x20     arguments: [--factor, '3']\n      inputs: {batch: {source: images}}\n      outputs: {results: {destination: scores}}\n",
+         \x20   gather:\n      type: PythonScriptStep\n      script_name: gather.py\n      source_directory: src/gather\n      arguments: [input:images, output:images]\n\
+         \x20     inputs: {images: {source: images}}\n      outputs: {images: {destination: gathered, as_dataset: true}}\n\
+         \x20   score:\n      type: ParallelRunStep\n      name: score\n      parallel_run_config: parallel.yml\n\
+         \x20     arguments: [--factor, '3']\n      inputs: {batch: {source: gathered}}\n      outputs: {results: {destination: scores}}\n",
     );
     p.run(&[], 0);
     let plan = p.plan(&[]);
     assert!(all(&plan, "hit"));
-    let out = Path::new(plan["steps"][0]["outputs"]["results"].as_str().unwrap()).join("scores.txt");
+    let out = Path::new(plan["steps"][1]["outputs"]["results"].as_str().unwrap()).join("scores.txt");
     let text = std::fs::read_to_string(out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines, ["img0.txt,0,2", "img1.txt,30,2", "img2.txt,60,2", "img3.txt,90,2", "img4.txt,120,1"]);
@@ -780,4 +813,68 @@ fn the_examples_run_and_a_second_run_reuses_everything() {
         let again = p.run(&[], 0);
         assert!(text(&again).contains("reused"), "{example}: {}", text(&again));
     }
+}
+
+/// Literal step parameters (`NUM: 7`, as Microsoft's examples write them) reach the script's
+/// arguments through `parameter:X`, beside parameters bound to pipeline parameters; a changed
+/// literal re-runs the step.
+#[test]
+fn literal_step_parameters_reach_the_arguments() {
+    let Some(p) = Project::runnable("literal_step_parameters_reach_the_arguments") else { return };
+    p.write(
+        "src/show/show.py",
+        "import sys, pathlib\nout = pathlib.Path(sys.argv[sys.argv.index('--out') + 1])\nout.mkdir(parents=True, exist_ok=True)\n(out / 'args.txt').write_text(' '.join(sys.argv[1:]))\n",
+    );
+    p.write(
+        "pipeline.yml",
+        "pipeline:\n  name: literal\n  default_compute: cpu\n  parameters:\n    lr: {type: float, default: 0.5}\n  steps:\n\
+         \x20   show:\n      type: PythonScriptStep\n      script_name: show.py\n      source_directory: src/show\n\
+         \x20     arguments: [--n, parameter:n, --lr, parameter:lr, --flag, parameter:f, --out, output:o]\n\
+         \x20     parameters:\n        n: 7\n        f: true\n        lr: {source: lr}\n      outputs: {o: {destination: shown}}\n",
+    );
+    p.run(&[], 0);
+    let plan = p.plan(&[]);
+    let out = Path::new(plan["steps"][0]["outputs"]["o"].as_str().unwrap()).join("args.txt");
+    let args = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(args.split(" --out ").next().unwrap(), "--n 7 --lr 0.5 --flag True");
+    let yaml = std::fs::read_to_string(p.path("pipeline.yml")).unwrap();
+    p.write("pipeline.yml", &yaml.replace("n: 7", "n: 8"));
+    let plan = p.plan(&[]);
+    assert_eq!(verdict(&plan, "show").0, "miss", "{plan}");
+}
+
+/// A dataset not registered here, SQL sources and registered modules cannot run on this machine:
+/// the run stops before anything starts, naming each step, its data reference and why.
+#[test]
+fn datasets_sql_and_modules_are_refused_before_anything_starts() {
+    let p = Project::new();
+    p.write(
+        "pipeline.yml",
+        "pipeline:\n  name: remote-data\n  default_compute: cpu\n  data_references:\n\
+         \x20   titanic: {dataset_name: titanic, dataset_version: 2}\n    sales: {datastore: warehouse, sql_table: dbo.sales}\n  steps:\n\
+         \x20   train:\n      type: PythonScriptStep\n      script_name: train.py\n      source_directory: src/train\n\
+         \x20     arguments: [--data, input:d, --model, output:m]\n      inputs: {d: {source: titanic}}\n      outputs: {m: {destination: model}}\n\
+         \x20   report:\n      type: PythonScriptStep\n      script_name: compare.py\n      source_directory: src/compare\n\
+         \x20     arguments: [--a, input:s, --report, output:r]\n      inputs: {s: {source: sales}}\n      outputs: {r: {destination: report}}\n\
+         \x20   score:\n      type: ModuleStep\n      name: scorer\n",
+    );
+    p.write(
+        "workspace.yaml",
+        "datastores:\n  data: {type: local, path: ./data}\n  warehouse: {type: azure_blob, account_name: a, container_name: c}\ncomputes:\n  cpu: {type: amlcompute}\n",
+    );
+    let out = p.sluice(&["run", "pipeline.yml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "step `train`: input `d`: data reference `titanic`: dataset `titanic` is not registered"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("step `report`: input `s`: data reference `sales`: SQL source `dbo.sales`"),
+        "{err}"
+    );
+    assert!(err.contains("step `score`: it runs a module registered in an Azure ML workspace"), "{err}");
+    assert!(!p.path(".sluice/runs/1").exists(), "a run started");
 }

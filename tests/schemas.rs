@@ -54,7 +54,9 @@ fn pipeline_and_workspace_files(dir: &Path) -> Vec<(PathBuf, Format, Value)> {
             let (format, json) = read_yaml(&p);
             (p, format, json)
         })
-        .filter(|(_, f, _)| matches!(f, Format::V1Pipeline | Format::V2Pipeline | Format::Workspace))
+        .filter(|(_, f, _)| {
+            matches!(f, Format::V1Pipeline | Format::V1Schedule | Format::V2Pipeline | Format::Workspace)
+        })
         .collect()
 }
 
@@ -76,6 +78,7 @@ fn schema_comment(path: &Path) -> Result<PathBuf, String> {
 fn schema_for(format: Format) -> Option<&'static str> {
     match format {
         Format::V1Pipeline => Some("pipeline-v1.schema.json"),
+        Format::V1Schedule => Some("schedule-v1.schema.json"),
         Format::Workspace => Some("workspace.schema.json"),
         _ => None,
     }
@@ -146,6 +149,62 @@ fn every_valid_fixture_validates_against_its_schema() {
         }
     }
     assert!(checked >= 10, "only {checked} valid fixture files were validated");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Shape codes: a probe sluice refuses for one of these on purpose need not fit the schema.
+const SHAPE_CODES: [&str; 5] =
+    ["unknown-key", "wrong-type", "invalid-value", "missing-key", "conflicting-keys"];
+
+/// The schemas accept every shape the SDK v1 reads: each probe of tests/fixtures/v1-sdk that the
+/// SDK loads validates (its ParallelRunConfig file too), unless sluice refuses its shape on
+/// purpose (`# sluice-stricter:` with a shape code).
+#[test]
+fn every_probe_the_sdk_loads_validates() {
+    let dir = root().join("tests").join("fixtures").join("v1-sdk");
+    let schemas = root().join("schemas");
+    let verdicts = std::fs::read_to_string(dir.join("verdicts.jsonl")).expect("verdicts.jsonl");
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for line in verdicts.lines() {
+        let v: Value = serde_json::from_str(line).expect("a JSON line");
+        if v["ok"] != true {
+            continue;
+        }
+        let path = dir.join(v["probe"].as_str().expect("probe"));
+        let text = std::fs::read_to_string(&path).expect("probe readable");
+        let stricter_shape = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# sluice-stricter:"))
+            .any(|l| SHAPE_CODES.iter().any(|c| l.trim().starts_with(c)));
+        if stricter_shape {
+            continue;
+        }
+        let (format, json) = read_yaml(&path);
+        let Some(schema) = schema_for(format) else { continue };
+        checked += 1;
+        problems.extend(
+            validate(&schemas.join(schema), &json).into_iter().map(|e| format!("{}: {e}", path.display())),
+        );
+        if let Some(config) = json
+            .pointer("/pipeline/steps")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .find_map(|(_, s)| s["parallel_run_config"].as_str())
+        {
+            let config = path.parent().expect("folder").join(config);
+            if config.is_file() {
+                let (_, json) = read_yaml(&config);
+                problems.extend(
+                    validate(&schemas.join("parallel-run-config-v1.schema.json"), &json)
+                        .into_iter()
+                        .map(|e| format!("{}: {e}", config.display())),
+                );
+            }
+        }
+    }
+    assert!(checked >= 80, "only {checked} probes were validated");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

@@ -67,16 +67,18 @@ fn phases(c: &mut Criterion) {
     group.bench_function("parse", |b| b.iter(|| black_box(yaml::parse(&text, &limits))));
     group.bench_function("parse-general", |b| b.iter(|| black_box(yaml::parse_general(&text, &limits))));
     let node = yaml::parse(&text, &limits).0.expect("node");
-    group.bench_function("read", |b| b.iter(|| black_box(yaml::from_node::<PipelineFile>(&node, &text))));
-    let doc: PipelineFile = yaml::from_node(&node, &text).expect("read");
+    group.bench_function("read", |b| {
+        b.iter(|| black_box(yaml::from_node_with::<PipelineFile>(&node, &text, lower::v1::READ)))
+    });
     let mut s = Session::new(WorkspaceChoice::default());
     let file = s.load(&path).expect("load");
     let ws = s.workspace_for(&path);
     let cx = s.lower_ctx(file, &ws);
-    group.bench_function("lower", |b| {
-        b.iter(|| black_box(lower::v1::lower(&doc, &cx, &mut Diagnostics::new())))
+    // Lowering reads the tree itself (the deprecated step forms are rewritten first).
+    group.bench_function("read+lower", |b| {
+        b.iter(|| black_box(lower::v1::lower_pipeline(&mut s, file, node.clone(), &cx)))
     });
-    let pipeline = lower::v1::lower(&doc, &cx, &mut Diagnostics::new());
+    let pipeline = lower::v1::lower_pipeline(&mut s, file, node.clone(), &cx).expect("lower");
     group.bench_function("rules", |b| {
         b.iter(|| {
             let mut out = Diagnostics::new();

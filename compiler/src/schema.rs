@@ -57,12 +57,74 @@ fn optional_command_tag(v: &mut serde_json::Value) {
     }
 }
 
+/// The v1 pipeline schema, with the deprecated step forms the SDK still reads
+/// (`python_script_step: {...}` without `type`) beside the typed steps.
+fn generate_v1(id: &str) -> Schema {
+    let mut value = generate::<v1::PipelineFile>(id).to_value();
+    if let Some(serde_json::Value::Array(variants)) = value.pointer_mut("/definitions/Step/oneOf") {
+        let forms: Vec<serde_json::Value> =
+            v1::deprecated::FORMS.iter().filter_map(|f| deprecated_variant(variants, f)).collect();
+        variants.extend(forms);
+    }
+    Schema::try_from(value).unwrap_or_default()
+}
+
+/// The schema of a deprecated form, made from its typed variant: the keys the SDK reads inside
+/// the form's mapping go there, the others stay beside it.
+fn deprecated_variant(
+    variants: &[serde_json::Value],
+    form: &v1::deprecated::Form,
+) -> Option<serde_json::Value> {
+    use serde_json::{Map, Value, json};
+    let typed =
+        variants.iter().find(|v| v.pointer("/properties/type/const") == Some(&json!(form.type_name)))?;
+    let properties = typed.get("properties")?.as_object()?;
+    let required: Vec<&str> = typed
+        .get("required")
+        .and_then(Value::as_array)
+        .map_or(Vec::new(), |r| r.iter().filter_map(Value::as_str).filter(|k| *k != "type").collect());
+    let (mut inner, mut outer) = (Map::new(), Map::new());
+    for (k, v) in properties.iter().filter(|(k, _)| *k != "type") {
+        if form.inner.contains(&k.as_str()) {
+            inner.insert(k.clone(), v.clone())
+        } else {
+            outer.insert(k.clone(), v.clone())
+        };
+    }
+    let inner_required: Vec<&str> = required.iter().copied().filter(|k| form.inner.contains(k)).collect();
+    let mut outer_required: Vec<&str> =
+        required.iter().copied().filter(|k| !form.inner.contains(k)).collect();
+    outer_required.insert(0, form.key);
+    outer.insert(
+        form.key.to_string(),
+        json!({"type": "object", "properties": inner, "required": inner_required, "additionalProperties": false}),
+    );
+    Some(json!({
+        "description": format!("Deprecated form of `type: {}`, still read by the SDK (with a warning).", form.type_name),
+        "deprecated": true,
+        "type": "object",
+        "properties": outer,
+        "required": outer_required,
+        "additionalProperties": false,
+    }))
+}
+
 /// Every schema sluice publishes.
 pub fn all() -> Vec<SchemaFile> {
     vec![
         SchemaFile {
             file_name: "pipeline-v1.schema.json",
-            json: render(&generate::<v1::PipelineFile>("pipeline-v1.schema.json")),
+            json: render(&generate_v1("pipeline-v1.schema.json")),
+        },
+        SchemaFile {
+            file_name: "schedule-v1.schema.json",
+            json: render(&generate::<v1::schedule::ScheduleFile>("schedule-v1.schema.json")),
+        },
+        SchemaFile {
+            file_name: "parallel-run-config-v1.schema.json",
+            json: render(&generate::<v1::parallel_run_config::ParallelRunConfigFile>(
+                "parallel-run-config-v1.schema.json",
+            )),
         },
         SchemaFile {
             file_name: "workspace.schema.json",

@@ -60,6 +60,9 @@ pub enum RuntimeError {
     /// A datastore upload cannot be done as asked (a usage error: exit 2).
     #[error("{0}")]
     Upload(String),
+    /// A datastore operation failed (it names the datastore and path, never a credential).
+    #[error(transparent)]
+    Datastore(#[from] crate::datastore::DatastoreError),
     /// Another process holds the state folder's lock and the run was told not to wait for it
     /// (`--no-wait`), or not longer than it did (`--wait-timeout`).
     #[error("the state folder `{}` is in use by {holder}; {}", state.display(), match waited_ms {

@@ -19,6 +19,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::cache::{EntryState, Marker, OutputCache, remove_tree};
 use crate::logs::{self, CappedLog, LogLimit};
 use crate::plan::InputValue;
+use crate::remote::{self, Fetch, Fetched, Publish};
 
 /// Everything a step's process needs, owned so it can move to a task.
 #[derive(Debug, Clone)]
@@ -59,6 +60,12 @@ pub struct StepJob {
     pub cached_inputs: Arc<Vec<CachedInput>>,
     /// The most each of stdout and stderr keeps.
     pub log_limit: LogLimit,
+    /// Inputs on cloud datastores, fetched into the cache before the step starts.
+    pub fetches: Vec<Fetch>,
+    /// Outputs uploaded to a datastore when the step succeeded, before they enter the cache.
+    pub publishes: Vec<Publish>,
+    /// A DataTransferStep: copied by sluice, no process.
+    pub transfer: bool,
 }
 
 /// An input of a step that is the cached outputs of another step.
@@ -189,8 +196,14 @@ async fn run_inner(job: &StepJob, events: &UnboundedSender<Event>) -> Result<Out
         blocking(job.snapshot_is_small(), move || prepare(&job)).await?
     };
     let (stdout, stderr) = prepared?;
+    if let Err(why) = fetch_inputs(job).await {
+        return Ok(Outcome::Failed { code: None, why });
+    }
     if let Err(why) = check_cached_inputs(job, false).await? {
         return Ok(Outcome::Failed { code: None, why });
+    }
+    if job.transfer {
+        return transfer(job).await;
     }
     let argv = shell_script_when_long(job)?;
     let (program, args) = argv.split_first().ok_or("the step has no command")?;
@@ -259,10 +272,116 @@ async fn run_inner(job: &StepJob, events: &UnboundedSender<Event>) -> Result<Out
         }
         return Ok(Outcome::Failed { code: exit_code(&status), why });
     }
+    finish(job).await
+}
+
+/// Publishes the outputs bound for a datastore, then moves them into the cache.
+async fn finish(job: &StepJob) -> Result<Outcome, String> {
+    for p in &job.publishes {
+        let src = StepJob::staged_output(&job.staged, &p.output);
+        let src = if p.as_file { single_file(&src).unwrap_or(src) } else { src };
+        let target = p.clone();
+        let published = tokio::task::spawn_blocking(move || {
+            remote::apart(move || async move { remote::publish(&target, &src).await })
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        match published {
+            Ok((files, bytes)) => data_log(
+                job,
+                &format!(
+                    "output `{}`: {files} file(s), {} uploaded to `{}` on datastore `{}`",
+                    p.output,
+                    crate::datastore::format_bytes(bytes),
+                    p.path,
+                    p.store.name()
+                ),
+            ),
+            Err(why) => return Ok(Outcome::Failed { code: None, why }),
+        }
+    }
     let small = outputs_are_small(&job.staged);
     let job = job.clone();
     blocking(small, move || store(&job)).await??;
     Ok(Outcome::Completed)
+}
+
+/// The one file in `dir`, when it holds exactly one.
+fn single_file(dir: &Path) -> Option<PathBuf> {
+    let mut files = std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path());
+    let first = files.next()?;
+    (files.next().is_none() && first.is_file()).then_some(first)
+}
+
+/// Fetches the step's inputs on cloud datastores into the cache (unless already there), with
+/// a line for each in the step's `data.log`.
+async fn fetch_inputs(job: &StepJob) -> Result<(), String> {
+    let state = job.state_dir();
+    for f in &job.fetches {
+        let what = match &f.dataset {
+            Some((name, v)) => format!("input `{}` (dataset `{name}` version {v})", f.input),
+            None => format!("input `{}`", f.input),
+        };
+        let (data, state) = (f.data.clone(), state.clone());
+        let done = tokio::task::spawn_blocking(move || {
+            remote::apart(move || async move {
+                remote::fetch(&data, &state.join("remote"), &state.join("tmp")).await
+            })
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        data_log(
+            job,
+            &match done {
+                Fetched::Cached => {
+                    format!("{what}: {} already in the cache, not downloaded", f.data.describe())
+                }
+                Fetched::Downloaded(n, bytes) => format!(
+                    "{what}: {n} file(s), {} downloaded from {} into the cache",
+                    crate::datastore::format_bytes(bytes),
+                    f.data.describe()
+                ),
+            },
+        );
+    }
+    Ok(())
+}
+
+/// Appends a line to the step's `data.log` (what sluice fetched and published for it).
+fn data_log(job: &StepJob, line: &str) {
+    use std::io::Write;
+    let path = job.step_dir.join("data.log");
+    let _ = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| writeln!(f, "{line}"));
+}
+
+/// A DataTransferStep: its source copied into its output, checked, then published.
+async fn transfer(job: &StepJob) -> Result<Outcome, String> {
+    let Some(InputValue::Path(src)) = job.inputs.get("source").cloned() else {
+        return Ok(Outcome::Failed { code: None, why: "the transfer has no source".to_string() });
+    };
+    let dest = StepJob::staged_output(&job.staged, "destination");
+    let copied = {
+        let (src, dest) = (src.clone(), dest.clone());
+        tokio::task::spawn_blocking(move || crate::data_transfer::copy_verified(&src, &dest))
+            .await
+            .map_err(|e| e.to_string())?
+    };
+    match copied {
+        Ok((files, bytes)) => data_log(
+            job,
+            &format!(
+                "copied {files} file(s), {} from {} (each checked against the source's SHA-256)",
+                crate::datastore::format_bytes(bytes),
+                src.display()
+            ),
+        ),
+        Err(why) => return Ok(Outcome::Failed { code: None, why }),
+    }
+    finish(job).await
 }
 
 /// When a step failed on a full disk (the disk holding the state folder is full, or its log

@@ -6,6 +6,8 @@
 pub mod cache;
 pub mod cancel;
 pub mod command;
+pub mod data_transfer;
+pub mod dataset;
 pub mod datastore;
 pub mod discover;
 pub mod disk;
@@ -17,7 +19,9 @@ pub mod logs;
 pub mod orphans;
 pub mod parallel;
 pub mod plan;
+pub mod profile;
 pub mod progress;
+pub mod remote;
 pub mod run;
 pub mod secrets;
 pub mod shell;

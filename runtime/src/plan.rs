@@ -2,6 +2,7 @@
 //! verdict and the reason for it, its command, working folder, the paths of its inputs and
 //! outputs, and the levels of steps that may run at once.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use sluice_compiler::ir::{
 use crate::RuntimeError;
 use crate::cache::{EntryState, OutputCache};
 use crate::command;
+use crate::remote::{Fetch, Located, Publish, Resolver};
 use crate::state::StateDir;
 use crate::store::{RunStore, status};
 
@@ -140,6 +142,12 @@ pub struct PlannedStep {
     /// The step itself.
     #[serde(skip)]
     pub step: Step,
+    /// Inputs on cloud datastores (or registered datasets there), fetched before it runs.
+    #[serde(skip)]
+    pub fetches: Vec<Fetch>,
+    /// Outputs uploaded to a datastore once it succeeds.
+    #[serde(skip)]
+    pub publishes: Vec<Publish>,
 }
 
 impl PlannedStep {
@@ -228,10 +236,20 @@ pub fn plan(
     } else {
         &compiled.pipeline
     };
+    // Data references a DataTransferStep of this pipeline writes are read as its output.
+    let rebound;
+    let pipeline = match crate::data_transfer::rebind(pipeline) {
+        Some(p) => {
+            rebound = p;
+            &rebound
+        }
+        None => pipeline,
+    };
     let workspace = &compiled.workspace;
     let values = params::resolve(pipeline, &opts.parameters)?;
     let hasher = TreeHasher::new(hash_cache);
-    let fps = fingerprint::fingerprint_steps(pipeline, workspace, &values, &hasher)
+    let resolver = Resolver::new(workspace, state, hash_cache);
+    let fps = fingerprint::fingerprint_steps_with(pipeline, workspace, &values, &hasher, Some(&resolver))
         .map_err(|e| explain_missing_data(e, state))?;
     let cache = OutputCache::new(state.cache_dir(), state.tmp_dir());
     let levels = pipeline.dag.levels().ok_or(fingerprint::FingerprintError::Cycle)?;
@@ -309,7 +327,10 @@ pub fn plan(
             first_run_of.entry(fp.fingerprint.clone()).or_insert(id);
         }
 
-        let inputs = input_values(pipeline, workspace, &values, step, &steps, &index, &cache);
+        let mut fetches = Vec::new();
+        let data = DataCx { workspace, resolver: &resolver, remote_dir: state.dir.join("remote") };
+        let inputs = input_values(pipeline, &data, &values, step, &steps, &index, &cache, &mut fetches);
+        let publishes = publishes(&resolver, step, &fp.fingerprint);
         let outputs: BTreeMap<String, PathBuf> = step
             .outputs
             .iter()
@@ -318,6 +339,7 @@ pub fn plan(
         let mut why = Vec::new();
         if reuse != Reuse::Hit {
             why.extend(runnable(pipeline, workspace, step).err());
+            why.extend(publishes.as_ref().err().cloned());
             why.extend(
                 inputs
                     .iter()
@@ -363,6 +385,8 @@ pub fn plan(
             fp,
             volatile,
             step: step.clone(),
+            fetches,
+            publishes: publishes.unwrap_or_default(),
         });
     }
     Ok(Plan {
@@ -459,19 +483,97 @@ fn miss_reasons(
     }])
 }
 
+/// What data inputs are resolved with.
+struct DataCx<'a> {
+    workspace: &'a Workspace,
+    resolver: &'a Resolver<'a>,
+    /// Where fetched copies of cloud data are kept.
+    remote_dir: PathBuf,
+}
+
+impl DataCx<'_> {
+    /// The local path of `loc`: a file or folder here, or the cached copy of cloud data (then
+    /// added to `fetches` under `input`).
+    fn path(
+        &self,
+        input: &str,
+        loc: &DataLocation,
+        fetches: &RefCell<Vec<Fetch>>,
+    ) -> Result<InputValue, String> {
+        let err = match data::resolve(loc, self.workspace) {
+            Ok(d) => return Ok(InputValue::Path(d.path)),
+            Err(e) => e,
+        };
+        match self.resolver.locate(loc) {
+            Some(Ok(found)) => match found.located {
+                Located::Local(path, _) => Ok(InputValue::Path(path)),
+                Located::Remote(r) => {
+                    let path = r.cache_path(&self.remote_dir);
+                    fetches.borrow_mut().push(Fetch {
+                        input: input.to_string(),
+                        data: r,
+                        dataset: found.dataset,
+                    });
+                    Ok(InputValue::Path(path))
+                }
+            },
+            Some(Err(e)) => Err(e),
+            None => Err(match loc {
+                DataLocation::Sql { .. } => format!(
+                    "{err}: Azure SQL and PostgreSQL sources are read only by Azure Data Factory, which cannot run here; run this pipeline in Azure ML"
+                ),
+                _ => err.to_string(),
+            }),
+        }
+    }
+}
+
+/// The outputs of `step` uploaded when it succeeds: those on a cloud datastore, and a
+/// DataTransferStep's destination on any datastore.
+fn publishes(resolver: &Resolver, step: &Step, fingerprint: &str) -> Result<Vec<Publish>, String> {
+    let transfer = matches!(step.kind, StepKind::DataTransfer { .. });
+    let mut out = Vec::new();
+    for o in &step.outputs {
+        let Some(ds) = &o.datastore else { continue };
+        if !transfer && !resolver.is_cloud(ds.as_str()) {
+            continue;
+        }
+        let store = resolver.store(ds.as_str()).map_err(|e| format!("output `{}`: {e}", o.name.value))?;
+        let raw = o.path.as_ref().map(|p| p.value.as_str()).unwrap_or("");
+        let given = raw
+            .strip_prefix("azureml://datastores/")
+            .and_then(|r| r.split_once("/paths/"))
+            .map_or(raw, |(_, p)| p);
+        let path = if given.trim_matches('/').is_empty() && !transfer {
+            // As Azure ML's default for an output: a folder of its own per producing run; here
+            // per fingerprint, so a reused step's output is where its first run put it.
+            format!("azureml/{}/{}", &fingerprint[..16], o.name.value)
+        } else {
+            given.replace("{output-name}", &o.name.value).replace("{name}", &o.name.value)
+        };
+        let path = crate::datastore::paths::clean(&path, "output path")
+            .map_err(|e| format!("output `{}`: {e}", o.name.value))?;
+        let as_file = transfer
+            && step.settings.get("destination_reference_type").and_then(|v| v.as_str()) == Some("file");
+        out.push(Publish { output: o.name.value.clone(), store, path, as_file });
+    }
+    Ok(out)
+}
+
 /// Each input's value: a path, a value, or why it cannot be had on this machine.
+#[allow(clippy::too_many_arguments)]
 fn input_values(
     pipeline: &Pipeline,
-    workspace: &Workspace,
+    data: &DataCx,
     values: &ParameterValues,
     step: &Step,
     planned: &[PlannedStep],
     index: &HashMap<StepId, usize>,
     cache: &OutputCache,
+    fetches: &mut Vec<Fetch>,
 ) -> BTreeMap<String, Result<InputValue, String>> {
-    let local = |loc: &DataLocation| {
-        data::resolve(loc, workspace).map(|d| InputValue::Path(d.path)).map_err(|e| e.to_string())
-    };
+    let found = RefCell::new(Vec::new());
+    let local = |name: &str, loc: &DataLocation| data.path(name, loc, &found);
     let literal = |l: &Literal| Ok(InputValue::Value(l.to_json()));
     // Inputs the component declares that the step does not give take their default.
     let mut out: BTreeMap<String, Result<InputValue, String>> = step
@@ -489,11 +591,14 @@ fn input_values(
                 Some(u) => Ok(InputValue::Path(cache.output_path(&u.fingerprint, output))),
                 None => Err("its upstream step is not planned".to_string()),
             },
-            Source::Data { index, .. } => local(&pipeline.data[*index].location),
+            Source::Data { index, .. } => {
+                let d = &pipeline.data[*index];
+                local(&port.name.value, &d.location).map_err(|e| format!("data reference `{}`: {e}", d.name.value))
+            }
             Source::PipelineInput { index: i, .. } => {
                 let input = &pipeline.inputs[*i];
                 match (&input.data, values.get(*i)) {
-                    (Some(loc), _) => local(loc),
+                    (Some(loc), _) => local(&port.name.value, loc),
                     (None, Some(v)) => literal(v).and_then(|v| match v.text().and_then(|t| t.find('\0')) {
                         Some(at) => Err(format!(
                             "the value of pipeline parameter `{}` holds a NUL byte (at byte {at}), which no program argument or environment variable can carry",
@@ -505,7 +610,7 @@ fn input_values(
                 }
             }
             Source::Literal(l) => literal(&l.value),
-            Source::Location(loc) => local(loc),
+            Source::Location(loc) => local(&port.name.value, loc),
             Source::None | Source::Unresolved(_) => match &port.default {
                 Some(d) => literal(&d.value),
                 None => Ok(InputValue::Unbound),
@@ -513,6 +618,7 @@ fn input_values(
         };
         (port.name.value.clone(), v)
     }));
+    fetches.extend(found.into_inner());
     out
 }
 
@@ -523,13 +629,27 @@ pub fn runnable(pipeline: &Pipeline, workspace: &Workspace, step: &Step) -> Resu
         StepKind::Databricks(_) => Some(
             "it runs on Databricks; submitting Databricks jobs is not supported yet, so run this pipeline in Azure ML",
         ),
-        StepKind::DataTransfer { .. } => {
-            Some("it copies data with Azure Data Factory, which cannot run on this machine")
+        StepKind::DataTransfer { destination, .. } => {
+            // Copied here (crate::data_transfer); a database is read and written only by Data Factory.
+            let sql = pipeline
+                .data
+                .iter()
+                .any(|d| d.name.value == destination.value && matches!(d.location, DataLocation::Sql { .. }));
+            if sql {
+                return Err(format!(
+                    "its destination `{}` is a SQL table (Azure SQL / PostgreSQL), which only Azure Data Factory writes and which cannot be reached from here; run this pipeline in Azure ML",
+                    destination.value
+                ));
+            }
+            return Ok(());
         }
         StepKind::Adla => {
             Some("it runs U-SQL on Azure Data Lake Analytics (retired), which cannot run on this machine")
         }
         StepKind::AzureBatch => Some("it runs on Azure Batch, which cannot run on this machine"),
+        StepKind::Module(_) => {
+            Some("it runs a module registered in an Azure ML workspace, which sluice cannot see or run here")
+        }
         StepKind::Sweep => Some("sweep jobs cannot run on this machine yet"),
         StepKind::Spark => Some("Spark jobs cannot run on this machine"),
         StepKind::AutoMl => Some("AutoML jobs run only in Azure ML"),

@@ -348,6 +348,8 @@ fn check_programs(plan: &Plan) -> Result<(), RuntimeError> {
                 missing.push(format!("step `{}` needs `{p}`, which is not on PATH: {hint}", s.key));
             }
             Some(_) => {}
+            // sluice copies the data of a DataTransferStep itself.
+            None if matches!(s.step.kind, sluice_compiler::ir::StepKind::DataTransfer { .. }) => {}
             None => missing.push(format!("step `{}` has no command to run", s.key)),
         }
     }
@@ -652,9 +654,14 @@ impl Scheduler<'_> {
         let outputs: BTreeMap<String, PathBuf> =
             s.outputs.keys().map(|n| (n.clone(), StepJob::staged_output(&staged, n))).collect();
         let step = &s.step;
-        let mut argv = command::command_line(step, &s.inputs, &outputs, &self.state.dir)
+        let transfer = matches!(step.kind, sluice_compiler::ir::StepKind::DataTransfer { .. });
+        let mut argv = match command::command_line(step, &s.inputs, &outputs, &self.state.dir)
             .map_err(|e| RuntimeError::Other(format!("step `{}`: {e}", s.key)))?
-            .ok_or_else(|| RuntimeError::Other(format!("step `{}` has no command", s.key)))?;
+        {
+            Some(argv) => argv,
+            None if transfer => Vec::new(),
+            None => return Err(RuntimeError::Other(format!("step `{}` has no command", s.key))),
+        };
         // The program's full path, found once per run (not searched in PATH per step).
         if let Some(program) = argv.first_mut() {
             let found =
@@ -687,6 +694,9 @@ impl Scheduler<'_> {
             hashes: self.hashes.clone(),
             cached_inputs: Arc::new(self.cached_inputs(i)),
             log_limit,
+            fetches: s.fetches.clone(),
+            publishes: s.publishes.clone(),
+            transfer,
         })
     }
 

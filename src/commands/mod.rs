@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod compile;
+pub mod dataset;
 pub mod datastore;
 pub mod endpoint;
 pub mod graph;

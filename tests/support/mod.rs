@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+pub mod azurite;
 pub mod external;
 pub mod service;
 #[allow(unused_imports)] // Each test binary uses its own part of these.

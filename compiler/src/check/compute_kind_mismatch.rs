@@ -34,8 +34,9 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
         } else {
             format!("use {}", list_names(&fitting, 5))
         };
-        // Point at the step's own `compute` if it has one, else at the step key.
-        let at = step.compute.as_ref().unwrap_or(&step.key);
+        // Point at the compute's name where the step gets it: its own `compute`, or the default
+        // (with the step shown), which is what to change.
+        let at = name;
         let mut d = RULE
             .at(
                 at.file,
@@ -51,6 +52,9 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
                 ),
             )
             .with_help(help);
+        if step.compute.is_none() {
+            d = d.with_label(Label::with_message(step.key.file, step.key.span, "this step runs on the default compute"));
+        }
         if let Some((file, span)) = compute.defined_at {
             d = d.with_label(Label::with_message(file, span, "compute declared here"));
         }

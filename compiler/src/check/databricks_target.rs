@@ -17,7 +17,7 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
         let StepKind::Databricks(spec) = &step.kind else { continue };
         let given: Vec<(&str, &Name)> = [
             ("notebook_path", spec.notebook_path.as_ref()),
-            ("python_script_name", step.script.as_ref().map(|s| &s.raw)),
+            ("python_script_name", spec.python_script_name.as_ref()),
             ("python_script_path", spec.python_script_path.as_ref()),
             ("main_class_name", spec.main_class_name.as_ref()),
         ]

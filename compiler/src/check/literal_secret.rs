@@ -8,7 +8,7 @@ use crate::source::SourceMap;
 pub const RULE: Rule = Rule {
     code: "literal-secret",
     severity: Severity::Error,
-    summary: "A secret field (account key, SAS token, access token, client secret) holds a literal value instead of ${env:NAME}.",
+    summary: "A secret field (account key, SAS token, bearer token, access token, client secret) holds a literal value instead of ${env:NAME}.",
 };
 
 /// Checks every secret field of the workspace. The value is never shown.

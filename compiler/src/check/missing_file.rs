@@ -27,7 +27,19 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
             let raw = &path.raw;
             // A path that leaves its root is reported as such (path-escapes-root), and so is the
             // script of a source directory that does: one mistake, one diagnostic.
-            if raw.value.is_empty() || is_absolute(&raw.value) || escape.escapes(path) {
+            if is_absolute(&raw.value) {
+                // An absolute path that exists is path-escapes-root's; one that does not is
+                // missing here, wherever it was written.
+                if !Path::new(&raw.value).exists() {
+                    code_missing |= what == "source directory";
+                    out.push(
+                        RULE.at(raw.file, raw.span, format!("{what} `{}` does not exist on this machine", raw.value))
+                            .with_help("an absolute path ties the pipeline to one machine: write it relative to the pipeline file"),
+                    );
+                }
+                continue;
+            }
+            if raw.value.is_empty() || escape.escapes(path) {
                 code_missing |= what == "source directory";
                 continue;
             }

@@ -69,9 +69,10 @@ macro_rules! rules {
 rules! {
     syntax: [
         yaml_syntax, yaml_limit, duplicate_key, unknown_key, missing_key, wrong_type,
-        invalid_value, unknown_format, misspelt_key, invalid_data_reference,
+        invalid_value, unknown_format, invalid_data_reference,
         invalid_binding, unclosed_expression, unknown_setting, invalid_name,
         component_kind_mismatch, component_cycle, yaml11_value,
+        ignored_key, sdk_cannot_load, deprecated_form, conflicting_keys, suspicious_value,
     ],
     pipeline: [
         unknown_step, unknown_output, unknown_data_source, unknown_parameter,
@@ -85,7 +86,7 @@ rules! {
         optional_input_in_command, missing_local_data, control_flow_in_yaml,
         special_file,
     ],
-    workspace: [literal_secret, workspace_range],
+    workspace: [literal_secret, workspace_range, invalid_account_url, datastore_credentials],
 }
 
 /// Runs every pipeline rule on `pipeline` and on each pipeline nested in it.

@@ -9,7 +9,7 @@ use crate::ir::{DataLocation, DatastoreKind, Name, Pipeline, PortRole, Source, S
 pub const RULE: Rule = Rule {
     code: "transfer-endpoint",
     severity: Severity::Error,
-    summary: "A DataTransferStep copies from or to something Data Factory cannot: a registered dataset, a local folder, an Azure Files share, or itself.",
+    summary: "A DataTransferStep copies from or into something Data Factory cannot (a local folder, an Azure Files share; into a registered dataset or PipelineData), or onto itself.",
 };
 
 /// Checks the source and destination of each DataTransferStep.
@@ -17,6 +17,10 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
     let p = cx.pipeline;
     for step in &p.steps {
         let StepKind::DataTransfer { source, destination } = &step.kind else { continue };
+        // An endpoint that is not given was reported while reading.
+        if source.value.is_empty() || destination.value.is_empty() {
+            continue;
+        }
         if source.value == destination.value {
             out.push(
                 RULE.at(
@@ -58,11 +62,14 @@ fn check_endpoint(
     out: &mut Diagnostics,
 ) {
     let problem = match location {
-        DataLocation::Dataset { .. } | DataLocation::DatasetId(_) => {
+        // A registered dataset is a source Data Factory copies (the SDK takes one), not a place.
+        DataLocation::Dataset { .. } | DataLocation::DatasetId(_) if verb == "copy into" => {
             Some(("a registered dataset".to_string(), None, "Data Factory copies datastore paths: reference the dataset's datastore and path instead"))
         }
         DataLocation::Datastore { datastore, .. } => cx.workspace.datastore(&datastore.value).and_then(|store| {
             let kind = match store.kind {
+                // The built-in workspace's stores stand for the real workspace's blob and file stores.
+                DatastoreKind::Local if cx.workspace.file.is_none() => return None,
                 DatastoreKind::Local => "a local folder",
                 DatastoreKind::AzureFile => "an Azure Files share",
                 DatastoreKind::AzureBlob | DatastoreKind::AdlsGen2 => return None,
@@ -76,6 +83,9 @@ fn check_endpoint(
         _ => None,
     };
     let Some((what, defined_at, help)) = problem else { return };
+    // sluice copies a local folder itself (`sluice run`); only Azure ML cannot: a warning.
+    let local = matches!(location, DataLocation::Datastore { datastore, .. }
+        if cx.workspace.datastore(&datastore.value).is_some_and(|s| s.kind == DatastoreKind::Local));
     let mut d = RULE
         .at(
             at.file,
@@ -83,6 +93,10 @@ fn check_endpoint(
             format!("DataTransferStep `{}` cannot {verb} `{}`: it is {what}", step.key.value, at.value),
         )
         .with_help(help);
+    if local {
+        d.severity = crate::diagnostic::Severity::Warning;
+        d = d.with_help(format!("{help}; `sluice run` copies it on this machine, Azure ML cannot"));
+    }
     if let Some((file, span)) = defined_at {
         d = d.with_label(Label::with_message(file, span, "datastore declared here"));
     }

@@ -1,6 +1,7 @@
 //! Where data lives on this machine: data on local datastores (and the built-in workspace's
 //! `workspaceblobstore` and `workspacefilestore`, folders under `.sluice/datastores/`) resolves
-//! to a file or folder; anything else says why it cannot be read from here.
+//! to a file or folder; anything else says why it is not here (the runtime looks up and fetches
+//! data on cloud datastores and registered datasets itself).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -26,9 +27,10 @@ pub enum DataError {
         /// True when the built-in workspace is in use.
         builtin: bool,
     },
-    /// The datastore is a cloud service sluice cannot read from this machine.
+    /// The datastore is a cloud service, not a folder here (the runtime fetches blob and Data
+    /// Lake data itself; an Azure Files share cannot be read).
     #[error(
-        "datastore `{name}` is of type {kind}, which sluice cannot read from this machine; only `local` datastores run locally"
+        "datastore `{name}` is of type {kind}, not a folder on this machine (runs fetch data from `azure_blob` and `adls_gen2` datastores; mount an Azure Files share and declare it as a `local` datastore)"
     )]
     Unreachable {
         /// The datastore.
@@ -78,7 +80,10 @@ pub fn resolve(location: &DataLocation, workspace: &Workspace) -> Result<LocalDa
         DataLocation::DatasetId(id) => {
             Err(DataError::NotLocal(format!("registered dataset id `{}`", id.value)))
         }
-        DataLocation::Sql { query } => Err(DataError::NotLocal(format!("SQL source `{}`", query.value))),
+        DataLocation::Sql { query, datastore } => Err(DataError::NotLocal(format!(
+            "SQL source `{}` on datastore `{}`",
+            query.value, datastore.value
+        ))),
         DataLocation::Uri(u) => Err(DataError::NotLocal(format!("URI `{}`", u.value))),
         DataLocation::Asset(a) => Err(DataError::NotLocal(format!("data asset `{}`", a.value))),
         DataLocation::Invalid => Err(DataError::NotLocal("an invalid data reference".to_string())),

@@ -108,6 +108,7 @@ pub fn describe(change: &Change, reruns: &dyn Fn(&str) -> bool) -> String {
         },
         "output" => format!("output `{port}`"),
         "hash_path" => format!("hash path `{port}`"),
+        "config" => format!("configuration file `{port}`"),
         "source" => "source folder".to_string(),
         "version" => "sluice's fingerprint format".to_string(),
         other => other.replace('_', " "),
@@ -133,7 +134,10 @@ pub fn describe(change: &Change, reruns: &dyn Fn(&str) -> bool) -> String {
                 format!("input `{port}` now reads step `{b}`")
             }
             (o, n) if o != n => format!("input `{port}` now reads {}", origin_words(n.as_ref())),
-            _ => with_files(&what, change.files.as_ref(), "file"),
+            _ => match dataset_change(&old.value, &new.value) {
+                Some(words) => format!("{what}: {words}"),
+                None => with_files(&what, change.files.as_ref(), "file"),
+            },
         },
         "source" => match &change.files {
             Some(f) if !f.is_empty() => file_words(f, "source file"),
@@ -152,6 +156,18 @@ pub fn describe(change: &Change, reruns: &dyn Fn(&str) -> bool) -> String {
             }
         }
         _ => format!("{what} changed"),
+    }
+}
+
+/// "dataset `sales` version 1 -> 2" when a registered dataset's resolved version (or, for the
+/// same version, its content) differs.
+fn dataset_change(old: &Json, new: &Json) -> Option<String> {
+    let name = new.get("dataset")?.as_str()?;
+    let version = |v: &Json| v.get("resolved").map(|r| r.to_string().trim_matches('"').to_string());
+    match (version(old), version(new)) {
+        (Some(a), Some(b)) if a != b => Some(format!("dataset `{name}` version {a} -> {b}")),
+        (_, Some(b)) => Some(format!("dataset `{name}` version {b} changed")),
+        _ => None,
     }
 }
 

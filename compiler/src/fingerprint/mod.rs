@@ -4,8 +4,9 @@
 //! values; each input's identity (an upstream step's fingerprint and output name; a datastore,
 //! path and, for local datastores, content hash; a dataset name and version); output names,
 //! types, datastores and modes; compute name and kind; environment; the content hash of the
-//! source folder and of each `hash_paths` entry; the step's settings. Not the step key, not YAML
-//! comments or formatting, not display names.
+//! source folder, of each `hash_paths` entry and of each configuration file (a ParallelRunStep's
+//! configuration, a conda file a run configuration names); the step's settings. Not the step
+//! key, not YAML comments or formatting, not display names.
 //!
 //! Each step's inputs are kept by name in a [`Manifest`], so a later plan can say which changed
 //! ([`explain`]).
@@ -75,6 +76,35 @@ pub enum FingerprintError {
     /// The steps form a cycle (checks report it first).
     #[error("the steps form a cycle")]
     Cycle,
+    /// Data not on this machine whose identity could not be looked up (a listing of a blob
+    /// container failed, a registered dataset is unknown).
+    #[error("step `{step}`: {what}: {message}")]
+    Remote {
+        /// The step key.
+        step: String,
+        /// The data reference or input.
+        what: String,
+        /// Why, in words (names the datastore and path, never a credential).
+        message: String,
+    },
+}
+
+/// The identity of data that is not a local file, as the caller looks it up: a listing of a
+/// blob container (ETags and MD5s), a registered dataset's version. The compiler reads no
+/// network; the runtime gives one of these to [`fingerprint_steps_with`].
+pub trait DataResolver: Sync {
+    /// `None`: not data this resolver knows (it is kept by where it is); `Some(Err)`: data it
+    /// should know but could not look up.
+    fn identity(&self, location: &DataLocation) -> Option<Result<RemoteIdentity, String>>;
+}
+
+/// What a [`DataResolver`] found.
+#[derive(Debug, Clone)]
+pub struct RemoteIdentity {
+    /// Fields added to the input's identity (`content`, a dataset's `resolved` version, ...).
+    pub fields: serde_json::Map<String, Json>,
+    /// The files behind it, so a later plan can name those that changed.
+    pub listing: Option<Arc<PathHash>>,
 }
 
 /// Computes the fingerprint of every step, in step order (index = [`StepId`]). Upstream
@@ -85,9 +115,21 @@ pub fn fingerprint_steps(
     values: &ParameterValues,
     hasher: &TreeHasher,
 ) -> Result<Vec<StepFingerprint>, FingerprintError> {
+    fingerprint_steps_with(pipeline, workspace, values, hasher, None)
+}
+
+/// [`fingerprint_steps`], with the identities of data not on this machine looked up by
+/// `remote`.
+pub fn fingerprint_steps_with(
+    pipeline: &Pipeline,
+    workspace: &Workspace,
+    values: &ParameterValues,
+    hasher: &TreeHasher,
+    remote: Option<&dyn DataResolver>,
+) -> Result<Vec<StepFingerprint>, FingerprintError> {
     let order = pipeline.dag.topological_order().ok_or(FingerprintError::Cycle)?;
     let mut done: Vec<Option<StepFingerprint>> = vec![None; pipeline.steps.len()];
-    let cx = Cx { pipeline, workspace, values, hasher };
+    let cx = Cx { pipeline, workspace, values, hasher, remote };
     for id in order {
         let fp = cx.step(id, &done)?;
         done[id.0] = Some(fp);
@@ -100,6 +142,7 @@ struct Cx<'a> {
     workspace: &'a Workspace,
     values: &'a ParameterValues,
     hasher: &'a TreeHasher<'a>,
+    remote: Option<&'a dyn DataResolver>,
 }
 
 /// What a step's fields are being built into.
@@ -190,6 +233,19 @@ impl Cx<'_> {
                     origin: Some(Origin::Path(raw)),
                     tree: Some(h.hash.clone()),
                 },
+            );
+        }
+        // Configuration files by content (a ParallelRunStep's configuration, a conda file a run
+        // configuration names).
+        for c in &step.config_files {
+            let raw = c.raw.value.clone();
+            let h = b.hashed(
+                format!("configuration file `{raw}`"),
+                self.hasher.hash(&c.resolved(), IgnoreRules::None),
+            )?;
+            b.manifest.insert(
+                format!("config:{raw}"),
+                Field { value: h.hash.clone().into(), origin: Some(Origin::Path(raw)), tree: None },
             );
         }
         let settings = without_metadata(&step.settings);
@@ -284,7 +340,9 @@ impl Cx<'_> {
             DataLocation::Local(p) => json!({"local": p.raw.value}),
             DataLocation::Dataset { name, version } => json!({"dataset": name.value, "version": version}),
             DataLocation::DatasetId(id) => json!({"dataset_id": id.value}),
-            DataLocation::Sql { query } => json!({"sql": query.value}),
+            DataLocation::Sql { datastore, query } => {
+                json!({"sql": query.value, "datastore": datastore.value})
+            }
             DataLocation::Uri(u) => json!({"uri": u.value}),
             DataLocation::Asset(a) => json!({"asset": a.value}),
             DataLocation::Invalid => Json::Null,
@@ -298,6 +356,21 @@ impl Cx<'_> {
                 m.insert("content".into(), h.hash.clone().into());
             }
             tree = Some(h.hash.clone());
+        } else if let Some(found) = self.remote.and_then(|r| r.identity(loc)) {
+            // Data elsewhere (a blob container, a registered dataset): identified by what its
+            // service reports, read from a listing, never by downloading it.
+            let found = found.map_err(|message| FingerprintError::Remote {
+                step: b.step.key.value.clone(),
+                what: what.clone(),
+                message,
+            })?;
+            if let Json::Object(m) = &mut value {
+                m.extend(found.fields);
+            }
+            if let Some(l) = found.listing {
+                tree = Some(l.hash.clone());
+                b.trees.insert(l.hash.clone(), l);
+            }
         }
         Ok(Field { value, origin: None, tree })
     }
@@ -416,6 +489,12 @@ fn kind(k: &StepKind) -> Json {
         StepKind::DataTransfer { source, destination } => {
             m.insert("source".into(), source.value.clone().into());
             m.insert("destination".into(), destination.value.clone().into());
+        }
+        StepKind::Module(r) => {
+            let n = |x: &Option<crate::ir::Name>| x.as_ref().map(|n| n.value.clone());
+            m.insert("module".into(), n(&r.name).into());
+            m.insert("module_id".into(), n(&r.id).into());
+            m.insert("module_version".into(), r.version.clone().into());
         }
         _ => {}
     }

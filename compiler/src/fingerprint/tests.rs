@@ -244,7 +244,7 @@ fn hash_paths_compute_environment_and_settings_count() {
         changed_by(|r| edit_pipeline(
             r,
             "      runconfig:",
-            "      runconfig_parameters: {NodeCount: 2}\n      runconfig:"
+            "      runconfig_parameters: {NodeCount: {source: lr}}\n      runconfig:"
         )),
         ["train"]
     );
@@ -301,4 +301,134 @@ fn missing_data_and_parameters_are_errors() {
     assert_eq!(e.to_string(), "the pipeline has no parameter `rl`; did you mean `lr`?");
     let e = params::resolve(&c.pipeline, &[("lr".into(), "fast".into())]).unwrap_err();
     assert_eq!(e.to_string(), "parameter `lr`: `fast` is not a number");
+}
+
+const PARALLEL: &str = "\
+pipeline:
+  name: p
+  default_compute: cpu
+  steps:
+    make:
+      type: PythonScriptStep
+      script_name: prep.py
+      source_directory: steps/prep
+      runconfig: conf/conda-rc.yml
+      arguments: [--out, output:o, --n, parameter:n]
+      parameters: {n: 7}
+      outputs: {o: {destination: made, as_dataset: true}}
+    score:
+      type: ParallelRunStep
+      name: score
+      parallel_run_config: conf/parallel.yml
+      inputs: {i: {source: made}}
+      outputs: {s: {destination: scores}}
+";
+
+/// A project with a ParallelRunStep whose configuration is a file, after a step whose run
+/// configuration names a conda file.
+fn parallel_project() -> tempfile::TempDir {
+    let d = project();
+    let r = d.path();
+    write(r, "pipeline.yml", PARALLEL);
+    write(r, "conf/conda-rc.yml", "environment:\n  python:\n    condaDependenciesFile: conda.yml\n");
+    write(r, "conf/conda.yml", "dependencies: [python=3.10]\n");
+    write(
+        r,
+        "conf/parallel.yml",
+        "parallel_run_config:\n  entry_script: score.py\n  source_directory: steps/score\n  compute_target_name: cpu\n  \
+         environment_name: env\n  node_count: 1\n  error_threshold: 5\n  output_action: append_row\n  mini_batch_size: \"2\"\n",
+    );
+    write(r, "steps/score/score.py", "def init(): pass\ndef run(b): return b\n");
+    d
+}
+
+#[test]
+fn a_parallel_configuration_and_a_conda_file_count_by_content() {
+    let changed = |change: &dyn Fn(&Path)| {
+        let d = parallel_project();
+        let before = fingerprints(d.path());
+        change(d.path());
+        let after = fingerprints(d.path());
+        let mut keys: Vec<String> =
+            before.keys().filter(|k| before.get(*k) != after.get(*k)).cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(
+        changed(&|r| write(
+            r,
+            "conf/parallel.yml",
+            &fs::read_to_string(r.join("conf/parallel.yml")).unwrap().replace("\"2\"", "\"4\"")
+        )),
+        ["score"]
+    );
+    // A comment changes no setting, but the file is part of the fingerprint by content.
+    assert_eq!(
+        changed(&|r| write(
+            r,
+            "conf/parallel.yml",
+            &(fs::read_to_string(r.join("conf/parallel.yml")).unwrap() + "# note\n")
+        )),
+        ["score"]
+    );
+    assert_eq!(changed(&|r| write(r, "conf/conda.yml", "dependencies: [python=3.11]\n")), ["make", "score"]);
+    assert_eq!(changed(&|r| edit_pipeline(r, "parameters: {n: 7}", "parameters: {n: 8}")), ["make", "score"]);
+    // And the explanation names the file.
+    let d = parallel_project();
+    let before = fingerprints_with(d.path(), &[]);
+    write(
+        d.path(),
+        "conf/parallel.yml",
+        &(fs::read_to_string(d.path().join("conf/parallel.yml")).unwrap() + "# note\n"),
+    );
+    let after = fingerprints_with(d.path(), &[]);
+    let changes = explain::diff(&before["score"].manifest, &after["score"].manifest, &|_| None);
+    let words: Vec<String> = changes.iter().map(|c| describe(c, &|_| false)).collect();
+    assert_eq!(words, ["configuration file `conf/parallel.yml` changed"]);
+}
+
+/// A resolver that knows data references by their path, as a listing would.
+struct Listed(std::sync::Mutex<BTreeMap<String, Result<String, String>>>);
+
+impl DataResolver for Listed {
+    fn identity(&self, location: &DataLocation) -> Option<Result<RemoteIdentity, String>> {
+        let DataLocation::Dataset { name, .. } = location else { return None };
+        let found = self.0.lock().unwrap().get(&name.value).cloned()?;
+        Some(found.map(|content| {
+            let mut fields = serde_json::Map::new();
+            fields.insert("content".into(), content.clone().into());
+            fields.insert("dataset".into(), name.value.clone().into());
+            fields.insert("resolved".into(), (if content == "c1" { 1 } else { 2 }).into());
+            RemoteIdentity { fields, listing: None }
+        }))
+    }
+}
+
+#[test]
+fn data_elsewhere_is_identified_by_its_resolver_and_a_lookup_failure_names_the_step() {
+    let d = project();
+    let r = d.path();
+    edit_pipeline(r, "raw: {datastore: store, path_on_datastore: raw.csv}", "raw: {dataset_name: sales}");
+    let c = compile(r);
+    let values = params::resolve(&c.pipeline, &[]).unwrap();
+    let cache = HashCache::new();
+    let listed = Listed(std::sync::Mutex::new(BTreeMap::from([("sales".to_string(), Ok("c1".to_string()))])));
+    let fp = |l: &Listed| {
+        fingerprint_steps_with(&c.pipeline, &c.workspace, &values, &TreeHasher::new(&cache), Some(l))
+    };
+    let first = fp(&listed).unwrap();
+    assert_eq!(first[0].manifest.fields["input:raw"].value["content"], "c1");
+    // Without a resolver the data is known by where it is only: a different fingerprint.
+    let bare = fingerprint_steps(&c.pipeline, &c.workspace, &values, &TreeHasher::new(&cache)).unwrap();
+    assert_ne!(bare[0].fingerprint, first[0].fingerprint);
+    listed.0.lock().unwrap().insert("sales".into(), Ok("c2".into()));
+    let second = fp(&listed).unwrap();
+    assert_ne!(first[0].fingerprint, second[0].fingerprint);
+    assert_ne!(first[1].fingerprint, second[1].fingerprint, "downstream follows");
+    let changes = explain::diff(&first[0].manifest, &second[0].manifest, &|_| None);
+    let words: Vec<String> = changes.iter().map(|c| describe(c, &|_| false)).collect();
+    assert_eq!(words, ["data reference `raw` (input `raw`): dataset `sales` version 1 -> 2"]);
+    listed.0.lock().unwrap().insert("sales".into(), Err("access denied (datastore `lake`)".into()));
+    let e = fp(&listed).unwrap_err().to_string();
+    assert_eq!(e, "step `prep`: data reference `raw`: access denied (datastore `lake`)");
 }

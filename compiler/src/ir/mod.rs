@@ -17,7 +17,9 @@ pub use component::{Component, ComponentOrigin, PortDecl};
 pub use graph::{Dag, EdgeKind};
 pub use step::*;
 pub use types::{DataType, Literal};
-pub use workspace::{Compute, ComputeKind, Datastore, DatastoreKind, SecretField, Workspace};
+pub use workspace::{
+    Compute, ComputeKind, Datastore, DatastoreKind, SecretField, Workspace, account_url_problem,
+};
 
 use crate::source::{FileId, Span};
 use crate::yaml::Spanned;
@@ -214,8 +216,10 @@ pub enum DataLocation {
     },
     /// A registered dataset by id.
     DatasetId(Name),
-    /// A SQL table, query or stored procedure.
+    /// A SQL table, query or stored procedure on a SQL datastore.
     Sql {
+        /// The SQL datastore.
+        datastore: Name,
         /// Table, query or procedure, as written.
         query: Name,
     },

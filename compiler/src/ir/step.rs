@@ -26,6 +26,8 @@ pub enum StepKind {
     Adla,
     /// Runs an executable on Azure Batch.
     AzureBatch,
+    /// Runs a module registered in the workspace (v1 ModuleStep).
+    Module(ModuleRef),
     /// Hyperparameter sweep over a trial command (v2).
     Sweep,
     /// Spark job (v2).
@@ -48,6 +50,7 @@ impl StepKind {
             StepKind::DataTransfer { .. } => "data_transfer",
             StepKind::Adla => "adla",
             StepKind::AzureBatch => "azure_batch",
+            StepKind::Module(_) => "module",
             StepKind::Sweep => "sweep",
             StepKind::Spark => "spark",
             StepKind::AutoMl => "automl",
@@ -66,7 +69,11 @@ impl StepKind {
             StepKind::Command | StepKind::Parallel(_) | StepKind::Sweep => {
                 Some(&[ComputeKind::Local, ComputeKind::AmlCompute, ComputeKind::Serverless])
             }
-            StepKind::Spark | StepKind::AutoMl | StepKind::Pipeline(_) | StepKind::ControlFlow(_) => None,
+            StepKind::Spark
+            | StepKind::AutoMl
+            | StepKind::Pipeline(_)
+            | StepKind::ControlFlow(_)
+            | StepKind::Module(_) => None,
         }
     }
 }
@@ -88,6 +95,28 @@ pub struct ParallelSpec {
     pub output_action: Option<String>,
 }
 
+/// A module registered in the workspace, as a v1 ModuleStep names it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ModuleRef {
+    /// The module's name.
+    pub name: Option<Name>,
+    /// The module's id.
+    pub id: Option<Name>,
+    /// The version asked for (else the module's default version).
+    pub version: Option<String>,
+}
+
+impl ModuleRef {
+    /// The module's name or id, for messages.
+    pub fn describe(&self) -> String {
+        match (&self.name, &self.id) {
+            (Some(n), _) => format!("module `{}`", n.value),
+            (None, Some(id)) => format!("module id `{}`", id.value),
+            (None, None) => "a module".to_string(),
+        }
+    }
+}
+
 /// The Databricks settings of a Databricks step.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatabricksSpec {
@@ -95,6 +124,9 @@ pub struct DatabricksSpec {
     pub notebook_path: Option<Name>,
     /// Script on DBFS.
     pub python_script_path: Option<Name>,
+    /// Script in the source directory, uploaded with the step (also the step's `script` when it
+    /// has a source directory).
+    pub python_script_name: Option<Name>,
     /// JAR main class.
     pub main_class_name: Option<Name>,
     /// Existing cluster.
@@ -132,6 +164,9 @@ pub struct Step {
     pub allow_reuse: bool,
     /// Extra paths whose content joins the fingerprint.
     pub hash_paths: Vec<PathRef>,
+    /// Files the step's definition reads whose content decides its result (a v1
+    /// ParallelRunStep's configuration, a conda file named by a run configuration).
+    pub config_files: Vec<PathRef>,
     /// Steps that must finish first, by key as written.
     pub run_after: Vec<Name>,
     /// Environment the step runs in.

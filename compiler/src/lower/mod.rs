@@ -12,7 +12,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::{Name, PathRef, Workspace};
 use crate::source::{FileId, SourceMap};
 use crate::syntax::v2::ComponentFile;
-use crate::yaml::{Node, Spanned};
+use crate::yaml::{DeError, Node, ReadOptions, Spanned};
+use serde::de::DeserializeOwned;
 
 /// What lowering one file needs to know about where it is.
 #[derive(Debug, Clone)]
@@ -59,6 +60,23 @@ pub fn project_root(dir: &Path, workspace: &crate::ir::Workspace) -> PathBuf {
         .unwrap_or_else(|| dir.to_path_buf())
 }
 
+/// Reads a parsed file into its syntax type as `options` say; `None` after reporting why not.
+pub fn read_with<T: DeserializeOwned + Send>(
+    loader: &mut dyn Loader,
+    file: FileId,
+    node: &Node,
+    options: ReadOptions,
+) -> Option<T> {
+    let text = loader.sources().get(file).text.clone();
+    match crate::yaml::from_node_with::<T>(node, &text, options) {
+        Ok(v) => Some(v),
+        Err(errors) => {
+            loader.read_errors(file, node, errors);
+            None
+        }
+    }
+}
+
 /// Diagnostics that lowering itself reports (shapes only the format knows).
 pub type Sink = Diagnostics;
 
@@ -78,6 +96,8 @@ pub trait Loader {
     fn workspace_for(&mut self, path: &Path) -> Workspace;
     /// Reports diagnostics.
     fn report(&mut self, diagnostics: Vec<Diagnostic>);
+    /// Reports why a parsed file could not be read into its syntax type.
+    fn read_errors(&mut self, file: FileId, node: &Node, errors: Vec<DeError>);
     /// The v2 component files read so far.
     fn v2_cache(&mut self) -> &mut v2::Cache;
 }

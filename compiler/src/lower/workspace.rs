@@ -1,9 +1,12 @@
 //! Lowering of a workspace file into [`crate::ir::Workspace`].
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map as JsonMap, Value as Json};
 
 use super::LowerCtx;
 use crate::ir::{Compute, ComputeKind, Datastore, DatastoreKind, SecretField, Workspace};
+use crate::source::Span;
 use crate::syntax::workspace::{self as syn, WorkspaceFile};
 use crate::yaml::Spanned;
 
@@ -25,6 +28,7 @@ pub fn lower(file: &WorkspaceFile, cx: &LowerCtx) -> Workspace {
 #[derive(Default)]
 struct Fields {
     settings: JsonMap<String, Json>,
+    spans: BTreeMap<String, Span>,
     secrets: Vec<SecretField>,
 }
 
@@ -32,6 +36,14 @@ impl Fields {
     fn set(&mut self, key: &str, v: Option<impl Into<Json>>) -> &mut Self {
         if let Some(v) = v {
             self.settings.insert(key.to_string(), v.into());
+        }
+        self
+    }
+    /// A setting whose place is kept for diagnostics.
+    fn spanned(&mut self, key: &str, v: Option<&Spanned<String>>) -> &mut Self {
+        if let Some(v) = v {
+            self.settings.insert(key.to_string(), Json::String(v.value.clone()));
+            self.spans.insert(key.to_string(), v.span);
         }
         self
     }
@@ -57,10 +69,16 @@ fn datastore(cx: &LowerCtx, name: &Spanned<String>, d: &syn::Datastore) -> Datas
         syn::Datastore::AzureBlob(b) => {
             f.set("account_name", Some(text(&b.account_name)))
                 .set("container_name", Some(text(&b.container_name)))
-                .set("protocol", b.protocol.clone())
-                .set("endpoint", b.endpoint.clone())
+                .spanned("account_url", b.account_url.as_ref())
+                .spanned("tenant_id", b.tenant_id.as_ref())
+                .spanned("client_id", b.client_id.as_ref())
+                .spanned("authority_url", b.authority_url.as_ref())
+                .spanned("protocol", b.protocol.as_ref())
+                .spanned("endpoint", b.endpoint.as_ref())
                 .secret(cx, "account_key", b.account_key.as_ref())
-                .secret(cx, "sas_token", b.sas_token.as_ref());
+                .secret(cx, "sas_token", b.sas_token.as_ref())
+                .secret(cx, "bearer_token", b.bearer_token.as_ref())
+                .secret(cx, "client_secret", b.client_secret.as_ref());
             (DatastoreKind::AzureBlob, None)
         }
         syn::Datastore::AzureFile(b) => {
@@ -75,10 +93,15 @@ fn datastore(cx: &LowerCtx, name: &Spanned<String>, d: &syn::Datastore) -> Datas
         syn::Datastore::AdlsGen2(a) => {
             f.set("account_name", Some(text(&a.account_name)))
                 .set("filesystem", Some(text(&a.filesystem)))
-                .set("tenant_id", a.tenant_id.clone())
-                .set("client_id", a.client_id.clone())
-                .set("protocol", a.protocol.clone())
-                .set("endpoint", a.endpoint.clone())
+                .spanned("account_url", a.account_url.as_ref())
+                .spanned("tenant_id", a.tenant_id.as_ref())
+                .spanned("client_id", a.client_id.as_ref())
+                .spanned("authority_url", a.authority_url.as_ref())
+                .spanned("protocol", a.protocol.as_ref())
+                .spanned("endpoint", a.endpoint.as_ref())
+                .secret(cx, "account_key", a.account_key.as_ref())
+                .secret(cx, "sas_token", a.sas_token.as_ref())
+                .secret(cx, "bearer_token", a.bearer_token.as_ref())
                 .secret(cx, "client_secret", a.client_secret.as_ref());
             (DatastoreKind::AdlsGen2, None)
         }
@@ -89,6 +112,7 @@ fn datastore(cx: &LowerCtx, name: &Spanned<String>, d: &syn::Datastore) -> Datas
         kind,
         local_path,
         settings: f.settings,
+        setting_spans: f.spans,
         secrets: f.secrets,
     }
 }

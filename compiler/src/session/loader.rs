@@ -10,7 +10,7 @@ use crate::ir::Workspace;
 use crate::lower::{self, Loader};
 use crate::source::{FileId, SourceMap};
 use crate::syntax::v2;
-use crate::yaml::Node;
+use crate::yaml::{DeError, Node};
 
 impl Session {
     /// Checks a standalone v2 component file: lowered as a reusable pipeline and checked like
@@ -64,6 +64,10 @@ impl Loader for Session {
 
     fn report(&mut self, diagnostics: Vec<Diagnostic>) {
         self.diagnostics.extend(diagnostics);
+    }
+
+    fn read_errors(&mut self, file: FileId, node: &Node, errors: Vec<DeError>) {
+        self.diagnostics.extend(errors.into_iter().map(|e| super::de_diagnostic(file, node, e)));
     }
 
     fn v2_cache(&mut self) -> &mut lower::v2::Cache {

@@ -18,8 +18,8 @@ pub use crate::paths::{WORKSPACE_FILE_NAMES, absolute, find_workspace_file};
 use crate::source::{Bounded, FileId, ReadError, SourceFile, SourceMap, Span, read_bounded};
 use crate::suggest::did_you_mean;
 pub use crate::syntax::{Format, detect_format};
-use crate::syntax::{v1, v2, workspace::WorkspaceFile};
-use crate::yaml::{self, DeError, DeErrorKind, Limits, Node, ParseError, ParseErrorKind};
+use crate::syntax::{v2, workspace::WorkspaceFile};
+use crate::yaml::{self, DeError, DeErrorKind, Limits, Node, ParseError, ParseErrorKind, dispose};
 
 /// Why a file could not be read at all (the CLI exits 2 for these).
 #[derive(Debug, thiserror::Error)]
@@ -276,6 +276,9 @@ impl Session {
             Format::Workspace => {
                 self.workspace_from(file, &node);
             }
+            Format::V1Schedule => {
+                crate::lower::v1::check_schedule(self, file, &node);
+            }
             Format::V2Component => {
                 self.check_component(file, &node);
             }
@@ -324,16 +327,7 @@ impl Session {
         let workspace = self.workspace_for(&path);
         let cx = self.lower_ctx(file, &workspace);
         let pipeline = match detect_format(&path, &node) {
-            Format::V1Pipeline => {
-                let doc: Option<v1::PipelineFile> = self.read(file, &node);
-                dispose(node);
-                let doc = doc?;
-                let mut sink = Diagnostics::new();
-                let p = lower::v1::lower(&doc, &cx, &mut sink);
-                dispose(doc);
-                self.diagnostics.extend(sink.into_vec());
-                p
-            }
+            Format::V1Pipeline => lower::v1::lower_pipeline(self, file, node, &cx)?,
             _ => {
                 let doc: Option<v2::PipelineFile> = self.read_partial(file, &node);
                 let doc = doc?;
@@ -420,7 +414,7 @@ impl Session {
 }
 
 /// Keys that tell a file's format, for "did you mean" at the root.
-const ROOT_KEYS: [&str; 5] = ["pipeline", "jobs", "datastores", "computes", "type"];
+const ROOT_KEYS: [&str; 6] = ["pipeline", "jobs", "datastores", "computes", "type", "Schedule"];
 
 /// A root key that looks like a misspelling of one that tells the format.
 fn misspelt_root_key(node: &Node) -> Option<(&Node, &'static str)> {
@@ -434,8 +428,8 @@ fn misspelt_root_key(node: &Node) -> Option<(&Node, &'static str)> {
 /// The diagnostic for a file whose format cannot be told; `what` says what it should have been.
 fn unknown_format(file: FileId, node: &Node, what: &str) -> Diagnostic {
     let rule = check::unknown_format::RULE;
-    let help = "a v1 pipeline has `pipeline:` at its root; a v2 pipeline `type: pipeline` and `jobs:`; \
-                a workspace `datastores:` or `computes:`";
+    let help = "a v1 pipeline has `pipeline:` at its root; a v1 schedule `Schedule:`; a v2 pipeline \
+                `type: pipeline` and `jobs:`; a workspace `datastores:` or `computes:`";
     if let Some((key, right)) = misspelt_root_key(node) {
         return rule
             .at(
@@ -455,26 +449,6 @@ fn unknown_format(file: FileId, node: &Node, what: &str) -> Diagnostic {
         _ => node.span,
     };
     rule.at(file, Span::point(span.start), message).with_help(help)
-}
-
-/// Drops a large tree on a background thread, off the critical path: freeing a 10,000-step
-/// pipeline's nodes takes a tenth of its check. One thread serves the whole process.
-pub fn dispose<T: Send + 'static>(value: T) {
-    type Garbage = Box<dyn Send>;
-    static BIN: std::sync::OnceLock<Option<std::sync::Mutex<std::sync::mpsc::Sender<Garbage>>>> =
-        std::sync::OnceLock::new();
-    let bin = BIN.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel::<Garbage>();
-        std::thread::Builder::new()
-            .name("dispose".into())
-            .spawn(move || rx.into_iter().for_each(drop))
-            .ok()
-            .map(|_| std::sync::Mutex::new(tx))
-    });
-    // Without the thread (or if it is gone) the value is simply dropped here.
-    if let Some(tx) = bin.as_ref().and_then(|m| m.lock().ok()) {
-        let _ = tx.send(Box::new(value));
-    }
 }
 
 /// For a folder given where a file is read: the pipeline files right inside it.

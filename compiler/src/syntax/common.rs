@@ -92,8 +92,8 @@ pub type Secret = Spanned<String>;
 
 /// Keys that hold secrets in workspace files. Their literal values are never shown, even in the
 /// source snippets of other diagnostics.
-pub const SECRET_FIELDS: [&str; 5] =
-    ["account_key", "sas_token", "client_secret", "access_token", "access_key"];
+pub const SECRET_FIELDS: [&str; 6] =
+    ["account_key", "sas_token", "client_secret", "access_token", "access_key", "bearer_token"];
 
 /// Byte ranges of literal values written after a secret key (`account_key: abc`), found in the
 /// text itself so they can be hidden even when the file could not be read. `${env:NAME}`

@@ -16,6 +16,8 @@ use crate::yaml::Node;
 pub enum Format {
     /// `pipeline:` at the root.
     V1Pipeline,
+    /// `Schedule:` at the root: a v1 pipeline schedule.
+    V1Schedule,
     /// `type: pipeline` with `jobs`.
     V2Pipeline,
     /// `type: command|parallel|spark|...` without `jobs`: a v2 component.
@@ -30,6 +32,9 @@ pub enum Format {
 pub fn detect_format(path: &Path, node: &Node) -> Format {
     if node.get("pipeline").is_some() {
         return Format::V1Pipeline;
+    }
+    if node.get("Schedule").is_some() {
+        return Format::V1Schedule;
     }
     let ty = node.get("type").and_then(Node::as_str);
     if ty == Some("pipeline") {

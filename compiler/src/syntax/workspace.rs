@@ -78,6 +78,10 @@ pub struct AzureBlobDatastore {
     pub account_name: Spanned<String>,
     /// Blob container.
     pub container_name: Spanned<String>,
+    /// Blob service URL of the account, replacing `https://{account_name}.blob.core.windows.net`
+    /// (an emulator such as Azurite: `http://127.0.0.1:10000/devstoreaccount1`; a sovereign
+    /// cloud: `https://{account_name}.blob.core.chinacloudapi.cn`).
+    pub account_url: Option<Spanned<String>>,
     /// Account key, as `${env:NAME}`.
     #[schemars(schema_with = "secret_schema")]
     #[serde(default)]
@@ -86,10 +90,25 @@ pub struct AzureBlobDatastore {
     #[schemars(schema_with = "secret_schema")]
     #[serde(default)]
     pub sas_token: Option<Spanned<String>>,
+    /// Microsoft Entra ID access token for `https://storage.azure.com/`, as `${env:NAME}`.
+    #[schemars(schema_with = "secret_schema")]
+    #[serde(default)]
+    pub bearer_token: Option<Spanned<String>>,
+    /// Service principal tenant.
+    pub tenant_id: Option<Spanned<String>>,
+    /// Service principal client id.
+    pub client_id: Option<Spanned<String>>,
+    /// Service principal secret, as `${env:NAME}`.
+    #[schemars(schema_with = "secret_schema")]
+    #[serde(default)]
+    pub client_secret: Option<Spanned<String>>,
+    /// Microsoft Entra ID authority for the service principal (default
+    /// `https://login.microsoftonline.com`).
+    pub authority_url: Option<Spanned<String>>,
     /// `https` (default) or `http`.
-    pub protocol: Option<String>,
+    pub protocol: Option<Spanned<String>>,
     /// Storage endpoint suffix (default `core.windows.net`).
-    pub endpoint: Option<String>,
+    pub endpoint: Option<Spanned<String>>,
     /// What is stored there.
     pub description: Option<String>,
 }
@@ -126,18 +145,37 @@ pub struct AdlsGen2Datastore {
     pub account_name: Spanned<String>,
     /// File system (container).
     pub filesystem: Spanned<String>,
+    /// Blob service URL of the account, replacing `https://{account_name}.blob.core.windows.net`
+    /// (sluice reaches Data Lake Storage through its Blob endpoint; a `.dfs.` URL is read as
+    /// its `.blob.` twin).
+    pub account_url: Option<Spanned<String>>,
     /// Service principal tenant.
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<Spanned<String>>,
     /// Service principal client id.
-    pub client_id: Option<String>,
+    pub client_id: Option<Spanned<String>>,
     /// Service principal secret, as `${env:NAME}`.
     #[schemars(schema_with = "secret_schema")]
     #[serde(default)]
     pub client_secret: Option<Spanned<String>>,
+    /// Microsoft Entra ID authority for the service principal (default
+    /// `https://login.microsoftonline.com`).
+    pub authority_url: Option<Spanned<String>>,
+    /// Account key, as `${env:NAME}`.
+    #[schemars(schema_with = "secret_schema")]
+    #[serde(default)]
+    pub account_key: Option<Spanned<String>>,
+    /// Shared access signature, as `${env:NAME}`.
+    #[schemars(schema_with = "secret_schema")]
+    #[serde(default)]
+    pub sas_token: Option<Spanned<String>>,
+    /// Microsoft Entra ID access token for `https://storage.azure.com/`, as `${env:NAME}`.
+    #[schemars(schema_with = "secret_schema")]
+    #[serde(default)]
+    pub bearer_token: Option<Spanned<String>>,
     /// `https` (default) or `http`.
-    pub protocol: Option<String>,
+    pub protocol: Option<Spanned<String>>,
     /// Storage endpoint suffix (default `core.windows.net`).
-    pub endpoint: Option<String>,
+    pub endpoint: Option<Spanned<String>>,
     /// What is stored there.
     pub description: Option<String>,
 }

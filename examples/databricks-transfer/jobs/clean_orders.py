@@ -1,7 +1,8 @@
 """Cleans one day of orders: drops rows without a customer or under the minimum amount.
 
-Runs on Databricks as a DatabricksStep; uses only the Python standard library so it can also be
-run by hand on a CSV file.
+Runs on Databricks as a DatabricksStep, which passes the step's input and output as
+`--orders PATH` and `--out PATH` and its `python_script_params` as they are; uses only the Python
+standard library so it can also be run by hand on a CSV file.
 """
 import argparse
 import csv

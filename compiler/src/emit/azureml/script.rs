@@ -14,8 +14,8 @@
 //! - `allow_reuse` -> `is_deterministic`;
 //! - DataTransferStep -> a `data_transfer` job with `task: copy_data` (`merge_with_overwrite`)
 //!   on serverless compute, from its source to its destination path;
-//! - DatabricksStep, AdlaStep, AzureBatchStep -> an error naming the step: the v2 service has no
-//!   job that runs them.
+//! - DatabricksStep, AdlaStep, AzureBatchStep, ModuleStep -> an error naming the step: the v2
+//!   service has no job that runs them.
 
 use std::path::{Path, PathBuf};
 
@@ -137,6 +137,9 @@ pub fn job(
         ),
         StepKind::AzureBatch => Some(
             "runs an executable on Azure Batch; Azure ML v2 pipelines have no Azure Batch job (run it as a `command` job on a compute cluster)",
+        ),
+        StepKind::Module(_) => Some(
+            "runs a module registered in an Azure ML v1 workspace; v2 has no modules (register its code as a component and run it as a `command` job)",
         ),
         StepKind::DataTransfer { .. } => return transfer_job(step, p, workspace, dir, at, errors),
         other => Some(match other {
@@ -584,8 +587,14 @@ fn mini_batch(m: &str) -> String {
 /// The environment of a step: from its runconfig (a registered environment, or a docker image
 /// with a conda file), else [`DEFAULT_ENVIRONMENT`].
 fn environment(step: &Step, dir: &Path, at: At, errors: &mut Errors) -> Value {
-    let Environment::RunConfig(rc) = &step.environment else {
-        return DEFAULT_ENVIRONMENT.into();
+    let rc = match &step.environment {
+        Environment::RunConfig(rc) => rc,
+        // A registered environment by name (a ParallelRunStep's `environment_name`).
+        Environment::Reference(name) if name.value.starts_with("azureml:") => {
+            return name.value.clone().into();
+        }
+        Environment::Reference(name) => return format!("azureml:{}@latest", name.value).into(),
+        _ => return DEFAULT_ENVIRONMENT.into(),
     };
     let path = rc.resolved();
     let text = match std::fs::read_to_string(&path) {

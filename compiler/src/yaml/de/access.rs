@@ -46,17 +46,48 @@ impl<'de, 'a> SeqAccess<'de> for SeqDe<'a> {
 pub(super) struct MapDe<'a> {
     pub(super) de: NodeDe<'a>,
     pub(super) fields: Option<&'static [&'static str]>,
-    pub(super) entries: Vec<&'a (Node, Node)>,
+    pub(super) entries: Vec<(&'a Node, &'a Node)>,
     pub(super) next: usize,
     /// The case rule the struct's own enum fields are read with.
     pub(super) case: Case,
 }
 
+/// Stand-ins for values of keys set aside by an earlier pass, one per kind a value may be
+/// expected to have; they are never seen outside a read that fails.
+static STAND_INS: [(&str, Node); 6] = [
+    ("a string", Node { span: Span { start: 0, end: 0 }, value: Value::Str(String::new()) }),
+    ("a list", Node { span: Span { start: 0, end: 0 }, value: Value::Seq(Vec::new()) }),
+    ("a mapping", Node { span: Span { start: 0, end: 0 }, value: Value::Map(Vec::new()) }),
+    ("`true` or `false`", Node { span: Span { start: 0, end: 0 }, value: Value::Bool(false) }),
+    ("an integer", Node { span: Span { start: 0, end: 0 }, value: Value::Int(0) }),
+    ("a number", Node { span: Span { start: 0, end: 0 }, value: Value::Float(0.0) }),
+];
+
+/// The stand-in for a value whose own kind was wrong (`expected` said what it should be).
+fn stand_in(e: &DeError, value: &Node) -> Option<&'static Node> {
+    match &e.kind {
+        DeErrorKind::InvalidType { expected, .. } if e.span.is_none_or(|s| s == value.span) => {
+            STAND_INS.iter().find(|(kind, _)| kind == expected).map(|(_, node)| node)
+        }
+        _ => None,
+    }
+}
+
 impl<'a> MapDe<'a> {
-    /// With `fields`, keys outside it are skipped (they were reported already).
+    /// With `fields`, keys outside it are skipped (they were reported already), and the values of
+    /// keys set aside by an earlier pass are stood in for (or the keys skipped).
     pub(super) fn new(de: NodeDe<'a>, fields: Option<&'static [&'static str]>) -> Self {
-        let entries =
-            de.entries().filter(|(k, _)| fields.is_none_or(|f| f.contains(&key_name(k).as_ref()))).collect();
+        let hidden = de.ctx.hidden.borrow();
+        let entries = de
+            .entries()
+            .filter(|(k, _)| fields.is_none_or(|f| f.contains(&key_name(k).as_ref())))
+            .filter_map(|(k, v)| match hidden.get(&k.span).filter(|_| fields.is_some()) {
+                None => Some((k, v)),
+                Some(Some(stand_in)) => Some((k, *stand_in)),
+                Some(None) => None,
+            })
+            .collect();
+        drop(hidden);
         MapDe { de, fields, entries, next: 0, case: Case::Exact }
     }
 }
@@ -66,19 +97,31 @@ impl<'de, 'a> MapAccess<'de> for MapDe<'a> {
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
         match self.entries.get(self.next) {
-            Some((k, _)) => seed.deserialize(self.de.child(k, None)).map(Some),
+            Some((k, _)) => seed.deserialize(NodeDe { key: true, ..self.de.child(k, None) }).map(Some),
             None => Ok(None),
         }
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let Some((k, v)) = self.entries.get(self.next) else {
+        let Some(&(k, v)) = self.entries.get(self.next) else {
             return Err(de::Error::custom("value requested before key"));
         };
         self.next += 1;
         let r = seed.deserialize(NodeDe { case: self.case, ..self.de.child(v, Some(k.span)) });
         if self.fields.is_some() {
-            return r;
+            // A key of a struct whose value is malformed: with recovery, set the key aside and
+            // read the struct again with a stand-in for its value.
+            return r.map_err(|e| {
+                if !self.de.ctx.options.recover || e.kind == DeErrorKind::Recovered {
+                    return e;
+                }
+                let e = e.at(v.span, Some(k.span));
+                let stand_in = stand_in(&e, v);
+                self.de.ctx.set_aside.borrow_mut().push(e);
+                self.de.ctx.hidden.borrow_mut().insert(k.span, stand_in);
+                self.de.ctx.retry.set(true);
+                DeError::new(DeErrorKind::Recovered)
+            });
         }
         // A value of a plain mapping (steps, jobs, inputs) failed: record the error and let a
         // `Map` skip this entry, so each entry's first mistake is reported.

@@ -87,18 +87,42 @@ fn fold_variant(name: &str, variants: &'static [&'static str], case: Case) -> Op
     variants.iter().copied().find(|v| *v == folded)
 }
 
+/// How a node tree is read into typed structures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Numbers and booleans are not text where text is wanted: the Azure ML SDK v1 checks
+    /// `isinstance(value, str)` and refuses `name: 5`. Mapping keys stay lenient.
+    pub strict_strings: bool,
+    /// A malformed value of one key of a mapping does not hide the other mistakes of the same
+    /// mapping: the key is set aside and the mapping read again without it (a few passes at
+    /// most), so its missing keys and wrong siblings are reported too.
+    pub recover: bool,
+}
+
+/// Most passes [`ReadOptions::recover`] makes: one per mistake of the mapping with the most.
+const MAX_PASSES: usize = 12;
+
 /// Reads a node into `T`. All unknown keys are reported; any other error stops at the first.
 pub fn from_node<T: DeserializeOwned + Send>(node: &Node, text: &str) -> Result<T, Vec<DeError>> {
-    super::on_big_stack(|| read(node, text))
+    super::on_big_stack(|| read(node, text, ReadOptions::default()))
+}
+
+/// Reads a node into `T` as `options` say. All unknown keys are reported; with
+/// [`ReadOptions::recover`], every malformed value too.
+pub fn from_node_with<T: DeserializeOwned + Send>(
+    node: &Node,
+    text: &str,
+    options: ReadOptions,
+) -> Result<T, Vec<DeError>> {
+    super::on_big_stack(|| read(node, text, options))
 }
 
 /// Reads a node into `T`, keeping the value when the only problems are unknown keys (which are
 /// left out), so that later stages can still report their own findings. Every error is returned.
 pub fn from_node_partial<T: DeserializeOwned + Send>(node: &Node, text: &str) -> (Option<T>, Vec<DeError>) {
     super::on_big_stack(|| {
-        let ctx = Ctx { text, recovered: RefCell::new(Vec::new()), dropped: std::cell::Cell::new(false) };
-        let result =
-            T::deserialize(NodeDe { node, ctx: &ctx, owner: None, skip_tag: false, case: Case::Exact });
+        let ctx = Ctx::new(text, ReadOptions::default());
+        let result = T::deserialize(NodeDe::root(node, &ctx));
         let dropped = ctx.dropped.get();
         let mut errors = ctx.recovered.into_inner();
         match result {
@@ -126,10 +150,26 @@ fn key_name(key: &Node) -> Cow<'_, str> {
     }
 }
 
-fn read<T: DeserializeOwned>(node: &Node, text: &str) -> Result<T, Vec<DeError>> {
-    let ctx = Ctx { text, recovered: RefCell::new(Vec::new()), dropped: std::cell::Cell::new(false) };
-    let result = T::deserialize(NodeDe { node, ctx: &ctx, owner: None, skip_tag: false, case: Case::Exact });
-    let mut errors = ctx.recovered.into_inner();
+fn read<T: DeserializeOwned>(node: &Node, text: &str, options: ReadOptions) -> Result<T, Vec<DeError>> {
+    let ctx = Ctx::new(text, options);
+    let mut result = T::deserialize(NodeDe::root(node, &ctx));
+    // Each pass sets aside the keys whose values failed and reads again, so the next mistake
+    // of the same mapping shows.
+    for _ in 1..MAX_PASSES {
+        if !ctx.retry.get() {
+            break;
+        }
+        ctx.retry.set(false);
+        ctx.dropped.set(false);
+        ctx.recovered.borrow_mut().clear();
+        result = T::deserialize(NodeDe::root(node, &ctx));
+    }
+    let mut errors = ctx.set_aside.into_inner();
+    for e in ctx.recovered.into_inner() {
+        if !errors.contains(&e) {
+            errors.push(e);
+        }
+    }
     match result {
         Ok(v) if errors.is_empty() => Ok(v),
         Ok(_) => Err(errors),
@@ -144,10 +184,33 @@ fn read<T: DeserializeOwned>(node: &Node, text: &str) -> Result<T, Vec<DeError>>
 
 struct Ctx<'a> {
     text: &'a str,
+    options: ReadOptions,
     /// Errors reported without stopping (unknown keys).
     recovered: RefCell<Vec<DeError>>,
     /// An entry of a mapping was left out because its value could not be read.
     dropped: std::cell::Cell<bool>,
+    /// Keys (by span) whose values failed in an earlier pass: later passes read a stand-in of
+    /// the kind that was expected instead (so the other required keys are still looked for), or
+    /// skip the key when no stand-in fits.
+    hidden: RefCell<std::collections::HashMap<Span, Option<&'static Node>>>,
+    /// The errors of the hidden keys, kept across passes.
+    set_aside: RefCell<Vec<DeError>>,
+    /// A key was hidden in this pass: read again.
+    retry: std::cell::Cell<bool>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(text: &'a str, options: ReadOptions) -> Self {
+        Ctx {
+            text,
+            options,
+            recovered: RefCell::new(Vec::new()),
+            dropped: std::cell::Cell::new(false),
+            hidden: RefCell::new(std::collections::HashMap::new()),
+            set_aside: RefCell::new(Vec::new()),
+            retry: std::cell::Cell::new(false),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -158,13 +221,19 @@ struct NodeDe<'a> {
     owner: Option<Span>,
     /// Hide the `type` key (the node is the body of a tagged enum variant).
     skip_tag: bool,
+    /// A mapping key: read as text whatever its YAML type.
+    key: bool,
     /// The case rule of the struct this node is a field of, for an enum read from it.
     case: Case,
 }
 
 impl<'a> NodeDe<'a> {
+    fn root(node: &'a Node, ctx: &'a Ctx<'a>) -> NodeDe<'a> {
+        NodeDe { node, ctx, owner: None, skip_tag: false, key: false, case: Case::Exact }
+    }
+
     fn child(&self, node: &'a Node, owner: Option<Span>) -> NodeDe<'a> {
-        NodeDe { node, ctx: self.ctx, owner, skip_tag: false, case: Case::Exact }
+        NodeDe { node, ctx: self.ctx, owner, skip_tag: false, key: false, case: Case::Exact }
     }
 
     fn wrong(&self, expected: &str) -> DeError {
@@ -286,7 +355,25 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
 
     fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
         match &self.node.value {
+            // A plain scalar the SDK's YAML reader types (a date, `1_000`) is not text to it.
+            Value::Str(s) if self.ctx.options.strict_strings && !self.key && self.raw() == s => {
+                match super::ruamel::non_text(s) {
+                    Some(what) => Err(DeError {
+                        kind: DeErrorKind::InvalidType {
+                            found: format!("`{s}`, which the SDK's YAML reader takes for {what} (quote it)"),
+                            expected: "a string".to_string(),
+                        },
+                        span: Some(self.node.span),
+                    }),
+                    None => self.fix(v.visit_str(s)),
+                }
+            }
             Value::Str(s) => self.fix(v.visit_str(s)),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_)
+                if self.ctx.options.strict_strings && !self.key =>
+            {
+                Err(self.wrong("a string"))
+            }
             // A plain scalar that YAML reads as a number or boolean is text where text is wanted
             // (`version: 1`), as the Azure ML SDK reads it.
             Value::Int(_) | Value::Float(_) | Value::Bool(_) => self.fix(v.visit_str(self.raw())),
@@ -384,6 +471,13 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                 // Report every unknown key now and hide it from the visitor, so one typo does
                 // not hide the next.
                 let mut unknown = Vec::new();
+                let hidden: Vec<String> = {
+                    let set = self.ctx.hidden.borrow();
+                    self.entries()
+                        .filter(|(k, _)| set.contains_key(&k.span))
+                        .map(|(k, _)| key_name(k).into_owned())
+                        .collect()
+                };
                 for (k, _) in self.entries() {
                     let name = key_name(k);
                     if !fields.contains(&name.as_ref()) {
@@ -400,6 +494,12 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                     // you mean" says it all, so one mistake gives one diagnostic.
                     Err(DeError { kind: DeErrorKind::MissingField { field }, .. })
                         if unknown.iter().any(|u| crate::suggest::closest(u, &[field]).is_some()) =>
+                    {
+                        Err(DeError::new(DeErrorKind::Recovered))
+                    }
+                    // A required key set aside for its malformed value was reported already.
+                    Err(DeError { kind: DeErrorKind::MissingField { field }, .. })
+                        if hidden.iter().any(|h| h == field) =>
                     {
                         Err(DeError::new(DeErrorKind::Recovered))
                     }

@@ -168,3 +168,58 @@ fn enums_tagged_by_type() {
     let errors = read::<Doc>(text).unwrap_err();
     assert_eq!(at(text, &errors[0]), "mont");
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Transfer {
+    name: Spanned<String>,
+    source: Spanned<String>,
+    destination: Spanned<String>,
+    kind: Option<Spanned<String>>,
+    reuse: Option<bool>,
+    mode: Option<Mode>,
+}
+
+fn read_with<T: DeserializeOwned + Send>(text: &str, options: ReadOptions) -> Vec<(String, String)> {
+    let (node, errors) = parse(text, &Limits::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    match from_node_with::<T>(&node.unwrap(), text, options) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.iter().map(|e| (at(text, e), e.message())).collect(),
+    }
+}
+
+#[test]
+fn recovery_reports_every_mistake_of_one_mapping() {
+    let text = "name: [a]\ndestination: d\nkind: 5\nreuse: maybe\nmode: mnt\n";
+    let recover = ReadOptions { recover: true, ..ReadOptions::default() };
+    let found = read_with::<Transfer>(text, recover);
+    let places: Vec<&str> = found.iter().map(|(at, _)| at.as_str()).collect();
+    // The wrong-typed `name` (a stand-in takes its place), the others, and the missing
+    // `source` beside them.
+    assert_eq!(
+        places,
+        ["[a", "maybe", "mnt", "name: [a]\ndestination: d\nkind: 5\nreuse: maybe\nmode: mnt"],
+        "{found:?}"
+    );
+    assert!(found.iter().any(|(_, m)| m == "missing required key `source`"), "{found:?}");
+    // Without recovery the first mistake hides the rest.
+    assert_eq!(read_with::<Transfer>(text, ReadOptions::default()).len(), 1);
+}
+
+#[test]
+fn strict_strings_refuse_numbers_and_what_the_sdk_types() {
+    let strict = ReadOptions { strict_strings: true, ..ReadOptions::default() };
+    let text = "name: 5\nsource: 2024-01-31\ndestination: '2024-01-31'\n";
+    let found = read_with::<Transfer>(text, strict);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "5");
+    let recover = ReadOptions { strict_strings: true, recover: true };
+    let found = read_with::<Transfer>(text, recover);
+    let places: Vec<&str> = found.iter().map(|(at, _)| at.as_str()).collect();
+    assert_eq!(places, ["5", "2024-01-31"], "{found:?}");
+    assert!(found[1].1.contains("a date"), "{found:?}");
+    // Keys stay text whatever their YAML type; lenient reading keeps numbers as text.
+    assert!(read_with::<Map<String>>("1: a\n2024-01-31: b\n", strict).is_empty());
+    assert!(read_with::<Transfer>(text, ReadOptions::default()).is_empty());
+}

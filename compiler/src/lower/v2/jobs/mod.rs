@@ -495,6 +495,7 @@ fn blank(cx: &LowerCtx, key: &Spanned<String>) -> Step {
         outputs: Vec::new(),
         allow_reuse: true,
         hash_paths: Vec::new(),
+        config_files: Vec::new(),
         run_after: Vec::new(),
         environment: Environment::Default,
         settings: JsonMap::new(),
