@@ -325,63 +325,9 @@ impl Emitter<'_> {
             outputs.iter().map(|(k, v)| (k.clone(), inline_output_decl(v, scope))).collect();
         spec.insert("outputs".into(), comp::spec_outputs(&out_decls).into());
         match kind {
-            "command" => {
-                if let Some(cmd) = f.get("command").filter(|v| !v.is_null()) {
-                    spec.insert("command".into(), cmd.clone());
-                }
-                if let Some(code) = f.get("code").and_then(Value::as_str) {
-                    let id = self.code_id(code, &c)?;
-                    spec.insert("code".into(), id.into());
-                }
-                if let Some(e) = f.get("environment").filter(|v| !v.is_null()) {
-                    let env = self.environment(e, &c)?;
-                    spec.insert("environment".into(), env);
-                }
-                if let Some(Value::Object(r)) = f.get("resources") {
-                    let mut r = r.clone();
-                    r.remove("properties");
-                    spec.insert("resources".into(), r.into());
-                }
-                if let Some(d) = f.get("distribution").filter(|v| !v.is_null()) {
-                    spec.insert("distribution".into(), comp::spec_distribution(d));
-                }
-            }
-            "parallel" => {
-                comp::pick(
-                    f,
-                    &[
-                        "resources",
-                        "retry_settings",
-                        "logging_level",
-                        "max_concurrency_per_instance",
-                        "error_threshold",
-                        "mini_batch_error_threshold",
-                        "input_data",
-                        "partition_keys",
-                    ],
-                    &mut spec,
-                );
-                if let Some(task) = f.get("task").and_then(Value::as_object) {
-                    let t = self.parallel_task(task, &c)?;
-                    spec.insert("task".into(), t);
-                }
-                let m = f.get("mini_batch_size").filter(|v| !v.is_null()).map(mini_batch_size);
-                spec.insert("mini_batch_size".into(), py::str_of(&m.unwrap_or(0.into())).into());
-            }
-            "spark" => {
-                comp::pick(f, &["entry", "py_files", "jars", "files", "archives", "args"], &mut spec);
-                if let Some(code) = f.get("code").and_then(Value::as_str) {
-                    let id = self.code_id(code, &c)?;
-                    spec.insert("code".into(), id.into());
-                }
-                if let Some(e) = f.get("environment").filter(|v| !v.is_null()) {
-                    let env = self.environment(e, &c)?;
-                    spec.insert("environment".into(), env);
-                }
-                if let Some(conf) = f.get("conf").filter(|v| !v.is_null()) {
-                    spec.insert("conf".into(), spark_conf(conf));
-                }
-            }
+            "command" => self.inline_command(f, &c, &mut spec)?,
+            "parallel" => self.inline_parallel(f, &c, &mut spec)?,
+            "spark" => self.inline_spark(f, &c, &mut spec)?,
             _ => {}
         }
         spec.insert("is_deterministic".into(), true.into());
@@ -389,6 +335,87 @@ impl Emitter<'_> {
         spec.insert("version".into(), "1".into());
         py::drop_empty(&mut spec);
         Some(spec)
+    }
+
+    /// What a command job written in place gives its component.
+    fn inline_command(
+        &mut self,
+        f: &Map<String, Value>,
+        c: &ComponentDoc,
+        spec: &mut Map<String, Value>,
+    ) -> Option<()> {
+        if let Some(cmd) = f.get("command").filter(|v| !v.is_null()) {
+            spec.insert("command".into(), cmd.clone());
+        }
+        if let Some(code) = f.get("code").and_then(Value::as_str) {
+            let id = self.code_id(code, c)?;
+            spec.insert("code".into(), id.into());
+        }
+        if let Some(e) = f.get("environment").filter(|v| !v.is_null()) {
+            let env = self.environment(e, c)?;
+            spec.insert("environment".into(), env);
+        }
+        if let Some(Value::Object(r)) = f.get("resources") {
+            let mut r = r.clone();
+            r.remove("properties");
+            spec.insert("resources".into(), r.into());
+        }
+        if let Some(d) = f.get("distribution").filter(|v| !v.is_null()) {
+            spec.insert("distribution".into(), comp::spec_distribution(d));
+        }
+        Some(())
+    }
+
+    /// What a parallel job written in place gives its component.
+    fn inline_parallel(
+        &mut self,
+        f: &Map<String, Value>,
+        c: &ComponentDoc,
+        spec: &mut Map<String, Value>,
+    ) -> Option<()> {
+        comp::pick(
+            f,
+            &[
+                "resources",
+                "retry_settings",
+                "logging_level",
+                "max_concurrency_per_instance",
+                "error_threshold",
+                "mini_batch_error_threshold",
+                "input_data",
+                "partition_keys",
+            ],
+            spec,
+        );
+        if let Some(task) = f.get("task").and_then(Value::as_object) {
+            let t = self.parallel_task(task, c)?;
+            spec.insert("task".into(), t);
+        }
+        let m = f.get("mini_batch_size").filter(|v| !v.is_null()).map(mini_batch_size);
+        spec.insert("mini_batch_size".into(), py::str_of(&m.unwrap_or(0.into())).into());
+        Some(())
+    }
+
+    /// What a spark job written in place gives its component.
+    fn inline_spark(
+        &mut self,
+        f: &Map<String, Value>,
+        c: &ComponentDoc,
+        spec: &mut Map<String, Value>,
+    ) -> Option<()> {
+        comp::pick(f, &["entry", "py_files", "jars", "files", "archives", "args"], spec);
+        if let Some(code) = f.get("code").and_then(Value::as_str) {
+            let id = self.code_id(code, c)?;
+            spec.insert("code".into(), id.into());
+        }
+        if let Some(e) = f.get("environment").filter(|v| !v.is_null()) {
+            let env = self.environment(e, c)?;
+            spec.insert("environment".into(), env);
+        }
+        if let Some(conf) = f.get("conf").filter(|v| !v.is_null()) {
+            spec.insert("conf".into(), spark_conf(conf));
+        }
+        Some(())
     }
 }
 

@@ -150,16 +150,25 @@ impl Lowerer<'_, '_> {
 
     /// The checks of the SDK's `ParallelRunConfig`; returns the environment files it names.
     fn check_parallel(&mut self, file: FileId, owner: Span, c: &ParallelRunConfig) -> Vec<PathRef> {
-        let mut out = Vec::new();
         let mut found = Diagnostics::new();
-        let mut push = |d| found.push(d);
         if c.entry_script.is_none() {
-            push(
+            found.push(
                 missing_key::RULE
                     .at(file, owner, "missing required key `entry_script`")
                     .with_help("add `entry_script:`, the script with `init()` and `run(mini_batch)`"),
             );
         }
+        self.parallel_counts(file, c, &mut found);
+        parallel_batches(file, c, &mut found);
+        parallel_environment(file, owner, c, &mut found);
+        self.loader.report(found.into_vec());
+        self.parallel_environment_files(file, c)
+    }
+
+    /// The counts of a `ParallelRunConfig`: each at least its minimum, nodes at most the
+    /// cluster's, the failed percentage a percentage.
+    fn parallel_counts(&self, file: FileId, c: &ParallelRunConfig, found: &mut Diagnostics) {
+        let mut push = |d| found.push(d);
         let at_least = |v: &Option<Spanned<i64>>, min: i64, key: &str| {
             v.as_ref().filter(|v| v.value < min).map(|v| {
                 invalid_value::RULE.at(
@@ -219,73 +228,11 @@ impl Lowerer<'_, '_> {
                 format!("`allowed_failed_percent` is {}; it must be between 0 and 100", p.value),
             ));
         }
-        if let Some(m) = &c.mini_batch_size
-            && !mini_batch_size_ok(&m.value)
-        {
-            push(
-                invalid_value::RULE
-                    .at(
-                        file,
-                        m.span,
-                        format!("`mini_batch_size` `{}` is not a count or a size", m.value.to_text()),
-                    )
-                    .with_help(
-                        "give a number of files (`10`) or a size of tabular data (`1MB`, `512KB`, `1GB`)",
-                    ),
-            );
-        }
-        if let (Some(m), Some(keys)) = (&c.mini_batch_size, &c.partition_keys) {
-            let at = keys.first().map(|k| k.span).unwrap_or(m.span);
-            push(
-                conflicting_keys::RULE
-                    .at(
-                        file,
-                        at,
-                        "`partition_keys` and `mini_batch_size` split the input in two ways; give one",
-                    )
-                    .with_label(crate::diagnostic::Label::with_message(
-                        file,
-                        m.span,
-                        "`mini_batch_size` given here",
-                    )),
-            );
-        }
-        if c.output_action.value == OutputAction::AppendRow
-            && let Some(name) = &c.append_row_file_name
-            && name.value.chars().any(|ch| "~\"#%&*:<>?/\\{|}".contains(ch))
-        {
-            push(
-                invalid_value::RULE
-                    .at(
-                        file,
-                        name.span,
-                        format!("`append_row_file_name` `{}` is not a file name", name.value),
-                    )
-                    .with_help("use a plain file name, without `/` and the characters ~\"#%&*:<>?\\{|}"),
-            );
-        }
-        let envs: Vec<(&str, Span)> = [
-            ("environment", c.environment.as_ref().map(|e| e.span)),
-            ("environment_dir_path", c.environment_dir_path.as_ref().map(|e| e.span)),
-            ("environment_name", c.environment_name.as_ref().map(|e| e.span)),
-        ]
-        .into_iter()
-        .filter_map(|(k, s)| s.map(|s| (k, s)))
-        .collect();
-        match envs.as_slice() {
-            [] => push(
-                missing_key::RULE
-                    .at(file, owner, "the parallel run configuration names no environment")
-                    .with_help("add `environment_name: <registered environment>`, or `environment:` (a definition or its file)"),
-            ),
-            [_] => {}
-            [(first, _), (second, at), ..] => push(
-                conflicting_keys::RULE
-                    .at(file, *at, format!("both `{first}` and `{second}` give the environment; the SDK would use `{first}`"))
-                    .with_help("keep one"),
-            ),
-        }
-        self.loader.report(found.into_vec());
+    }
+
+    /// The environment files a `ParallelRunConfig` names, when they exist (else reported).
+    fn parallel_environment_files(&mut self, file: FileId, c: &ParallelRunConfig) -> Vec<PathRef> {
+        let mut out = Vec::new();
         // Environment files: relative to the pipeline's folder (the SDK's working folder).
         let dir = self.cx.dir.clone();
         let named: Vec<(String, Span, &str, PathBuf)> = match (&c.environment, &c.environment_dir_path) {
@@ -315,6 +262,73 @@ impl Lowerer<'_, '_> {
             }
         }
         out
+    }
+}
+
+/// How a `ParallelRunConfig` splits its input: a mini-batch size that is a count or a size, not
+/// beside `partition_keys`; an `append_row_file_name` that is a file name.
+fn parallel_batches(file: FileId, c: &ParallelRunConfig, found: &mut Diagnostics) {
+    let mut push = |d| found.push(d);
+    if let Some(m) = &c.mini_batch_size
+        && !mini_batch_size_ok(&m.value)
+    {
+        push(
+            invalid_value::RULE
+                .at(
+                    file,
+                    m.span,
+                    format!("`mini_batch_size` `{}` is not a count or a size", m.value.to_text()),
+                )
+                .with_help("give a number of files (`10`) or a size of tabular data (`1MB`, `512KB`, `1GB`)"),
+        );
+    }
+    if let (Some(m), Some(keys)) = (&c.mini_batch_size, &c.partition_keys) {
+        let at = keys.first().map(|k| k.span).unwrap_or(m.span);
+        push(
+            conflicting_keys::RULE
+                .at(file, at, "`partition_keys` and `mini_batch_size` split the input in two ways; give one")
+                .with_label(crate::diagnostic::Label::with_message(
+                    file,
+                    m.span,
+                    "`mini_batch_size` given here",
+                )),
+        );
+    }
+    if c.output_action.value == OutputAction::AppendRow
+        && let Some(name) = &c.append_row_file_name
+        && name.value.chars().any(|ch| "~\"#%&*:<>?/\\{|}".contains(ch))
+    {
+        push(
+            invalid_value::RULE
+                .at(file, name.span, format!("`append_row_file_name` `{}` is not a file name", name.value))
+                .with_help("use a plain file name, without `/` and the characters ~\"#%&*:<>?\\{|}"),
+        );
+    }
+}
+
+/// A `ParallelRunConfig` names exactly one environment.
+fn parallel_environment(file: FileId, owner: Span, c: &ParallelRunConfig, found: &mut Diagnostics) {
+    let mut push = |d| found.push(d);
+    let envs: Vec<(&str, Span)> = [
+        ("environment", c.environment.as_ref().map(|e| e.span)),
+        ("environment_dir_path", c.environment_dir_path.as_ref().map(|e| e.span)),
+        ("environment_name", c.environment_name.as_ref().map(|e| e.span)),
+    ]
+    .into_iter()
+    .filter_map(|(k, s)| s.map(|s| (k, s)))
+    .collect();
+    match envs.as_slice() {
+        [] => push(
+            missing_key::RULE
+                .at(file, owner, "the parallel run configuration names no environment")
+                .with_help("add `environment_name: <registered environment>`, or `environment:` (a definition or its file)"),
+        ),
+        [_] => {}
+        [(first, _), (second, at), ..] => push(
+            conflicting_keys::RULE
+                .at(file, *at, format!("both `{first}` and `{second}` give the environment; the SDK would use `{first}`"))
+                .with_help("keep one"),
+        ),
     }
 }
 

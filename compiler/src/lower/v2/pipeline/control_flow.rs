@@ -14,105 +14,130 @@ impl Lowerer<'_> {
         for i in 0..drafts.len() {
             match drafts[i].control {
                 Control::None => {}
-                Control::DoWhile(dw) => {
-                    if let Some(b) = drafts[i].body {
-                        for (k, v) in dw.mapping.iter() {
-                            self.body_port_name(scope, drafts, b, k, true, unresolved);
-                            let names: Vec<Spanned<String>> = match &v.value {
-                                serde_json::Value::String(s) => vec![Spanned::new(s.clone(), v.span)],
-                                serde_json::Value::Array(items) => items
-                                    .iter()
-                                    .filter_map(|x| x.as_str().map(|s| Spanned::new(s.to_string(), v.span)))
-                                    .collect(),
-                                _ => Vec::new(),
-                            };
-                            for n in &names {
-                                self.body_port_name(scope, drafts, b, n, false, unresolved);
-                            }
-                        }
-                    }
-                    if let Some(c) = &dw.condition {
-                        self.condition(scope, drafts, i, c, unresolved);
-                    }
-                }
-                Control::ParallelFor(pf) => {
-                    if let Some(b) = drafts[i].body {
-                        self.items(scope, drafts, b, &pf.items, unresolved);
-                    }
-                    if let serde_json::Value::String(s) = &pf.items.value
-                        && binding::has_template(s)
-                    {
-                        let t = Text::new(scope.cx, s, pf.items.span);
-                        self.pipeline_refs(scope, drafts, &t, unresolved);
-                    }
-                    for (k, v) in pf.outputs.iter() {
-                        self.bind_output(scope, &mut drafts[i].step, k, v, unresolved);
-                    }
-                }
-                Control::IfElse(ie) => {
-                    self.condition(scope, drafts, i, &ie.condition, unresolved);
-                    let me = drafts[i].step.key.clone();
-                    let mut in_blocks: Vec<(usize, crate::source::Span)> = Vec::new();
-                    for block in [&ie.true_block, &ie.false_block].into_iter().flatten() {
-                        let items: Vec<&serde_json::Value> = match &block.value {
-                            serde_json::Value::Array(items) => items.iter().collect(),
-                            serde_json::Value::Null => Vec::new(),
-                            one => vec![one],
-                        };
-                        let mut seen_here = Vec::new();
-                        for item in items {
-                            let Some(s) = item.as_str() else {
-                                self.report(
-                                    check::invalid_binding::RULE
-                                        .at(scope.cx.file, block.span, format!("`{item}` does not name a job"))
-                                        .with_help("a block names jobs as `${{parent.jobs.<job>}}`, or a list of them"),
-                                );
-                                continue;
-                            };
-                            let r = Spanned::new(s.to_string(), block.span);
-                            if let Some(b) = self.job_ref(scope, drafts, &r, unresolved) {
-                                if in_blocks.iter().any(|(x, _)| *x == b) && !seen_here.contains(&b) {
-                                    self.report(
-                                        check::invalid_value::RULE
-                                            .at(
-                                                scope.cx.file,
-                                                block.span,
-                                                format!(
-                                                    "job `{}` is in both the true and the false block",
-                                                    drafts[b].step.key.value
-                                                ),
-                                            )
-                                            .with_help("a job runs in one branch: keep it in one block"),
-                                    );
-                                }
-                                seen_here.push(b);
-                                let at = Name { value: me.value.clone(), file: scope.cx.file, span: r.span };
-                                drafts[b].step.run_after.push(at);
-                            }
-                        }
-                        in_blocks.extend(seen_here.into_iter().map(|b| (b, block.span)));
-                    }
-                    let empty = |b: &Option<Spanned<serde_json::Value>>| {
-                        b.as_ref().is_none_or(|v| {
-                            v.value.is_null() || v.value.as_array().is_some_and(Vec::is_empty)
-                        })
-                    };
-                    if empty(&ie.true_block) && empty(&ie.false_block) {
-                        self.report(
-                            check::missing_key::RULE
-                                .at(
-                                    me.file,
-                                    me.span,
-                                    format!(
-                                        "`if_else` job `{}` has neither a true nor a false block",
-                                        me.value
-                                    ),
-                                )
-                                .with_help("add `true_block: ${{parent.jobs.<job>}}` or `false_block:`"),
-                        );
-                    }
+                Control::DoWhile(dw) => self.wire_do_while(scope, drafts, i, dw, unresolved),
+                Control::ParallelFor(pf) => self.wire_parallel_for(scope, drafts, i, pf, unresolved),
+                Control::IfElse(ie) => self.wire_if_else(scope, drafts, i, ie, unresolved),
+            }
+        }
+    }
+
+    /// A `do_while`: its mapping of body outputs to body inputs, and its condition.
+    fn wire_do_while(
+        &mut self,
+        scope: &Scope,
+        drafts: &mut [Draft],
+        i: usize,
+        dw: &DoWhileJob,
+        unresolved: &mut Vec<Unresolved>,
+    ) {
+        if let Some(b) = drafts[i].body {
+            for (k, v) in dw.mapping.iter() {
+                self.body_port_name(scope, drafts, b, k, true, unresolved);
+                let names: Vec<Spanned<String>> = match &v.value {
+                    serde_json::Value::String(s) => vec![Spanned::new(s.clone(), v.span)],
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .filter_map(|x| x.as_str().map(|s| Spanned::new(s.to_string(), v.span)))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for n in &names {
+                    self.body_port_name(scope, drafts, b, n, false, unresolved);
                 }
             }
+        }
+        if let Some(c) = &dw.condition {
+            self.condition(scope, drafts, i, c, unresolved);
+        }
+    }
+
+    /// A `parallel_for`: its items and the outputs it gathers.
+    fn wire_parallel_for(
+        &mut self,
+        scope: &Scope,
+        drafts: &mut [Draft],
+        i: usize,
+        pf: &ParallelForJob,
+        unresolved: &mut Vec<Unresolved>,
+    ) {
+        if let Some(b) = drafts[i].body {
+            self.items(scope, drafts, b, &pf.items, unresolved);
+        }
+        if let serde_json::Value::String(s) = &pf.items.value
+            && binding::has_template(s)
+        {
+            let t = Text::new(scope.cx, s, pf.items.span);
+            self.pipeline_refs(scope, drafts, &t, unresolved);
+        }
+        for (k, v) in pf.outputs.iter() {
+            self.bind_output(scope, &mut drafts[i].step, k, v, unresolved);
+        }
+    }
+
+    /// An `if_else`: its condition, and the jobs of its blocks, each run after it.
+    fn wire_if_else(
+        &mut self,
+        scope: &Scope,
+        drafts: &mut [Draft],
+        i: usize,
+        ie: &IfElseJob,
+        unresolved: &mut Vec<Unresolved>,
+    ) {
+        self.condition(scope, drafts, i, &ie.condition, unresolved);
+        let me = drafts[i].step.key.clone();
+        let mut in_blocks: Vec<(usize, crate::source::Span)> = Vec::new();
+        for block in [&ie.true_block, &ie.false_block].into_iter().flatten() {
+            let items: Vec<&serde_json::Value> = match &block.value {
+                serde_json::Value::Array(items) => items.iter().collect(),
+                serde_json::Value::Null => Vec::new(),
+                one => vec![one],
+            };
+            let mut seen_here = Vec::new();
+            for item in items {
+                let Some(s) = item.as_str() else {
+                    self.report(
+                        check::invalid_binding::RULE
+                            .at(scope.cx.file, block.span, format!("`{item}` does not name a job"))
+                            .with_help("a block names jobs as `${{parent.jobs.<job>}}`, or a list of them"),
+                    );
+                    continue;
+                };
+                let r = Spanned::new(s.to_string(), block.span);
+                if let Some(b) = self.job_ref(scope, drafts, &r, unresolved) {
+                    if in_blocks.iter().any(|(x, _)| *x == b) && !seen_here.contains(&b) {
+                        self.report(
+                            check::invalid_value::RULE
+                                .at(
+                                    scope.cx.file,
+                                    block.span,
+                                    format!(
+                                        "job `{}` is in both the true and the false block",
+                                        drafts[b].step.key.value
+                                    ),
+                                )
+                                .with_help("a job runs in one branch: keep it in one block"),
+                        );
+                    }
+                    seen_here.push(b);
+                    let at = Name { value: me.value.clone(), file: scope.cx.file, span: r.span };
+                    drafts[b].step.run_after.push(at);
+                }
+            }
+            in_blocks.extend(seen_here.into_iter().map(|b| (b, block.span)));
+        }
+        let empty = |b: &Option<Spanned<serde_json::Value>>| {
+            b.as_ref().is_none_or(|v| v.value.is_null() || v.value.as_array().is_some_and(Vec::is_empty))
+        };
+        if empty(&ie.true_block) && empty(&ie.false_block) {
+            self.report(
+                check::missing_key::RULE
+                    .at(
+                        me.file,
+                        me.span,
+                        format!("`if_else` job `{}` has neither a true nor a false block", me.value),
+                    )
+                    .with_help("add `true_block: ${{parent.jobs.<job>}}` or `false_block:`"),
+            );
         }
     }
 
