@@ -1,4 +1,4 @@
-//! Steps: what each runs (its kind, command, environment) and the settings of each kind.
+//! Steps: what each runs (its kind, invocation, environment) and the settings of each kind.
 
 use super::*;
 
@@ -150,12 +150,8 @@ pub struct Step {
     pub compute: Option<Name>,
     /// Source folder (v1 `source_directory`, v2 `code`).
     pub code: Option<PathRef>,
-    /// Script the step runs, relative to `code` (v1 `script_name`, ...).
-    pub script: Option<PathRef>,
-    /// Command template (v2 `command`), with its bindings.
-    pub command: Option<Command>,
-    /// Arguments (v1), literals and placeholders.
-    pub arguments: Vec<Arg>,
+    /// What it runs: a script with its arguments, or a command template.
+    pub invocation: Invocation,
     /// Inputs by name.
     pub inputs: Vec<InputPort>,
     /// Outputs by name.
@@ -188,7 +184,7 @@ impl Step {
     /// The folder the step's code is in, the one that is snapshotted, hashed and uploaded: its
     /// source folder (v1 `source_directory`, v2 `code`), else its script's folder.
     pub fn code_folder(&self) -> Option<std::path::PathBuf> {
-        self.code.as_ref().map(PathRef::resolved).or_else(|| self.script.as_ref().map(|s| s.base.clone()))
+        self.code.as_ref().map(PathRef::resolved).or_else(|| self.invocation.script().map(|s| s.base.clone()))
     }
 
     /// The input port with this name.
@@ -234,6 +230,86 @@ pub enum Environment {
         /// Other keys as written (v2 `name`, `version`, `os_type`, `build.dockerfile_path`).
         settings: serde_json::Map<String, serde_json::Value>,
     },
+}
+
+/// What a step runs: a script with arguments, or a command template.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Invocation {
+    /// Nothing sluice sees run (Databricks notebooks and JARs, data transfer, control flow,
+    /// registered components, nested pipelines ...).
+    #[default]
+    None,
+    /// A script, relative to the code folder, run with these arguments: a v1 step's script
+    /// (PythonScriptStep, AdlaStep, Databricks `python_script_name`), an AzureBatchStep's
+    /// executable, a parallel step's entry script, a Spark job's entry file. `script` is `None`
+    /// when the arguments go to something sluice cannot see (a v1 ModuleStep's module, a Spark
+    /// entry class).
+    Script {
+        /// The script.
+        script: Option<PathRef>,
+        /// Its arguments.
+        arguments: Arguments,
+    },
+    /// A command line template with `${{...}}` bindings (v2 command jobs, sweep trials).
+    Command(Command),
+}
+
+/// The arguments a script is run with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arguments {
+    /// One argument each, literals and placeholders (v1 `arguments`).
+    List(Vec<Arg>),
+    /// A template, split into words once filled (v2 parallel `program_arguments`, Spark `args`).
+    Template(Command),
+}
+
+impl Invocation {
+    /// The script run, if any.
+    pub fn script(&self) -> Option<&PathRef> {
+        match self {
+            Invocation::Script { script, .. } => script.as_ref(),
+            Invocation::Command(_) | Invocation::None => None,
+        }
+    }
+
+    /// The template with `${{...}}` bindings: the command, or a script's argument template.
+    pub fn template(&self) -> Option<&Command> {
+        match self {
+            Invocation::Command(c) | Invocation::Script { arguments: Arguments::Template(c), .. } => Some(c),
+            Invocation::Script { arguments: Arguments::List(_), .. } | Invocation::None => None,
+        }
+    }
+
+    /// The arguments given one by one (v1), empty for the rest.
+    pub fn arguments(&self) -> &[Arg] {
+        match self {
+            Invocation::Script { arguments: Arguments::List(a), .. } => a,
+            Invocation::Script { arguments: Arguments::Template(_), .. }
+            | Invocation::Command(_)
+            | Invocation::None => &[],
+        }
+    }
+
+    /// Sets the script, keeping the arguments given so far (formats name the two in different
+    /// keys); replaces a command.
+    pub fn set_script(&mut self, script: PathRef) {
+        *self = match std::mem::take(self) {
+            Invocation::Script { arguments, .. } => Invocation::Script { script: Some(script), arguments },
+            Invocation::Command(_) | Invocation::None => {
+                Invocation::Script { script: Some(script), arguments: Arguments::List(Vec::new()) }
+            }
+        };
+    }
+
+    /// Sets the script's arguments, keeping its script; no arguments and no script is
+    /// [`Invocation::None`].
+    pub fn set_arguments(&mut self, arguments: Arguments) {
+        let script = self.script().cloned();
+        *self = match (&script, &arguments) {
+            (None, Arguments::List(a)) if a.is_empty() => Invocation::None,
+            _ => Invocation::Script { script, arguments },
+        };
+    }
 }
 
 /// An argument of a step (v1).

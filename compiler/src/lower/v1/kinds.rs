@@ -19,7 +19,7 @@ use crate::yaml::{Map, Spanned};
 impl Lowerer<'_, '_> {
     pub(super) fn adla(&mut self, s: &v1::AdlaStep, out: &mut Step, code_dir: &Path) {
         let cx = self.cx;
-        out.script = Some(cx.path(&s.script_name, code_dir, Some(code_dir)));
+        out.invocation.set_script(cx.path(&s.script_name, code_dir, Some(code_dir)));
         if out.display_name.is_none() {
             out.display_name = Some(s.script_name.value.clone());
         }
@@ -35,7 +35,7 @@ impl Lowerer<'_, '_> {
 
     pub(super) fn azure_batch(&mut self, s: &v1::AzureBatchStep, out: &mut Step, code_dir: &Path) {
         let cx = self.cx;
-        out.script = Some(cx.path(&s.executable, code_dir, Some(code_dir)));
+        out.invocation.set_script(cx.path(&s.executable, code_dir, Some(code_dir)));
         let st = &mut out.settings;
         insert_opt(st, "pool_id", s.pool_id.as_ref().map(|v| v.value.clone()));
         insert_opt(st, "vm_size", s.vm_size.as_ref().map(|v| v.value.clone()));
@@ -77,11 +77,9 @@ impl Lowerer<'_, '_> {
     ) {
         let cx = self.cx;
         // Without a source directory the script has nowhere to be looked for: one mistake.
-        out.script = s
-            .python_script_name
-            .as_ref()
-            .filter(|_| s.source_directory.is_some())
-            .map(|n| cx.path(n, code_dir, Some(code_dir)));
+        if let Some(n) = s.python_script_name.as_ref().filter(|_| s.source_directory.is_some()) {
+            out.invocation.set_script(cx.path(n, code_dir, Some(code_dir)));
+        }
         if let Some(name) = &s.python_script_name
             && s.source_directory.is_none()
         {

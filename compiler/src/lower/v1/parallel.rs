@@ -84,7 +84,9 @@ impl Lowerer<'_, '_> {
         {
             code.raw = config.name(d);
         }
-        out.script = script.clone();
+        if let Some(script) = &script {
+            out.invocation.set_script(script.clone());
+        }
         let spec = ParallelSpec {
             entry_script: script,
             mini_batch_size: c.mini_batch_size.as_ref().map(|m| m.value.to_text()),
@@ -206,7 +208,7 @@ impl Lowerer<'_, '_> {
             Arg::Literal(s) => Some((s.value.clone(), s.span)),
             _ => None,
         };
-        if let Some(first) = out.arguments.first() {
+        if let Some(first) = out.invocation.arguments().first() {
             let (value, span) = match first {
                 Arg::Literal(s) => (s.value.clone(), s.span),
                 Arg::Input(n) | Arg::Output(n) | Arg::Parameter(n) | Arg::SideInput(n) => {
@@ -222,7 +224,7 @@ impl Lowerer<'_, '_> {
             }
         }
         // Its inputs reach the entry script as datasets: the SDK finds no input for `input:X`.
-        for arg in &out.arguments {
+        for arg in out.invocation.arguments() {
             if let Arg::Input(n) = arg {
                 self.sink.push(
                     sdk_cannot_load::RULE
@@ -231,7 +233,7 @@ impl Lowerer<'_, '_> {
                 );
             }
         }
-        for (value, span) in out.arguments.iter().filter_map(text) {
+        for (value, span) in out.invocation.arguments().iter().filter_map(text) {
             let Some(name) = value.strip_prefix("--") else { continue };
             let name = name.split('=').next().unwrap_or(name);
             if RESERVED.contains(&name) {

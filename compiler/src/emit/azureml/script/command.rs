@@ -23,8 +23,8 @@ pub(super) fn component(
 ) -> Map<String, Value> {
     let code = step.code.as_ref().map(|c| c.raw.value.clone()).unwrap_or_else(|| ".".into());
     let code_dir = step.code.as_ref().map(|c| c.resolved()).unwrap_or_else(|| dir.to_path_buf());
-    let script = step.script.as_ref().map(|s| s.raw.value.clone()).unwrap_or_default();
-    let args = arguments(&step.arguments);
+    let script = step.invocation.script().map(|s| s.raw.value.clone()).unwrap_or_default();
+    let args = arguments(step.invocation.arguments());
     let env = environment(step, dir, at, errors);
     let parallel = matches!(step.kind, StepKind::Parallel(_));
     let mut c = Map::new();

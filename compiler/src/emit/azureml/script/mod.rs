@@ -166,7 +166,7 @@ pub fn job(
 /// Why a step has no v2 job, if it has none.
 fn no_equivalent(step: &Step) -> Option<&'static str> {
     match &step.kind {
-        StepKind::Command if step.script.is_some() => None,
+        StepKind::Command if step.invocation.script().is_some() => None,
         StepKind::Parallel(_) | StepKind::DataTransfer { .. } => None,
         StepKind::Databricks(_) => Some(
             "runs on Azure Databricks; Azure ML v2 pipelines have no Databricks job (port it to a `spark` job, or run it from Databricks Workflows)",

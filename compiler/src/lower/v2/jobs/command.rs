@@ -40,7 +40,7 @@ impl Lowerer<'_> {
         }
         // What the job itself says wins over its component.
         if let Some(c) = &j.command {
-            d.step.command = Some(self.command(cx, c, &[]));
+            d.step.invocation = Invocation::Command(self.command(cx, c, &[]));
         } else if d.inline {
             self.report(
                 check::missing_key::RULE
@@ -56,7 +56,10 @@ impl Lowerer<'_> {
         }
         let written_here =
             d.inline || matches!(j.component.as_ref().map(|c| &c.value), Some(ComponentRef::Inline(_)));
-        if written_here && d.step.command.is_some() && matches!(d.step.environment, Environment::Default) {
+        if written_here
+            && matches!(d.step.invocation, Invocation::Command(_))
+            && matches!(d.step.environment, Environment::Default)
+        {
             self.report(
                 check::missing_key::RULE
                     .at(cx.file, key.span, format!("command job `{}` has no `environment`", key.value))
@@ -82,7 +85,7 @@ impl Lowerer<'_> {
         let inline = matches!(origin, ComponentOrigin::Inline { .. });
         let component = comp::component(origin, "command", cx, c.common(), node);
         if let Some(cmd) = &c.command {
-            d.step.command = Some(self.command(cx, cmd, search_space));
+            d.step.invocation = Invocation::Command(self.command(cx, cmd, search_space));
             if c.environment.is_none() && !inline {
                 self.report(
                     check::missing_key::RULE

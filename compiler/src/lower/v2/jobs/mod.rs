@@ -18,8 +18,8 @@ use super::text::{Ref, Text, classify};
 use super::{Loaded, Lowerer};
 use crate::check;
 use crate::ir::{
-    Command, Component, ComponentOrigin, Dag, Environment, Name, ParallelSpec, PathRef, Pipeline,
-    PipelineInput, PipelineOutput, RefKind, Source, Step, StepKind, Unresolved,
+    Arguments, Command, Component, ComponentOrigin, Dag, Environment, Invocation, Name, ParallelSpec,
+    PathRef, Pipeline, PipelineInput, PipelineOutput, RefKind, Source, Step, StepKind, Unresolved,
 };
 use crate::lower::LowerCtx;
 use crate::syntax::common::Scalar;
@@ -488,9 +488,7 @@ fn blank(cx: &LowerCtx, key: &Spanned<String>) -> Step {
         kind: StepKind::Command,
         compute: None,
         code: None,
-        script: None,
-        command: None,
-        arguments: Vec::new(),
+        invocation: Invocation::None,
         inputs: Vec::new(),
         outputs: Vec::new(),
         allow_reuse: true,

@@ -140,10 +140,10 @@ impl Lowerer<'_> {
         if let Some(entry) = &t.entry_script {
             let script = data::local_path(cx, entry, &code_dir, Some(&code_dir));
             spec.entry_script = Some(script.clone());
-            step.script = Some(script);
+            step.invocation.set_script(script);
         }
         if let Some(args) = t.program_arguments.as_ref().or(t.args.as_ref()) {
-            step.command = Some(self.command(cx, args, &[]));
+            step.invocation.set_arguments(Arguments::Template(self.command(cx, args, &[])));
         }
         if let Some(append) = &t.append_row_to {
             let c = self.command(cx, append, &[]);

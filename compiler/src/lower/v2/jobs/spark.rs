@@ -56,7 +56,7 @@ impl Lowerer<'_> {
             );
         }
         if let Some(args) = &j.args {
-            d.step.command = Some(self.command(cx, args, &[]));
+            d.step.invocation.set_arguments(Arguments::Template(self.command(cx, args, &[])));
         }
         if let Some(env) = &j.environment {
             d.step.environment = self.environment(cx, env, data::child(node, "environment"));
@@ -83,7 +83,7 @@ impl Lowerer<'_> {
             self.spark_entry(&mut d.step, cx, entry);
         }
         if let Some(args) = &c.args {
-            d.step.command = Some(self.command(cx, args, &[]));
+            d.step.invocation.set_arguments(Arguments::Template(self.command(cx, args, &[])));
         }
         if let Some(env) = &c.environment {
             d.step.environment = self.environment(cx, env, data::child(node, "environment"));
@@ -118,7 +118,7 @@ impl Lowerer<'_> {
         match (&entry.file, &entry.class_name) {
             (Some(f), None) => {
                 let code_dir = step.code.as_ref().map(PathRef::resolved).unwrap_or_else(|| cx.dir.clone());
-                step.script = Some(data::local_path(cx, f, &code_dir, Some(&code_dir)));
+                step.invocation.set_script(data::local_path(cx, f, &code_dir, Some(&code_dir)));
             }
             (None, Some(_)) => {}
             (Some(_), Some(c)) => self.report(
