@@ -184,34 +184,9 @@ fn read_dir(
             _ => None,
         };
         if ty.is_dir() {
-            if ALWAYS_SKIPPED.iter().any(|s| name == *s)
-                || seen.as_ref().is_some_and(|(m, rel)| m.excludes_all_below(rel))
-            {
-                continue;
+            if let Some(sub) = subdir(job, &entry, rel, meta, seen, is_link)? {
+                subdirs.push(sub);
             }
-            let m = match meta {
-                Some(m) => m,
-                None => entry.metadata().map_err(|e| err(&rel, e))?,
-            };
-            let id = dev_ino(&m);
-            if job.ancestors.contains(&id) {
-                return Err(format!(
-                    "{}: a link loops back to a folder it is inside",
-                    entry.path().display()
-                ));
-            }
-            let mut ancestors = (*job.ancestors).clone();
-            ancestors.push(id);
-            let seen_as = match seen {
-                // A linked folder is seen where it leads.
-                Some((m, _)) if is_link => match seen_as(m, &entry.path())? {
-                    Some(s) => Some(s),
-                    None => continue,
-                },
-                Some((_, rel)) => Some(Arc::from(rel)),
-                None => None,
-            };
-            subdirs.push(Job { rel, ancestors: Arc::new(ancestors), seen_as });
         } else if ty.is_file() {
             if seen.is_some_and(|(m, rel)| m.is_excluded_rel(&rel)) {
                 continue;
@@ -234,6 +209,44 @@ fn read_dir(
         }
     }
     Ok(())
+}
+
+/// The job of reading a subfolder, `None` when it is skipped or ignored; an error when a link
+/// loops back to a folder it is inside.
+fn subdir(
+    job: &Job,
+    entry: &std::fs::DirEntry,
+    rel: PathBuf,
+    meta: Option<std::fs::Metadata>,
+    seen: Option<(&IgnoreFile, String)>,
+    is_link: bool,
+) -> Result<Option<Job>, String> {
+    let name = entry.file_name();
+    if ALWAYS_SKIPPED.iter().any(|s| name == *s)
+        || seen.as_ref().is_some_and(|(m, rel)| m.excludes_all_below(rel))
+    {
+        return Ok(None);
+    }
+    let m = match meta {
+        Some(m) => m,
+        None => entry.metadata().map_err(|e| format!("{}: {e}", rel.display()))?,
+    };
+    let id = dev_ino(&m);
+    if job.ancestors.contains(&id) {
+        return Err(format!("{}: a link loops back to a folder it is inside", entry.path().display()));
+    }
+    let mut ancestors = (*job.ancestors).clone();
+    ancestors.push(id);
+    let seen_as = match seen {
+        // A linked folder is seen where it leads.
+        Some((m, _)) if is_link => match seen_as(m, &entry.path())? {
+            Some(s) => Some(s),
+            None => return Ok(None),
+        },
+        Some((_, rel)) => Some(Arc::from(rel)),
+        None => None,
+    };
+    Ok(Some(Job { rel, ancestors: Arc::new(ancestors), seen_as }))
 }
 
 #[cfg(unix)]

@@ -19,62 +19,17 @@ impl Emitter<'_> {
             return None;
         }
         let task = f.get("task").and_then(Value::as_str).unwrap_or("copy_data").to_string();
-        // azure-ai-ml's validation of the built-in tasks' ports.
-        let only = |key: &str, port: &str| {
-            f.get(key).and_then(Value::as_object).is_some_and(|m| m.len() == 1 && m.contains_key(port))
-        };
-        let rejected = match task.as_str() {
-            "import_data" if !only("outputs", "sink") => {
-                Some("an `import_data` job has exactly one output, `sink`")
-            }
-            "import_data"
-                if f.get("inputs").is_some_and(|i| i.as_object().is_some_and(|m| !m.is_empty())) =>
-            {
-                Some("an `import_data` job has no inputs (it reads its `source`)")
-            }
-            "export_data" if !only("inputs", "source") => {
-                Some("an `export_data` job has exactly one input, `source`")
-            }
-            "export_data"
-                if f.get("outputs").is_some_and(|o| o.as_object().is_some_and(|m| !m.is_empty())) =>
-            {
-                Some("an `export_data` job has no outputs (it writes its `sink`)")
-            }
-            _ => None,
-        };
+        let rejected = rejected_ports(f, &task);
         if let Some(why) = rejected {
             self.errors.push(job.at.error(REJECTED, format!("job `{}`: {why}", job.name)));
             return None;
         }
-        let external = |key: &str| {
-            f.get(key)
-                .and_then(Value::as_object)
-                .and_then(|m| m.get("type"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        // Import and export without a component run azure-ai-ml's built-in components.
-        let builtin = match (task.as_str(), f.get("component")) {
-            ("import_data", None) => Some(match external("source").as_deref() {
-                Some("database") => {
-                    "azureml://registries/azureml/components/import_data_database/versions/0.0.1"
-                }
-                _ => "azureml://registries/azureml/components/import_data_file_system/versions/0.0.1",
-            }),
-            ("export_data", None) => {
-                if external("sink").as_deref() != Some("database") {
-                    self.errors.push(job.at.error(
-                        REJECTED,
-                        format!(
-                            "job `{}` exports data: azure-ai-ml exports only to a `sink` of `type: database`",
-                            job.name
-                        ),
-                    ));
-                    return None;
-                }
-                Some("azureml://registries/azureml/components/export_data_database/versions/0.0.1")
+        let builtin = match builtin_component(f, &task) {
+            Ok(b) => b,
+            Err(why) => {
+                self.errors.push(job.at.error(REJECTED, format!("job `{}` {why}", job.name)));
+                return None;
             }
-            _ => None,
         };
         let (component_id, source, component) = match builtin {
             Some(uri) => (uri.to_string(), "BUILTIN", None),
@@ -85,14 +40,7 @@ impl Emitter<'_> {
         n.insert("_source".into(), source.into());
         n.insert("componentId".into(), component_id.into());
         n.insert("task".into(), task.clone().into());
-        // The component's copy mode wins over the node's (`_component.data_copy_mode or
-        // self.data_copy_mode`).
-        let copy_mode = component
-            .as_ref()
-            .and_then(|c| c.get("data_copy_mode"))
-            .filter(|v| py::truthy(v))
-            .cloned()
-            .or_else(|| f.get("data_copy_mode").filter(|v| !v.is_null()).cloned());
+        let copy_mode = copy_mode(component.as_ref(), f);
         if let Some(m) = copy_mode {
             n.insert("data_copy_mode".into(), m);
         }
@@ -105,4 +53,60 @@ impl Emitter<'_> {
         }
         Some(n)
     }
+}
+
+/// azure-ai-ml's validation of the built-in tasks' ports: why it refuses the job, if it does.
+fn rejected_ports(f: &Map<String, Value>, task: &str) -> Option<&'static str> {
+    let only = |key: &str, port: &str| {
+        f.get(key).and_then(Value::as_object).is_some_and(|m| m.len() == 1 && m.contains_key(port))
+    };
+    let some = |key: &str| f.get(key).is_some_and(|v| v.as_object().is_some_and(|m| !m.is_empty()));
+    match task {
+        "import_data" if !only("outputs", "sink") => {
+            Some("an `import_data` job has exactly one output, `sink`")
+        }
+        "import_data" if some("inputs") => Some("an `import_data` job has no inputs (it reads its `source`)"),
+        "export_data" if !only("inputs", "source") => {
+            Some("an `export_data` job has exactly one input, `source`")
+        }
+        "export_data" if some("outputs") => {
+            Some("an `export_data` job has no outputs (it writes its `sink`)")
+        }
+        _ => None,
+    }
+}
+
+/// The built-in component azure-ai-ml runs for an import or export without a component, or why
+/// it refuses the job.
+fn builtin_component(f: &Map<String, Value>, task: &str) -> Result<Option<&'static str>, &'static str> {
+    let external = |key: &str| {
+        f.get(key)
+            .and_then(Value::as_object)
+            .and_then(|m| m.get("type"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    match (task, f.get("component")) {
+        ("import_data", None) => Ok(Some(match external("source").as_deref() {
+            Some("database") => "azureml://registries/azureml/components/import_data_database/versions/0.0.1",
+            _ => "azureml://registries/azureml/components/import_data_file_system/versions/0.0.1",
+        })),
+        ("export_data", None) => {
+            if external("sink").as_deref() != Some("database") {
+                return Err("exports data: azure-ai-ml exports only to a `sink` of `type: database`");
+            }
+            Ok(Some("azureml://registries/azureml/components/export_data_database/versions/0.0.1"))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The copy mode: the component's wins over the node's (`_component.data_copy_mode or
+/// self.data_copy_mode`).
+fn copy_mode(component: Option<&Map<String, Value>>, f: &Map<String, Value>) -> Option<Value> {
+    component
+        .and_then(|c| c.get("data_copy_mode"))
+        .filter(|v| py::truthy(v))
+        .cloned()
+        .or_else(|| f.get("data_copy_mode").filter(|v| !v.is_null()).cloned())
 }

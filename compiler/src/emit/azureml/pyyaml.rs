@@ -347,6 +347,7 @@ struct Analysis {
     allow_single_quoted: bool,
 }
 
+// long: one pass over the characters, a port of PyYAML's `analyze_scalar` kept in its order to be compared line by line
 /// `analyze_scalar` (with `allow_unicode=False`), as far as block context needs it.
 fn analyze(s: &str) -> Analysis {
     if s.is_empty() {

@@ -42,52 +42,16 @@ impl Lowerer<'_> {
             )
         });
         let mut step = blank(cx, &key_name);
-        let opaque = |c: Component| {
-            let sub = Pipeline { opaque: true, ..empty_pipeline(cx.file) };
-            (StepKind::Pipeline(Box::new(sub)), c)
-        };
         let (kind, c) = match comp::target(cx, component) {
-            Target::Registered(n) => opaque(comp::registered(n, "pipeline")),
+            Target::Registered(n) => opaque(cx, comp::registered(n, "pipeline")),
             Target::File(path) => match self.load_component(cx, &path) {
                 None => {
                     let mut c = comp::registered(path.raw.clone(), "pipeline");
                     c.origin = ComponentOrigin::File { path, file: None };
-                    opaque(c)
+                    opaque(cx, c)
                 }
                 Some(l) => match &*l.doc {
-                    ComponentFile::Pipeline(pc) => {
-                        let origin = ComponentOrigin::File { path: path.clone(), file: Some(l.file) };
-                        let c = comp::component(origin, "pipeline", &l.cx, pc.common(), Some(&l.node));
-                        let canonical = std::fs::canonicalize(&self.session.sources().get(l.file).path).ok();
-                        if canonical.as_ref().is_some_and(|p| self.stack.contains(p)) {
-                            let chain: Vec<String> = self
-                                .stack
-                                .iter()
-                                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                                .collect();
-                            self.report(
-                                check::component_cycle::RULE
-                                    .at(cx.file, path.raw.span, format!(
-                                        "pipeline component `{}` uses itself: {} -> {}",
-                                        path.raw.value,
-                                        chain.join(" -> "),
-                                        l.cx.dir.join(&path.raw.value).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-                                    ))
-                                    .with_help("a pipeline component cannot contain itself, directly or through other components"),
-                            );
-                            opaque(c)
-                        } else {
-                            if let Some(p) = canonical.clone() {
-                                self.stack.push(p);
-                            }
-                            let sub = self.sub_pipeline(&l, scope.default_compute.clone());
-                            if canonical.is_some() {
-                                self.stack.pop();
-                            }
-                            self.outputs_from(&mut step, &c);
-                            (StepKind::Pipeline(Box::new(sub)), c)
-                        }
-                    }
+                    ComponentFile::Pipeline(pc) => self.nested_pipeline(scope, path, &l, pc, &mut step),
                     other => {
                         self.report(
                             check::component_kind_mismatch::RULE
@@ -104,7 +68,7 @@ impl Lowerer<'_> {
                         );
                         let mut c = comp::registered(path.raw.clone(), "pipeline");
                         c.origin = ComponentOrigin::File { path, file: Some(l.file) };
-                        opaque(c)
+                        opaque(cx, c)
                     }
                 },
             },
@@ -113,6 +77,60 @@ impl Lowerer<'_> {
         step.allow_reuse = c.is_deterministic.unwrap_or(true);
         step.component = Some(Box::new(c));
         step
+    }
+
+    /// A pipeline component file run as a job: its jobs as a nested pipeline, or an opaque one
+    /// (reported) when it contains itself.
+    fn nested_pipeline(
+        &mut self,
+        scope: &Scope,
+        path: PathRef,
+        l: &Loaded,
+        pc: &crate::syntax::v2::PipelineComponent,
+        step: &mut Step,
+    ) -> (StepKind, Component) {
+        let cx = scope.cx;
+        let origin = ComponentOrigin::File { path: path.clone(), file: Some(l.file) };
+        let c = comp::component(origin, "pipeline", &l.cx, pc.common(), Some(&l.node));
+        let canonical = std::fs::canonicalize(&self.session.sources().get(l.file).path).ok();
+        if canonical.as_ref().is_some_and(|p| self.stack.contains(p)) {
+            let chain: Vec<String> = self
+                .stack
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .collect();
+            self.report(
+                check::component_cycle::RULE
+                    .at(
+                        cx.file,
+                        path.raw.span,
+                        format!(
+                            "pipeline component `{}` uses itself: {} -> {}",
+                            path.raw.value,
+                            chain.join(" -> "),
+                            l.cx.dir
+                                .join(&path.raw.value)
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default()
+                        ),
+                    )
+                    .with_help(
+                        "a pipeline component cannot contain itself, directly or through other components",
+                    ),
+            );
+            opaque(cx, c)
+        } else {
+            if let Some(p) = canonical.clone() {
+                self.stack.push(p);
+            }
+            let sub = self.sub_pipeline(l, scope.default_compute.clone());
+            if canonical.is_some() {
+                self.stack.pop();
+            }
+            self.outputs_from(step, &c);
+            (StepKind::Pipeline(Box::new(sub)), c)
+        }
     }
 
     /// The jobs of a pipeline component as a nested pipeline.
@@ -219,4 +237,10 @@ impl Lowerer<'_> {
         }
         d.step
     }
+}
+
+/// A pipeline step whose jobs sluice does not see, running this component.
+fn opaque(cx: &LowerCtx, c: Component) -> (StepKind, Component) {
+    let sub = Pipeline { opaque: true, ..empty_pipeline(cx.file) };
+    (StepKind::Pipeline(Box::new(sub)), c)
 }
