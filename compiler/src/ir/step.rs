@@ -175,9 +175,30 @@ pub struct Step {
     /// Other templates whose placeholders name the step's ports (v2 parallel `input_data`,
     /// `append_row_to`, environment variables).
     pub templates: Vec<Command>,
-    /// The job as written (v2), scalars as YAML 1.1 types them, for emitters that send it on as
-    /// azure-ai-ml does; empty for steps of formats that write no such job (v1).
-    pub written: serde_json::Map<String, serde_json::Value>,
+    /// The job document the step was written as, for emitters that send it on as azure-ai-ml
+    /// does; `None` when the format writes no job document (v1) or the job is empty.
+    pub document: Option<JobDocument>,
+}
+
+/// A job as written in a job document (v2), scalars as YAML 1.1 types them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobDocument(serde_json::Map<String, serde_json::Value>);
+
+impl JobDocument {
+    /// The document of a job written with these keys; `None` when it has none.
+    pub fn new(fields: serde_json::Map<String, serde_json::Value>) -> Option<Self> {
+        (!fields.is_empty()).then_some(JobDocument(fields))
+    }
+
+    /// Every key as written.
+    pub fn fields(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.0
+    }
+
+    /// The component the job runs (a sweep's `trial`): a reference, or a body written in place.
+    pub fn component(&self) -> Option<&serde_json::Value> {
+        self.0.get("component").or_else(|| self.0.get("trial"))
+    }
 }
 
 impl Step {

@@ -83,7 +83,7 @@ impl Lowerer<'_, '_> {
             settings: JsonMap::new(),
             component: None,
             templates: Vec::new(),
-            written: JsonMap::new(),
+            document: None,
         };
         let code_dir = out.code.as_ref().map(|c| c.resolved()).unwrap_or_else(|| cx.dir.clone());
         out.hash_paths = c.hash_paths.iter().map(|h| cx.path(h, &code_dir, None)).collect();

@@ -18,8 +18,9 @@ use super::text::{Ref, Text, classify};
 use super::{Loaded, Lowerer};
 use crate::check;
 use crate::ir::{
-    Arguments, Command, Component, ComponentOrigin, Dag, Environment, Invocation, Name, ParallelSpec,
-    PathRef, Pipeline, PipelineInput, PipelineOutput, RefKind, Source, Step, StepKind, Unresolved,
+    Arguments, Command, Component, ComponentOrigin, Dag, Environment, Invocation, JobDocument, Name,
+    ParallelSpec, PathRef, Pipeline, PipelineInput, PipelineOutput, RefKind, Source, Step, StepKind,
+    Unresolved,
 };
 use crate::lower::LowerCtx;
 use crate::syntax::common::Scalar;
@@ -101,7 +102,7 @@ impl Lowerer<'_> {
         {
             d.step.allow_reuse = c.is_deterministic.unwrap_or(true);
         }
-        d.step.written = passthrough(&cx.text, node, &[]);
+        d.step.document = JobDocument::new(passthrough(&cx.text, node, &[]));
         self.scan_bindings(scope, node, unresolved);
         d
     }
@@ -499,7 +500,7 @@ fn blank(cx: &LowerCtx, key: &Spanned<String>) -> Step {
         settings: JsonMap::new(),
         component: None,
         templates: Vec::new(),
-        written: JsonMap::new(),
+        document: None,
     }
 }
 
