@@ -6,7 +6,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use sluice_compiler::session::{Format, detect_format};
+use sluice_compiler::syntax::{Format, detect_format};
 use sluice_compiler::yaml::{Limits, parse};
 use support::{Kind, fixtures, root, walk};
 

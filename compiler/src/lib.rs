@@ -6,8 +6,11 @@ pub mod check;
 pub mod diagnostic;
 pub mod emit;
 pub mod fingerprint;
+pub mod ignore_file;
 pub mod ir;
 pub mod lower;
+pub mod paths;
+pub mod python;
 pub mod report;
 pub mod schema;
 pub mod session;
@@ -23,4 +26,13 @@ pub fn every_rule() -> Vec<diagnostic::Rule> {
     let mut rules = check::all_rules();
     rules.extend([error::NO_EQUIVALENT, error::UNREADABLE, error::REJECTED, error::NOT_KEPT]);
     rules
+}
+
+/// A pipeline ready for planning, running or emitting.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The checked pipeline.
+    pub pipeline: ir::Pipeline,
+    /// The workspace it runs in.
+    pub workspace: ir::Workspace,
 }

@@ -207,29 +207,7 @@ fn step(i: usize, n: usize, refs: usize, style: Style, rng: &mut Rng) -> Vec<(&'
     let [raw, prev, side, refd, out, param] =
         if dense { ["i", "i", "j", "r", "o", "p"] } else { ["raw", "prev", "side", "ref", "out", "p"] };
     let stage = STAGES[i % STAGES.len()];
-    let mut inputs: Vec<(&'static str, Y)> = Vec::new();
-    // Shard heads read raw data (fan-out from data references); the rest continue a chain.
-    if i < refs || i.is_multiple_of(97) {
-        inputs.push((raw, m1("source", format!("raw_{}", i % refs))));
-    } else {
-        inputs.push((prev, m1("source", format!("d{}", i - 1))));
-    }
-    // Fan-in: a quarter of the steps also read an earlier step's output (those fan out).
-    if i >= 2 && rng.below(4) == 0 {
-        let lo = i.saturating_sub(200);
-        let from = s(format!("d{}", lo + rng.below(i - 1 - lo)));
-        inputs.push((
-            side,
-            if dense {
-                Y::M(vec![("source", from)])
-            } else {
-                Y::M(vec![("source", from), ("bind_mode", s("download"))])
-            },
-        ));
-    }
-    if i % 500 == 250 || (n < 500 && i == n / 2) {
-        inputs.push((refd, m1("source", "reference_data")));
-    }
+    let inputs = step_inputs(i, n, refs, dense, [raw, prev, side, refd], rng);
     let mut arguments: Vec<Y> = Vec::new();
     for (name, _) in &inputs {
         arguments.push(s(format!("--{name}")));
@@ -265,6 +243,47 @@ fn step(i: usize, n: usize, refs: usize, style: Style, rng: &mut Rng) -> Vec<(&'
     if !parameters.is_empty() {
         entries.push(("parameters", Y::M(parameters)));
     }
+    step_settings(i, stage, dense, &mut entries);
+    entries
+}
+
+/// The inputs of step `i` of `n`, named `[raw, prev, side, refd]`.
+fn step_inputs(
+    i: usize,
+    n: usize,
+    refs: usize,
+    dense: bool,
+    [raw, prev, side, refd]: [&'static str; 4],
+    rng: &mut Rng,
+) -> Vec<(&'static str, Y)> {
+    let mut inputs: Vec<(&'static str, Y)> = Vec::new();
+    // Shard heads read raw data (fan-out from data references); the rest continue a chain.
+    if i < refs || i.is_multiple_of(97) {
+        inputs.push((raw, m1("source", format!("raw_{}", i % refs))));
+    } else {
+        inputs.push((prev, m1("source", format!("d{}", i - 1))));
+    }
+    // Fan-in: a quarter of the steps also read an earlier step's output (those fan out).
+    if i >= 2 && rng.below(4) == 0 {
+        let lo = i.saturating_sub(200);
+        let from = s(format!("d{}", lo + rng.below(i - 1 - lo)));
+        inputs.push((
+            side,
+            if dense {
+                Y::M(vec![("source", from)])
+            } else {
+                Y::M(vec![("source", from), ("bind_mode", s("download"))])
+            },
+        ));
+    }
+    if i % 500 == 250 || (n < 500 && i == n / 2) {
+        inputs.push((refd, m1("source", "reference_data")));
+    }
+    inputs
+}
+
+/// The compute, hashed paths, run configuration, reuse and ordering of step `i`.
+fn step_settings(i: usize, stage: &str, dense: bool, entries: &mut Vec<(&'static str, Y)>) {
     if stage == "train" {
         entries.push(("compute", s("gpu-cluster")));
         entries.push((
@@ -281,7 +300,6 @@ fn step(i: usize, n: usize, refs: usize, style: Style, rng: &mut Rng) -> Vec<(&'
     if i >= 3 && i % 20 == 3 {
         entries.push(("run_after", Y::L(vec![s(format!("s{}", i - 3))])));
     }
-    entries
 }
 
 /// The workspace file's text.

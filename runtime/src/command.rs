@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sluice_compiler::ir::{Arg, CommandPart, ComponentOrigin, Step, StepKind};
+use sluice_compiler::ir::{Arg, Arguments, CommandPart, ComponentOrigin, Invocation, Step, StepKind};
 
 use crate::plan::InputValue;
 use crate::shell::{CommandText, Dialect};
@@ -99,44 +99,59 @@ fn build(
         let entry = spec
             .entry_script
             .as_ref()
-            .or(step.script.as_ref())
+            .or(step.invocation.script())
             .ok_or("the parallel step has no entry script")?;
         let driver = crate::parallel::driver_path(state_dir).to_string_lossy().into_owned();
         let mut argv = vec![python(), driver, entry.raw.value.clone()];
-        if let Some(cmd) = &step.command {
-            argv.extend(crate::parallel::split_words(&values.render(&cmd.parts, Dialect::Words)?));
+        match &step.invocation {
+            Invocation::Command(template)
+            | Invocation::Script { arguments: Arguments::Template(template), .. } => {
+                argv.extend(crate::parallel::split_words(&values.render(&template.parts, Dialect::Words)?));
+            }
+            Invocation::Script { arguments: Arguments::List(list), .. } => {
+                argv.extend(arguments(list, &input, &output)?);
+            }
+            Invocation::None => {}
         }
-        argv.extend(arguments(step, &input, &output)?);
         return Ok(Some(argv));
     }
-    if let Some(cmd) = &step.command {
-        let text = values.render(&cmd.parts, Dialect::Sh)?;
-        return Ok(Some(vec![shell().to_string(), "-c".to_string(), text]));
-    }
-    let Some(script) = &step.script else {
-        return Err(match step.component.as_deref().map(|c| &c.origin) {
-            Some(ComponentOrigin::Registered(r)) => {
-                format!(
-                    "its component `{}` is registered in Azure ML; sluice cannot see its command",
-                    r.value
-                )
+    match &step.invocation {
+        Invocation::Command(cmd) => {
+            let text = values.render(&cmd.parts, Dialect::Sh)?;
+            Ok(Some(vec![shell().to_string(), "-c".to_string(), text]))
+        }
+        Invocation::Script { script: Some(script), arguments: args } => {
+            let mut argv = vec![python(), script.raw.value.clone()];
+            match args {
+                Arguments::List(list) => argv.extend(arguments(list, &input, &output)?),
+                Arguments::Template(t) => {
+                    argv.extend(crate::parallel::split_words(&values.render(&t.parts, Dialect::Words)?));
+                }
             }
-            _ => "the step has no script or command".to_string(),
-        });
-    };
-    let mut argv = vec![python(), script.raw.value.clone()];
-    argv.extend(arguments(step, &input, &output)?);
-    Ok(Some(argv))
+            Ok(Some(argv))
+        }
+        Invocation::Script { script: None, .. } | Invocation::None => {
+            Err(match step.component.as_deref().map(|c| &c.origin) {
+                Some(ComponentOrigin::Registered(r)) => {
+                    format!(
+                        "its component `{}` is registered in Azure ML; sluice cannot see its command",
+                        r.value
+                    )
+                }
+                _ => "the step has no script or command".to_string(),
+            })
+        }
+    }
 }
 
 /// A v1 step's arguments with placeholders replaced.
 fn arguments(
-    step: &Step,
+    args: &[Arg],
     input: &dyn Fn(&str) -> Result<String, String>,
     output: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<Vec<String>, String> {
     let mut argv = Vec::new();
-    for a in &step.arguments {
+    for a in args {
         argv.push(match a {
             Arg::Literal(s) => s.value.clone(),
             Arg::Input(n) | Arg::Parameter(n) | Arg::SideInput(n) => input(&n.value)?,

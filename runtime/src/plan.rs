@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value as Json;
+use sluice_compiler::Compiled;
 use sluice_compiler::fingerprint::explain::{self, describe};
 use sluice_compiler::fingerprint::{
     self, HashCache, HashError, Listing, Manifest, ParameterValues, PathHash, StepFingerprint, TreeHasher,
@@ -17,7 +18,6 @@ use sluice_compiler::fingerprint::{
 use sluice_compiler::ir::{
     ComputeKind, DataLocation, Literal, Pipeline, Source, Step, StepId, StepKind, Workspace,
 };
-use sluice_compiler::session::Compiled;
 
 use crate::RuntimeError;
 use crate::cache::{EntryState, OutputCache};
@@ -76,7 +76,7 @@ impl InputValue {
                 Json::Number(n) => n
                     .as_f64()
                     .filter(|_| n.is_f64())
-                    .map_or_else(|| n.to_string(), sluice_compiler::syntax::common::python_float),
+                    .map_or_else(|| n.to_string(), sluice_compiler::python::python_float),
                 other => other.to_string(),
             }),
             InputValue::Unbound => None,
@@ -374,7 +374,7 @@ pub fn plan(
             changes,
             depends_on: deps.iter().map(|d| pipeline.step(*d).key.value.clone()).collect(),
             command,
-            cwd: fingerprint::code_dir(step),
+            cwd: step.code_folder(),
             inputs,
             outputs,
             reused_from,

@@ -7,9 +7,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use sluice_compiler::Compiled;
 use sluice_compiler::fingerprint::HashCache;
 use sluice_compiler::ir::{Source, StepId};
-use sluice_compiler::session::Compiled;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 

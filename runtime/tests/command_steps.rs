@@ -9,8 +9,11 @@ mod external;
 
 use std::path::Path;
 
-use sluice_compiler::ir::{Command, CommandPart, DataType, InputPort, Literal, Name, PortRole, Source, Step};
-use sluice_compiler::session::{Compiled, Session, WorkspaceChoice};
+use sluice_compiler::Compiled;
+use sluice_compiler::ir::{
+    Command, CommandPart, DataType, InputPort, Invocation, Literal, Name, PortRole, Source, Step,
+};
+use sluice_compiler::session::{Session, WorkspaceChoice};
 use sluice_compiler::source::{FileId, Span};
 use sluice_compiler::yaml::Spanned;
 use sluice_runtime::plan::{InputValue, PlanOptions, Reuse};
@@ -47,10 +50,8 @@ fn compiled(dir: &Path) -> Compiled {
     let mut s = Session::new(WorkspaceChoice::default());
     let mut c = s.compile(&dir.join("pipeline.yml")).unwrap().unwrap();
     let to_command = |step: &mut Step, parts: Vec<CommandPart>| {
-        step.script = None;
-        step.arguments.clear();
         let text: String = parts.iter().map(|p| format!("{p:?}")).collect();
-        step.command = Some(Command { text, file: FileId(0), parts });
+        step.invocation = Invocation::Command(Command { text, file: FileId(0), parts });
     };
     let make = &mut c.pipeline.steps[0];
     make.inputs.push(InputPort {

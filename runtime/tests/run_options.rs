@@ -6,7 +6,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use sluice_compiler::session::{Compiled, Session, WorkspaceChoice};
+use sluice_compiler::Compiled;
+use sluice_compiler::session::{Session, WorkspaceChoice};
 use sluice_runtime::progress::PlainReporter;
 use sluice_runtime::run::{self, RunOptions};
 use sluice_runtime::{CancelToken, RunStore, StateDir};

@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value as Json;
+use sluice_compiler::Compiled;
 use sluice_compiler::fingerprint::params::{self, ParameterError};
 use sluice_compiler::ir::{DataLocation, DataType, DatastoreKind, Name, Pipeline};
+use sluice_compiler::paths::find_workspace_file;
 use sluice_compiler::report;
-use sluice_compiler::session::{Compiled, Session, WorkspaceChoice, find_workspace_file};
+use sluice_compiler::session::{Session, WorkspaceChoice};
 
 use crate::error::{Result, ServiceError};
 use crate::snapshot::{self, BlobStore};

@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
+use sluice_compiler::Compiled;
 use sluice_compiler::fingerprint::canonical::hex;
-use sluice_compiler::fingerprint::{HashCache, HashError, IgnoreRules, TreeHasher, code_dir, data};
+use sluice_compiler::fingerprint::{HashCache, HashError, IgnoreRules, TreeHasher, data};
 use sluice_compiler::ir::{DataLocation, DatastoreKind, Environment, Pipeline, Source};
-use sluice_compiler::session::{Compiled, Session};
+use sluice_compiler::session::Session;
 use sluice_runtime::StateDir;
 
 use crate::snapshot::{relative, validate};
@@ -88,7 +89,7 @@ fn code_roots(pipeline: &Pipeline) -> Vec<Root> {
     }
     for step in &pipeline.steps {
         let key = &step.key.value;
-        if let Some(dir) = code_dir(step) {
+        if let Some(dir) = step.code_folder() {
             roots.push((dir, IgnoreRules::Project, format!("source folder of step `{key}`")));
         }
         for hp in &step.hash_paths {

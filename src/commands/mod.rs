@@ -172,7 +172,7 @@ pub fn parameter_files(given: &[String]) -> anyhow::Result<Vec<(String, String)>
 pub fn compile(
     file: &std::path::Path,
     ws: &WorkspaceArgs,
-) -> anyhow::Result<Option<sluice_compiler::session::Compiled>> {
+) -> anyhow::Result<Option<sluice_compiler::Compiled>> {
     let mut s = session(ws)?;
     let compiled = s.compile(file)?;
     // From here on, nothing printed shows the value of a secret the workspace names.

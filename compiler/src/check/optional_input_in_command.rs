@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
 pub fn check(cx: &Context, out: &mut Diagnostics) {
     for step in &cx.pipeline.steps {
         let Some(c) = step.component.as_deref().filter(|c| c.interface_known) else { continue };
-        for command in step.command.iter().chain(&step.templates) {
+        for command in step.invocation.template().into_iter().chain(&step.templates) {
             for (i, part) in command.parts.iter().enumerate() {
                 let CommandPart::Input(n) = part else { continue };
                 if c.input(n.as_str()).is_some_and(|d| d.optional) {

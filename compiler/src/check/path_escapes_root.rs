@@ -79,7 +79,7 @@ pub fn step_paths(step: &Step) -> Vec<(&PathRef, &'static str)> {
     if let Some(c) = &step.code {
         paths.push((c, "source directory"));
     }
-    if let Some(s) = &step.script {
+    if let Some(s) = step.invocation.script() {
         // Named as the step type names it.
         let what = match step.kind {
             StepKind::AzureBatch => "executable",

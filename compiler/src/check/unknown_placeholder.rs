@@ -20,7 +20,7 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
             step.inputs.iter().filter(|p| p.role == role).map(|p| p.name.as_str()).collect()
         };
         let outputs: Vec<&str> = step.outputs.iter().map(|p| p.name.as_str()).collect();
-        for arg in &step.arguments {
+        for arg in step.invocation.arguments() {
             let (name, what, key, known) = match arg {
                 Arg::Input(n) => (n, "input", "inputs", names(PortRole::Data)),
                 Arg::Output(n) => (n, "output", "outputs", outputs.clone()),

@@ -36,7 +36,7 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
     let mut meant = cx.likely_meant();
     // A `parameter:X` argument naming it is a use that lacks its binding: `unknown-placeholder`
     // says so, and calling the parameter unused would only mislead.
-    meant.extend(cx.pipeline.steps.iter().flat_map(|s| &s.arguments).filter_map(|a| match a {
+    meant.extend(cx.pipeline.steps.iter().flat_map(|s| s.invocation.arguments()).filter_map(|a| match a {
         crate::ir::Arg::Parameter(n) => Some(n.value.as_str()),
         _ => None,
     }));

@@ -53,8 +53,8 @@ pub fn check(file: FileId, node: &Node, text: &str, out: &mut Diagnostics) {
                     (format!("the number {i}"), format!("write `{i}` for the number, or quote it (`'{raw}'`) for text"))
                 }
                 Scalar11::Float(f) => (
-                    format!("the number {}", crate::syntax::common::python_float(*f)),
-                    format!("write `{}` for the number, or quote it for text", crate::syntax::common::python_float(*f)),
+                    format!("the number {}", crate::python::python_float(*f)),
+                    format!("write `{}` for the number, or quote it for text", crate::python::python_float(*f)),
                 ),
                 Scalar11::Str(_) => (
                     format!("the text \"{raw}\""),
@@ -66,7 +66,7 @@ pub fn check(file: FileId, node: &Node, text: &str, out: &mut Diagnostics) {
                 Value::Str(s) => format!("the text \"{s}\""),
                 Value::Int(i) => format!("the number {i}"),
                 Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("the number {}", *f as i64),
-                Value::Float(f) => format!("the number {}", crate::syntax::common::python_float(*f)),
+                Value::Float(f) => format!("the number {}", crate::python::python_float(*f)),
                 Value::Bool(b) => format!("the boolean {b}"),
                 _ => "another value".to_string(),
             };

@@ -31,7 +31,8 @@ pub use params::{ParameterError, ParameterValues};
 pub use tree::{HashError, IgnoreRules, PathHash, TreeHasher};
 
 use crate::ir::{
-    Arg, DataLocation, Environment, InputPort, Pipeline, PortRole, Source, Step, StepId, StepKind, Workspace,
+    Arg, Arguments, DataLocation, Environment, InputPort, Invocation, Pipeline, PortRole, Source, Step,
+    StepId, StepKind, Workspace,
 };
 
 /// A step's fingerprint with its manifest and the hashed paths behind it.
@@ -177,49 +178,44 @@ impl Cx<'_> {
         let step = self.pipeline.step(id);
         let mut b = Building { step, manifest: Manifest::default(), trees: BTreeMap::new() };
         b.manifest.insert("kind", Field::new(kind(&step.kind)));
-        if let Some(script) = &step.script {
-            b.manifest.insert("script", Field::new(script.raw.value.clone().into()));
-        }
-        if let Some(command) = &step.command {
-            b.manifest.insert("command", Field::new(command.text.clone().into()));
-        }
-        if !step.arguments.is_empty() {
-            b.manifest.insert("arguments", Field::new(step.arguments.iter().map(argument).collect()));
-        }
+        invocation(&mut b.manifest, &step.invocation);
         for port in &step.inputs {
             let prefix = if port.role == PortRole::Parameter { "parameter" } else { "input" };
             let field = self.input(&mut b, port, done)?;
             b.manifest.insert(format!("{prefix}:{}", port.name.value), field);
         }
-        for out in &step.outputs {
-            b.manifest.insert(
-                format!("output:{}", out.name.value),
-                Field::new(json!({
-                    "type": out.ty.map(|t| t.as_str()),
-                    "datastore": out.datastore.as_ref().map(|d| d.value.as_str()),
-                    "mode": out.mode.map(|m| m.as_str()),
-                    "path": out.path.as_ref().map(|p| p.value.as_str()),
-                    "settings": without_metadata(&out.settings),
-                })),
-            );
-        }
+        outputs(&mut b.manifest, step);
         b.manifest.insert("compute", Field::new(self.compute(step)));
         let environment = self.environment(&mut b)?;
         b.manifest.insert("environment", environment);
-        let mut source = None;
-        if let Some(dir) = code_dir(step) {
-            let h = b.hashed("source folder", self.hasher.hash(&dir, IgnoreRules::Project))?;
-            let origin = step.code.as_ref().map_or_else(|| ".".to_string(), |c| c.raw.value.clone());
-            b.manifest.insert(
-                "source",
-                Field {
-                    value: h.hash.clone().into(),
-                    origin: Some(Origin::Path(origin)),
-                    tree: Some(h.hash.clone()),
-                },
-            );
-            source = Some(h);
-        }
+        let source = self.source_folder(&mut b)?;
+        self.hash_paths(&mut b)?;
+        self.config_files(&mut b)?;
+        settings(&mut b.manifest, step);
+        let fingerprint = b.manifest.fingerprint();
+        Ok(StepFingerprint { step: id, fingerprint, manifest: b.manifest, source, trees: b.trees })
+    }
+
+    /// The step's code folder by content.
+    fn source_folder(&self, b: &mut Building) -> Result<Option<Arc<PathHash>>, FingerprintError> {
+        let step = b.step;
+        let Some(dir) = step.code_folder() else { return Ok(None) };
+        let h = b.hashed("source folder", self.hasher.hash(&dir, IgnoreRules::Project))?;
+        let origin = step.code.as_ref().map_or_else(|| ".".to_string(), |c| c.raw.value.clone());
+        b.manifest.insert(
+            "source",
+            Field {
+                value: h.hash.clone().into(),
+                origin: Some(Origin::Path(origin)),
+                tree: Some(h.hash.clone()),
+            },
+        );
+        Ok(Some(h))
+    }
+
+    /// Each `hash_paths` entry by content.
+    fn hash_paths(&self, b: &mut Building) -> Result<(), FingerprintError> {
+        let step = b.step;
         for hp in &step.hash_paths {
             let raw = hp.raw.value.clone();
             let h = b.hashed(
@@ -235,8 +231,13 @@ impl Cx<'_> {
                 },
             );
         }
-        // Configuration files by content (a ParallelRunStep's configuration, a conda file a run
-        // configuration names).
+        Ok(())
+    }
+
+    /// Configuration files by content (a ParallelRunStep's configuration, a conda file a run
+    /// configuration names).
+    fn config_files(&self, b: &mut Building) -> Result<(), FingerprintError> {
+        let step = b.step;
         for c in &step.config_files {
             let raw = c.raw.value.clone();
             let h = b.hashed(
@@ -248,19 +249,7 @@ impl Cx<'_> {
                 Field { value: h.hash.clone().into(), origin: Some(Origin::Path(raw)), tree: None },
             );
         }
-        let settings = without_metadata(&step.settings);
-        if !settings.is_empty() {
-            b.manifest.insert("settings", Field::new(Json::Object(settings)));
-        }
-        if !step.templates.is_empty() {
-            let texts: Vec<Json> = step.templates.iter().map(|t| t.text.clone().into()).collect();
-            b.manifest.insert("templates", Field::new(Json::Array(texts)));
-        }
-        if let Some(c) = &step.component {
-            b.manifest.insert("component", Field::new(component(c)));
-        }
-        let fingerprint = b.manifest.fingerprint();
-        Ok(StepFingerprint { step: id, fingerprint, manifest: b.manifest, source, trees: b.trees })
+        Ok(())
     }
 
     fn input(
@@ -457,9 +446,60 @@ fn component(c: &crate::ir::Component) -> Json {
     })
 }
 
-/// The folder a step's code is in: its source folder, else its script's folder.
-pub fn code_dir(step: &Step) -> Option<std::path::PathBuf> {
-    step.code.as_ref().map(|c| c.resolved()).or_else(|| step.script.as_ref().map(|s| s.base.clone()))
+/// What the step runs: its script, its command or argument template, its arguments.
+fn invocation(manifest: &mut Manifest, invocation: &Invocation) {
+    match invocation {
+        Invocation::None => {}
+        Invocation::Command(command) => {
+            manifest.insert("command", Field::new(command.text.clone().into()));
+        }
+        Invocation::Script { script, arguments } => {
+            if let Some(script) = script {
+                manifest.insert("script", Field::new(script.raw.value.clone().into()));
+            }
+            match arguments {
+                // The field keeps its name from when a template was the step's command.
+                Arguments::Template(template) => {
+                    manifest.insert("command", Field::new(template.text.clone().into()));
+                }
+                Arguments::List(list) if !list.is_empty() => {
+                    manifest.insert("arguments", Field::new(list.iter().map(argument).collect()));
+                }
+                Arguments::List(_) => {}
+            }
+        }
+    }
+}
+
+/// Each output's type, datastore, mode, path and settings.
+fn outputs(manifest: &mut Manifest, step: &Step) {
+    for out in &step.outputs {
+        manifest.insert(
+            format!("output:{}", out.name.value),
+            Field::new(json!({
+                "type": out.ty.map(|t| t.as_str()),
+                "datastore": out.datastore.as_ref().map(|d| d.value.as_str()),
+                "mode": out.mode.map(|m| m.as_str()),
+                "path": out.path.as_ref().map(|p| p.value.as_str()),
+                "settings": without_metadata(&out.settings),
+            })),
+        );
+    }
+}
+
+/// The settings passed on unread, the other templates and the component.
+fn settings(manifest: &mut Manifest, step: &Step) {
+    let settings = without_metadata(&step.settings);
+    if !settings.is_empty() {
+        manifest.insert("settings", Field::new(Json::Object(settings)));
+    }
+    if !step.templates.is_empty() {
+        let texts: Vec<Json> = step.templates.iter().map(|t| t.text.clone().into()).collect();
+        manifest.insert("templates", Field::new(Json::Array(texts)));
+    }
+    if let Some(c) = &step.component {
+        manifest.insert("component", Field::new(component(c)));
+    }
 }
 
 fn argument(a: &Arg) -> Json {

@@ -65,7 +65,7 @@ fn project() -> tempfile::TempDir {
     d
 }
 
-fn compile(root: &Path) -> crate::session::Compiled {
+fn compile(root: &Path) -> crate::Compiled {
     let mut s = Session::new(WorkspaceChoice::default());
     let c = s.compile(&root.join("pipeline.yml")).unwrap();
     assert!(!s.diagnostics.has_errors(), "{:?}", s.diagnostics.as_slice());

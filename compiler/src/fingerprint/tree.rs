@@ -1,5 +1,6 @@
-//! Content hashes of files and folders. A folder is walked with the `ignore` crate (honouring
-//! its `.amlignore`, else its `.gitignore`, as Azure ML does: only the top folder's file counts),
+//! Content hashes of files and folders. A folder is walked honouring its `.amlignore`, else its
+//! `.gitignore`, read by [`crate::ignore_file`] exactly as azure-ai-ml reads it for an upload
+//! (only the top folder's file counts),
 //! its files are hashed on every core with streaming reads, and its hash is the SHA-256 of its
 //! sorted (relative path, size, file hash) entries. File hashes come from the [`HashCache`] when
 //! the file's (path, size, mtime, inode) did not change.
@@ -12,12 +13,12 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use sha2::{Digest, Sha256};
 
 use super::cache::{FileKey, HashCache};
 use super::canonical::hex;
 use super::walk;
+use crate::ignore_file::{IgnoreError, IgnoreFile};
 
 /// Folders never part of a content hash: version control and sluice's own state.
 pub const ALWAYS_SKIPPED: [&str; 2] = [".git", ".sluice"];
@@ -65,6 +66,9 @@ pub enum HashError {
         /// What went wrong.
         message: String,
     },
+    /// The folder's ignore file cannot be read, or has a pattern azure-ai-ml rejects.
+    #[error(transparent)]
+    Ignore(#[from] IgnoreError),
 }
 
 /// One file of a hashed folder.
@@ -260,10 +264,14 @@ impl<'c> TreeHasher<'c> {
 
     fn hash_dir(&self, root: &Path, rules: IgnoreRules) -> Result<PathHash, HashError> {
         let matcher = match rules {
-            IgnoreRules::None => Gitignore::empty(),
-            IgnoreRules::Project => project_ignore(root),
+            IgnoreRules::None => None,
+            IgnoreRules::Project => IgnoreFile::for_folder(root)?,
         };
-        let mut found = walk::walk(root, &matcher, self.threads, self.cache)
+        // The SDK raises on the first file it tests, and the ignore file is one.
+        if let Some(e) = matcher.as_ref().and_then(IgnoreFile::error) {
+            return Err(e.into());
+        }
+        let mut found = walk::walk(root, matcher.as_ref(), self.threads, self.cache)
             .map_err(|message| HashError::Walk { path: root.to_path_buf(), message })?;
         // Folders in the order of their first file: the files then come nearly sorted, and the
         // stable sort below (which merges runs) has little left to do.
@@ -327,18 +335,6 @@ impl<'c> TreeHasher<'c> {
         }
         Ok(files)
     }
-}
-
-/// The ignore rules of a source folder: its `.amlignore` if it has one, else its `.gitignore`.
-pub fn project_ignore(root: &Path) -> Gitignore {
-    let file = [".amlignore", ".gitignore"].iter().map(|n| root.join(n)).find(|p| p.is_file());
-    let Some(file) = file else {
-        return Gitignore::empty();
-    };
-    let mut b = GitignoreBuilder::new(root);
-    // Lines that are not valid globs are skipped, as git skips them.
-    let _ = b.add(&file);
-    b.build().unwrap_or_else(|_| Gitignore::empty())
 }
 
 /// The hash of a folder: SHA-256 over its entries sorted by relative path, each as the path's

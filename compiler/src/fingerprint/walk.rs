@@ -1,4 +1,4 @@
-//! A parallel walk of a folder for hashing: the files the ignore rules keep, with their keys.
+//! A parallel walk of a folder for hashing: the files the ignore file keeps, with their keys.
 //! Directory entries are read with their type and stated relative to their directory (no full
 //! path lookup per file), on every core; links are followed, and a link back to a folder it is
 //! inside is an error, as in `git` and the `ignore` crate's walker. A FIFO, socket or device that
@@ -8,10 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
-use ignore::gitignore::Gitignore;
-
 use super::cache::{FileKey, HashCache};
 use super::tree::ALWAYS_SKIPPED;
+use crate::ignore_file::{IgnoreFile, join_relative};
 
 /// A file found by [`walk`].
 #[derive(Debug, Clone)]
@@ -29,6 +28,9 @@ pub struct Found {
 struct Job {
     rel: PathBuf,
     ancestors: Arc<Vec<(u64, u64)>>,
+    /// Where the ignore file sees it: its resolved path relative to the ignore file's folder
+    /// (azure-ai-ml tests `resolve(folder)/name`, so a linked folder is seen where it leads).
+    seen_as: Option<Arc<str>>,
 }
 
 struct Queue {
@@ -37,17 +39,25 @@ struct Queue {
     error: Option<String>,
 }
 
-/// Every file under `root` that `matcher` does not ignore, in one list per folder (folders named in
+/// Every file under `root` that `matcher` does not exclude, in one list per folder (folders named in
 /// [`ALWAYS_SKIPPED`] are never entered), each list sorted by path, each file with its hash from
 /// `cache` when the cache knows it (looked up by the walking threads, so in parallel too).
 pub fn walk(
     root: &Path,
-    matcher: &Gitignore,
+    matcher: Option<&IgnoreFile>,
     threads: usize,
     cache: &HashCache,
 ) -> Result<Vec<Vec<Found>>, String> {
     let root_meta = std::fs::metadata(root).map_err(|e| format!("{}: {e}", root.display()))?;
-    let first = Job { rel: PathBuf::new(), ancestors: Arc::new(vec![dev_ino(&root_meta)]) };
+    let seen_as = match matcher {
+        Some(m) => match seen_as(m, root)? {
+            Some(s) => Some(s),
+            // No relative form (another drive): the SDK excludes every file.
+            None => return Ok(Vec::new()),
+        },
+        None => None,
+    };
+    let first = Job { rel: PathBuf::new(), ancestors: Arc::new(vec![dev_ino(&root_meta)]), seen_as };
     let queue = Mutex::new(Queue { jobs: vec![first], busy: 0, error: None });
     let wake = Condvar::new();
     let results: Vec<Vec<Vec<Found>>> = std::thread::scope(|s| {
@@ -63,9 +73,15 @@ pub fn walk(
     Ok(results.into_iter().flatten().collect())
 }
 
+/// The form in which `matcher` sees the folder `dir`: resolved, relative to its base.
+fn seen_as(matcher: &IgnoreFile, dir: &Path) -> Result<Option<Arc<str>>, String> {
+    let resolved = std::fs::canonicalize(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(matcher.relative(&resolved).map(Arc::from))
+}
+
 fn worker(
     root: &Path,
-    matcher: &Gitignore,
+    matcher: Option<&IgnoreFile>,
     cache: &HashCache,
     queue: &Mutex<Queue>,
     wake: &Condvar,
@@ -141,7 +157,7 @@ fn worker(
 fn read_dir(
     root: &Path,
     job: &Job,
-    matcher: &Gitignore,
+    matcher: Option<&IgnoreFile>,
     found: &mut Vec<Found>,
     subdirs: &mut Vec<Job>,
 ) -> Result<(), String> {
@@ -154,33 +170,25 @@ fn read_dir(
         let rel = job.rel.join(&name);
         let mut ty = entry.file_type().map_err(|e| err(&rel, e))?;
         let mut meta = None;
-        if ty.is_symlink() {
+        let is_link = ty.is_symlink();
+        if is_link {
             // Links are followed: what counts is what they point at.
             let m = std::fs::metadata(entry.path())
                 .map_err(|e| format!("{}: {e} (a broken link?)", entry.path().display()))?;
             ty = m.file_type();
             meta = Some(m);
         }
+        // How the ignore file sees the entry, when there is one.
+        let seen = match (matcher, &job.seen_as) {
+            (Some(m), Some(dir)) => Some((m, join_relative(dir, &name.to_string_lossy()))),
+            _ => None,
+        };
         if ty.is_dir() {
-            if ALWAYS_SKIPPED.iter().any(|s| name == *s) || ignored(matcher, &rel, true) {
-                continue;
+            if let Some(sub) = subdir(job, &entry, rel, meta, seen, is_link)? {
+                subdirs.push(sub);
             }
-            let m = match meta {
-                Some(m) => m,
-                None => entry.metadata().map_err(|e| err(&rel, e))?,
-            };
-            let id = dev_ino(&m);
-            if job.ancestors.contains(&id) {
-                return Err(format!(
-                    "{}: a link loops back to a folder it is inside",
-                    entry.path().display()
-                ));
-            }
-            let mut ancestors = (*job.ancestors).clone();
-            ancestors.push(id);
-            subdirs.push(Job { rel, ancestors: Arc::new(ancestors) });
         } else if ty.is_file() {
-            if ignored(matcher, &rel, false) {
+            if seen.is_some_and(|(m, rel)| m.is_excluded_rel(&rel)) {
                 continue;
             }
             let m = match meta {
@@ -188,7 +196,7 @@ fn read_dir(
                 None => entry.metadata().map_err(|e| err(&rel, e))?,
             };
             found.push(Found { rel, key: FileKey::from_metadata(&m), cached: None });
-        } else if !ignored(matcher, &rel, false) {
+        } else if !seen.is_some_and(|(m, rel)| m.is_excluded_rel(&rel)) {
             let m = match meta {
                 Some(m) => m,
                 None => entry.metadata().map_err(|e| err(&rel, e))?,
@@ -203,8 +211,42 @@ fn read_dir(
     Ok(())
 }
 
-fn ignored(matcher: &Gitignore, rel: &Path, is_dir: bool) -> bool {
-    !matcher.is_empty() && matcher.matched(rel, is_dir).is_ignore()
+/// The job of reading a subfolder, `None` when it is skipped or ignored; an error when a link
+/// loops back to a folder it is inside.
+fn subdir(
+    job: &Job,
+    entry: &std::fs::DirEntry,
+    rel: PathBuf,
+    meta: Option<std::fs::Metadata>,
+    seen: Option<(&IgnoreFile, String)>,
+    is_link: bool,
+) -> Result<Option<Job>, String> {
+    let name = entry.file_name();
+    if ALWAYS_SKIPPED.iter().any(|s| name == *s)
+        || seen.as_ref().is_some_and(|(m, rel)| m.excludes_all_below(rel))
+    {
+        return Ok(None);
+    }
+    let m = match meta {
+        Some(m) => m,
+        None => entry.metadata().map_err(|e| format!("{}: {e}", rel.display()))?,
+    };
+    let id = dev_ino(&m);
+    if job.ancestors.contains(&id) {
+        return Err(format!("{}: a link loops back to a folder it is inside", entry.path().display()));
+    }
+    let mut ancestors = (*job.ancestors).clone();
+    ancestors.push(id);
+    let seen_as = match seen {
+        // A linked folder is seen where it leads.
+        Some((m, _)) if is_link => match seen_as(m, &entry.path())? {
+            Some(s) => Some(s),
+            None => return Ok(None),
+        },
+        Some((_, rel)) => Some(Arc::from(rel)),
+        None => None,
+    };
+    Ok(Some(Job { rel, ancestors: Arc::new(ancestors), seen_as }))
 }
 
 #[cfg(unix)]
@@ -230,12 +272,12 @@ mod tests {
         std::fs::write(r.join("a.txt"), "a").unwrap();
         let fifo = r.join("pipe");
         assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-        let e = walk(r, &Gitignore::empty(), 2, &HashCache::new()).unwrap_err();
+        let e = walk(r, None, 2, &HashCache::new()).unwrap_err();
         assert!(e.contains("pipe` is a FIFO (named pipe)") && e.contains(".amlignore"), "{e}");
-        let mut b = ignore::gitignore::GitignoreBuilder::new(r);
-        b.add_line(None, "pipe").unwrap();
-        let found = walk(r, &b.build().unwrap(), 2, &HashCache::new()).unwrap();
-        assert_eq!(found.into_iter().flatten().count(), 1);
+        std::fs::write(r.join(".amlignore"), "pipe\n").unwrap();
+        let rules = IgnoreFile::for_folder(r).unwrap().unwrap();
+        let found = walk(r, Some(&rules), 2, &HashCache::new()).unwrap();
+        assert_eq!(found.into_iter().flatten().count(), 2, "a.txt and .amlignore");
     }
 
     #[cfg(unix)]
@@ -248,7 +290,7 @@ mod tests {
         std::fs::create_dir_all(r.join("tree")).unwrap();
         std::os::unix::fs::symlink(r.join("real"), r.join("tree/linked")).unwrap();
         std::os::unix::fs::symlink(r.join("real/sub/a.txt"), r.join("tree/file")).unwrap();
-        let mut names: Vec<String> = walk(&r.join("tree"), &Gitignore::empty(), 2, &HashCache::new())
+        let mut names: Vec<String> = walk(&r.join("tree"), None, 2, &HashCache::new())
             .unwrap()
             .into_iter()
             .flatten()
@@ -257,13 +299,9 @@ mod tests {
         names.sort();
         assert_eq!(names, ["file", "linked/sub/a.txt"]);
         std::os::unix::fs::symlink(r.join("tree"), r.join("tree/loop")).unwrap();
-        let e = walk(&r.join("tree"), &Gitignore::empty(), 2, &HashCache::new()).unwrap_err();
+        let e = walk(&r.join("tree"), None, 2, &HashCache::new()).unwrap_err();
         assert!(e.contains("loops back"), "{e}");
         std::os::unix::fs::symlink(r.join("nowhere"), r.join("real/broken")).unwrap();
-        assert!(
-            walk(&r.join("real"), &Gitignore::empty(), 1, &HashCache::new())
-                .unwrap_err()
-                .contains("broken link")
-        );
+        assert!(walk(&r.join("real"), None, 1, &HashCache::new()).unwrap_err().contains("broken link"));
     }
 }

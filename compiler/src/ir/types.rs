@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::syntax::common::python_float;
+use crate::python::python_float;
 
 /// The type of a port, parameter or pipeline input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -111,7 +111,7 @@ pub struct SecretField {
 impl SecretField {
     /// The environment variable the secret comes from, when written as `${env:NAME}`.
     pub fn env_var(&self) -> Option<&str> {
-        crate::syntax::common::env_reference(&self.value.value)
+        crate::python::env_reference(&self.value.value)
     }
 }
 
@@ -186,5 +186,68 @@ impl ComputeKind {
             ComputeKind::DataFactory => "datafactory",
             ComputeKind::AzureBatch => "azurebatch",
         }
+    }
+}
+
+/// Why `url` cannot be a datastore's Blob service URL, if it cannot: the `invalid-account-url`
+/// check and the runtime's datastore client ask the same question.
+pub fn account_url_problem(url: &str) -> Option<String> {
+    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
+        return Some("it must start with `https://` (or `http://` for an emulator)".to_string());
+    };
+    if url.contains('?') {
+        return Some(
+            "it carries a query: write the shared access signature in `sas_token` (as `${env:NAME}`)"
+                .to_string(),
+        );
+    }
+    if url.contains('#') {
+        return Some("it carries a fragment (`#...`)".to_string());
+    }
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.contains('@') {
+        return Some(
+            "it carries user information (`user@host`): credentials go in their own fields".to_string(),
+        );
+    }
+    // `[v6]:port`, `host:port` or `host`.
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((h, rest)) => (h, rest.strip_prefix(':')),
+            None => ("", None),
+        },
+        None => match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        },
+    };
+    if let Some(port) = port.filter(|p| p.parse::<u16>().is_err()) {
+        return Some(format!("its port `{port}` is not a number from 0 to 65535"));
+    }
+    if host.is_empty() || host.chars().any(|c| c.is_whitespace()) {
+        return Some("it names no host".to_string());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::account_url_problem;
+
+    #[test]
+    fn blob_service_urls() {
+        assert_eq!(account_url_problem("https://acct.blob.core.windows.net"), None);
+        assert_eq!(account_url_problem("http://127.0.0.1:10000/devstoreaccount1"), None);
+        assert_eq!(account_url_problem("https://[::1]:10000/devstoreaccount1"), None);
+        assert!(account_url_problem("acct.blob.core.windows.net").is_some());
+        assert!(account_url_problem("ftp://acct").is_some());
+        assert!(
+            account_url_problem("https://acct.blob.core.windows.net/?sv=1&sig=x")
+                .unwrap()
+                .contains("sas_token")
+        );
+        assert!(account_url_problem("https://user:pw@acct.blob.core.windows.net").is_some());
+        assert!(account_url_problem("https://").is_some());
+        assert!(account_url_problem("http://127.0.0.1:99999").unwrap().contains("port"));
     }
 }

@@ -8,10 +8,12 @@ pub mod workspace;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diagnostic::Diagnostics;
-use crate::ir::{Name, PathRef};
-use crate::source::FileId;
-use crate::yaml::Spanned;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::ir::{Name, PathRef, Workspace};
+use crate::source::{FileId, SourceMap};
+use crate::syntax::v2::ComponentFile;
+use crate::yaml::{DeError, Node, ReadOptions, Spanned};
+use serde::de::DeserializeOwned;
 
 /// What lowering one file needs to know about where it is.
 #[derive(Debug, Clone)]
@@ -49,20 +51,53 @@ impl LowerCtx {
     }
 }
 
+/// The folder source paths must stay inside: the nearest folder at or above `dir` holding
+/// `.git` or the workspace file; else `dir` itself.
+pub fn project_root(dir: &Path, workspace: &crate::ir::Workspace) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists() || (workspace.file.is_some() && *d == workspace.root))
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.to_path_buf())
+}
+
+/// Reads a parsed file into its syntax type as `options` say; `None` after reporting why not.
+pub fn read_with<T: DeserializeOwned + Send>(
+    loader: &mut dyn Loader,
+    file: FileId,
+    node: &Node,
+    options: ReadOptions,
+) -> Option<T> {
+    let text = loader.sources().get(file).text.clone();
+    match crate::yaml::from_node_with::<T>(node, &text, options) {
+        Ok(v) => Some(v),
+        Err(errors) => {
+            loader.read_errors(file, node, errors);
+            None
+        }
+    }
+}
+
 /// Diagnostics that lowering itself reports (shapes only the format knows).
 pub type Sink = Diagnostics;
 
-/// Lowers a v2 pipeline; `None` when it could not be read.
-pub fn v2_pipeline(
-    session: &mut crate::session::Session,
-    file: FileId,
-    node: &crate::yaml::Node,
-    cx: &LowerCtx,
-) -> Option<crate::ir::Pipeline> {
-    v2::lower_pipeline(session, file, node, cx)
-}
-
-/// Checks a standalone v2 component file.
-pub fn v2_component_check(session: &mut crate::session::Session, file: FileId, node: &crate::yaml::Node) {
-    v2::check_component(session, file, node);
+/// What lowering needs from its driver: files loaded and parsed, component files read (each
+/// once), the workspace of a folder, and a place for the diagnostics lowering reports. The
+/// session implements it; lowering asks only this, never the session itself.
+pub trait Loader {
+    /// Every file loaded so far.
+    fn sources(&self) -> &SourceMap;
+    /// Loads the file at `path` (once); `None` when it cannot be read.
+    fn load(&mut self, path: &Path) -> Option<FileId>;
+    /// Parses a loaded file; `None` after reporting why it is not YAML.
+    fn parse(&mut self, file: FileId) -> Option<Node>;
+    /// Reads a parsed v2 component file (what can be read of it); `None` after reporting.
+    fn read_component(&mut self, file: FileId, node: &Node) -> Option<ComponentFile>;
+    /// The workspace of the file at `path`.
+    fn workspace_for(&mut self, path: &Path) -> Workspace;
+    /// Reports diagnostics.
+    fn report(&mut self, diagnostics: Vec<Diagnostic>);
+    /// Reports why a parsed file could not be read into its syntax type.
+    fn read_errors(&mut self, file: FileId, node: &Node, errors: Vec<DeError>);
+    /// The v2 component files read so far.
+    fn v2_cache(&mut self) -> &mut v2::Cache;
 }

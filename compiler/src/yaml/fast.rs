@@ -95,65 +95,84 @@ pub(super) fn parse_sequential(text: &str, limits: &Limits) -> Option<Node> {
                 stack.push(Frame::Map { span, entries: Vec::new(), key: None, keys: None });
                 continue;
             }
-            Event::SequenceEnd | Event::MappingEnd => match stack.pop()? {
-                Frame::Seq { mut span, items } => {
-                    if let Some(last) = items.last() {
-                        span = span.join(last.span);
-                    }
-                    Node { span, value: Value::Seq(items) }
-                }
-                Frame::Map { span, entries, key: None, .. } => Node { span, value: Value::Map(entries) },
-                Frame::Map { key: Some(_), .. } => return None,
-            },
+            Event::SequenceEnd | Event::MappingEnd => closed(stack.pop()?)?,
             _ => return None,
         };
         nodes += 1;
         if nodes > max_nodes {
             return None;
         }
-        match stack.last_mut() {
-            None => {
-                if root.is_some() {
-                    return None;
-                }
-                root = Some(node);
-            }
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { span, entries, key, keys }) => match key.take() {
-                None => {
-                    match &node.value {
-                        // A merge key is applied by the serde-saphyr path.
-                        Value::Str(s) if s == "<<" => return None,
-                        Value::Seq(_) | Value::Map(_) => return None,
-                        _ => {}
-                    }
-                    let name = key_text(&node);
-                    if entries.len() < SCAN_KEYS {
-                        if entries.iter().any(|(k, _)| key_text(k) == name) {
-                            return None;
-                        }
-                    } else {
-                        let keys = keys.get_or_insert_with(|| {
-                            entries.iter().map(|(k, _)| key_text(k).into_owned()).collect()
-                        });
-                        if !keys.insert(name.into_owned()) {
-                            return None;
-                        }
-                    }
-                    *key = Some(node);
-                }
-                Some(k) => {
-                    *span = span.join(node.span);
-                    entries.push((k, node));
-                }
-            },
-        }
+        place(&mut stack, &mut root, node)?;
     }
     if !stack.is_empty() || documents > 1 {
         return None;
     }
     // An empty stream: the serde-saphyr path decides what that is.
     root
+}
+
+/// The node a collection makes once its end is read; `None` for a mapping left with a key and
+/// no value.
+fn closed(frame: Frame) -> Option<Node> {
+    match frame {
+        Frame::Seq { mut span, items } => {
+            if let Some(last) = items.last() {
+                span = span.join(last.span);
+            }
+            Some(Node { span, value: Value::Seq(items) })
+        }
+        Frame::Map { span, entries, key: None, .. } => Some(Node { span, value: Value::Map(entries) }),
+        Frame::Map { key: Some(_), .. } => None,
+    }
+}
+
+/// Puts a finished node where it belongs: the root, the next item of the open sequence, or the
+/// next key or value of the open mapping; `None` when the serde-saphyr path must read the text.
+fn place(stack: &mut [Frame], root: &mut Option<Node>, node: Node) -> Option<()> {
+    match stack.last_mut() {
+        None => {
+            if root.is_some() {
+                return None;
+            }
+            *root = Some(node);
+        }
+        Some(Frame::Seq { items, .. }) => items.push(node),
+        Some(Frame::Map { span, entries, key, keys }) => match key.take() {
+            None => {
+                new_key(entries, keys, &node)?;
+                *key = Some(node);
+            }
+            Some(k) => {
+                *span = span.join(node.span);
+                entries.push((k, node));
+            }
+        },
+    }
+    Some(())
+}
+
+/// `Some` when `node` can be the next key of a mapping here: a scalar, not a merge key, not a key
+/// the mapping already has.
+fn new_key(entries: &[(Node, Node)], keys: &mut Option<HashSet<String>>, node: &Node) -> Option<()> {
+    match &node.value {
+        // A merge key is applied by the serde-saphyr path.
+        Value::Str(s) if s == "<<" => return None,
+        Value::Seq(_) | Value::Map(_) => return None,
+        _ => {}
+    }
+    let name = key_text(node);
+    if entries.len() < SCAN_KEYS {
+        if entries.iter().any(|(k, _)| key_text(k) == name) {
+            return None;
+        }
+    } else {
+        let keys =
+            keys.get_or_insert_with(|| entries.iter().map(|(k, _)| key_text(k).into_owned()).collect());
+        if !keys.insert(name.into_owned()) {
+            return None;
+        }
+    }
+    Some(())
 }
 
 /// A key as the serde-saphyr path compares keys (`Node::key_string`), borrowed where it can be.

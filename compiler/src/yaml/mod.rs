@@ -9,10 +9,12 @@ mod spanned;
 mod split;
 pub mod yaml11;
 
+mod dispose;
 pub use de::{
     DeError, DeErrorKind, ReadOptions, SCALAR_OR_STRUCT, SCALAR_OR_STRUCT_ANY_CASE, from_node,
     from_node_partial, from_node_with,
 };
+pub use dispose::dispose;
 pub use node::{
     DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, Limits, Node, ParseError, ParseErrorKind, Value, parse,
     parse_general,

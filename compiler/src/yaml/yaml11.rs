@@ -39,7 +39,7 @@ impl Scalar11 {
             },
             Scalar11::Float(f) => serde_json::Number::from_f64(*f)
                 .map(serde_json::Value::Number)
-                .unwrap_or_else(|| crate::syntax::common::python_float(*f).into()),
+                .unwrap_or_else(|| crate::python::python_float(*f).into()),
             Scalar11::Str(s) => s.clone().into(),
         }
     }
@@ -50,7 +50,7 @@ impl Scalar11 {
             Scalar11::Null => "None".to_string(),
             Scalar11::Bool(b) => if *b { "True" } else { "False" }.to_string(),
             Scalar11::Int(i) => i.to_string(),
-            Scalar11::Float(f) => crate::syntax::common::python_float(*f),
+            Scalar11::Float(f) => crate::python::python_float(*f),
             Scalar11::Str(s) => s.clone(),
         }
     }
@@ -423,7 +423,7 @@ mod tests {
                 Scalar11::Float(f) if f.is_infinite() => {
                     format!("float:{}", if f > 0.0 { "inf" } else { "-inf" })
                 }
-                Scalar11::Float(f) => format!("float:{}", crate::syntax::common::python_float(f)),
+                Scalar11::Float(f) => format!("float:{}", crate::python::python_float(f)),
                 Scalar11::Str(s) => format!("str:{s}"),
             };
             assert_eq!(got, want, "{text:?}");

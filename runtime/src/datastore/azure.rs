@@ -97,7 +97,7 @@ impl Settings {
                 ds.setting("endpoint").unwrap_or("core.windows.net")
             ),
         };
-        if let Some(why) = sluice_compiler::check::invalid_account_url::url_problem(&text) {
+        if let Some(why) = sluice_compiler::ir::account_url_problem(&text) {
             return Err(config(format!("its account URL `{text}` cannot be used: {why}")));
         }
         let mut url =

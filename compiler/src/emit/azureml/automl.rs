@@ -60,42 +60,7 @@ pub fn node(job: &JobDoc) -> Value {
     n.entry("properties").or_insert(json!({}));
     n.entry("tags").or_insert(json!({}));
     match fam {
-        Family::Tabular => {
-            let training = n.entry("training").or_insert(json!({}));
-            if let Value::Object(t) = training {
-                for key in ["allowed_training_algorithms", "blocked_training_algorithms"] {
-                    snake_list(t, key);
-                }
-                if let Some(Value::String(m)) = t.get("training_mode") {
-                    let m = camel_to_snake(m);
-                    t.insert("training_mode".into(), m.into());
-                }
-                if let Some(Value::Object(s)) = t.get_mut("stack_ensemble_settings")
-                    && let Some(Value::String(m)) = s.get("stack_meta_learner_type")
-                {
-                    let m = camel_to_snake(m);
-                    s.insert("stack_meta_learner_type".into(), m.into());
-                }
-            }
-            if let Some(Value::Object(f)) = n.get_mut("featurization") {
-                f.entry("mode").or_insert("auto".into());
-                snake_list(f, "blocked_transformers");
-                if let Some(Value::Object(params)) = f.get("transformer_params").cloned() {
-                    let renamed: Map<String, Value> =
-                        params.into_iter().map(|(k, v)| (camel_to_snake(&k), v)).collect();
-                    f.insert("transformer_params".into(), renamed.into());
-                }
-            }
-            if let Some(Value::Object(fc)) = n.get_mut("forecasting") {
-                // `UnionField([Str(), List(Str())])` dumps a list through `str()`.
-                for key in ["time_series_id_column_names", "features_unknown_at_forecast_time"] {
-                    if let Some(Value::Array(items)) = fc.get(key) {
-                        let text = python_list_repr(items);
-                        fc.insert(key.into(), text.into());
-                    }
-                }
-            }
-        }
+        Family::Tabular => tabular_settings(&mut n),
         Family::Image => {
             n.entry("limits").or_insert(json!({}));
         }
@@ -141,6 +106,45 @@ pub fn node(job: &JobDoc) -> Value {
     }
     n.insert("outputs".into(), outputs.into());
     Value::Object(n)
+}
+
+/// The training, featurization and forecasting settings of a tabular task, spelled as
+/// azure-ai-ml sends them.
+fn tabular_settings(n: &mut Map<String, Value>) {
+    let training = n.entry("training").or_insert(json!({}));
+    if let Value::Object(t) = training {
+        for key in ["allowed_training_algorithms", "blocked_training_algorithms"] {
+            snake_list(t, key);
+        }
+        if let Some(Value::String(m)) = t.get("training_mode") {
+            let m = camel_to_snake(m);
+            t.insert("training_mode".into(), m.into());
+        }
+        if let Some(Value::Object(s)) = t.get_mut("stack_ensemble_settings")
+            && let Some(Value::String(m)) = s.get("stack_meta_learner_type")
+        {
+            let m = camel_to_snake(m);
+            s.insert("stack_meta_learner_type".into(), m.into());
+        }
+    }
+    if let Some(Value::Object(f)) = n.get_mut("featurization") {
+        f.entry("mode").or_insert("auto".into());
+        snake_list(f, "blocked_transformers");
+        if let Some(Value::Object(params)) = f.get("transformer_params").cloned() {
+            let renamed: Map<String, Value> =
+                params.into_iter().map(|(k, v)| (camel_to_snake(&k), v)).collect();
+            f.insert("transformer_params".into(), renamed.into());
+        }
+    }
+    if let Some(Value::Object(fc)) = n.get_mut("forecasting") {
+        // `UnionField([Str(), List(Str())])` dumps a list through `str()`.
+        for key in ["time_series_id_column_names", "features_unknown_at_forecast_time"] {
+            if let Some(Value::Array(items)) = fc.get(key) {
+                let text = python_list_repr(items);
+                fc.insert(key.into(), text.into());
+            }
+        }
+    }
 }
 
 /// The names AutoML's schemas read in any case: lowercased (featurization mode, the
@@ -240,7 +244,7 @@ fn arg(v: &Value) -> String {
 
 /// `float_to_str`: `repr(f)` written without an exponent (`1e-05` -> `0.00001`).
 fn float_to_str(f: f64) -> String {
-    let r = crate::syntax::common::python_float(f);
+    let r = crate::python::python_float(f);
     let Some((mantissa, exp)) = r.split_once('e') else { return r };
     let exp: i32 = exp.parse().unwrap_or(0);
     let negative = mantissa.starts_with('-');

@@ -87,7 +87,7 @@ impl ComponentDoc {
 pub fn build(p: &Pipeline, workspace: &Workspace, sources: &SourceMap, errors: &mut Errors) -> PipelineDoc {
     let dir = folder_of(sources, p.file);
     let at = At::new(p.file, crate::source::Span::point(0));
-    if p.settings.is_empty() && p.steps.iter().all(|s| s.written.is_empty()) {
+    if p.settings.is_empty() && p.steps.iter().all(|s| s.document.is_none()) {
         return super::script::pipeline(p, workspace, sources, dir, errors);
     }
     let mut fields = p.settings.clone();
@@ -136,13 +136,12 @@ pub fn job(
     sources: &SourceMap,
     errors: &mut Errors,
 ) -> JobDoc {
-    if step.written.is_empty() {
+    let Some(document) = &step.document else {
         return super::script::job(step, p, workspace, sources, errors);
-    }
+    };
     let dir = folder_of(sources, step.key.file);
     let at = At::new(step.key.file, step.key.span);
-    let reference = step.written.get("component").or_else(|| step.written.get("trial"));
-    let component = match (reference, step.component.as_deref()) {
+    let component = match (document.component(), step.component.as_deref()) {
         (Some(Value::Object(body)), _) => Some(ComponentDoc {
             fields: body.clone(),
             dir: dir.clone(),
@@ -188,7 +187,7 @@ pub fn job(
     if let Some(c) = &mut component {
         super::normalise::component(&mut c.fields);
     }
-    let mut fields = step.written.clone();
+    let mut fields = document.fields().clone();
     super::normalise::job(&mut fields);
     JobDoc { name: step.key.value.clone(), fields, dir, component, at }
 }
@@ -206,5 +205,5 @@ fn sub_jobs(step: &Step, workspace: &Workspace, sources: &SourceMap, errors: &mu
 /// The absolute folder of a loaded file.
 pub fn folder_of(sources: &SourceMap, file: crate::source::FileId) -> PathBuf {
     let path = &sources.get(file).path;
-    crate::session::absolute(path.parent().unwrap_or(Path::new("")))
+    crate::paths::absolute(path.parent().unwrap_or(Path::new("")))
 }

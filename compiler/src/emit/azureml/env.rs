@@ -1,6 +1,6 @@
 //! Environments in a component: a reference stays as written; one written in place becomes the
 //! anonymous environment azure-ai-ml makes of it (`CliV2AnonymousEnvironment`, versioned by a
-//! hash of its image, conda file, inference config or build context; see NOTES.md section 3).
+//! hash of its image, conda file, inference config or build context; see docs/azureml-hashing.md section 3).
 
 use std::path::Path;
 

@@ -1,8 +1,7 @@
 //! The two hashes azure-ai-ml 1.35.2 computes offline and puts into request bodies: the content
 //! hash of a local `code:` folder (`.../codes/<hash>/versions/1`) and the id of an anonymous
-//! component (`.../components/azureml_anonymous/versions/<uuid>`). See NOTES.md beside this file.
+//! component (`.../components/azureml_anonymous/versions/<uuid>`). See docs/azureml-hashing.md.
 
-mod ignore;
 mod pyjson;
 
 use std::fs::{self, File};
@@ -12,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use ignore::IgnoreRules;
+use crate::ignore_file::{IgnoreError, IgnoreFile};
 
 /// Why a code folder could not be hashed.
 #[derive(Debug, thiserror::Error)]
@@ -39,26 +38,9 @@ pub enum HashError {
         /// The entry, as reached from the code folder.
         path: PathBuf,
     },
-    /// The `.amlignore` or `.gitignore` exists but cannot be read, or is not UTF-8.
-    #[error("cannot read the ignore file {path}: {source}")]
-    IgnoreFile {
-        /// The ignore file.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
-    /// A line of the ignore file is a pattern azure-ai-ml rejects.
-    #[error("{path}:{line}: azure-ai-ml rejects the ignore pattern {pattern:?}: {reason}")]
-    InvalidPattern {
-        /// The ignore file.
-        path: PathBuf,
-        /// The 1-based line number.
-        line: usize,
-        /// The line, right-trimmed.
-        pattern: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
+    /// The `.amlignore` or `.gitignore` cannot be read, or has a pattern azure-ai-ml rejects.
+    #[error(transparent)]
+    Ignore(#[from] IgnoreError),
     /// A directory link leads back to a directory it lies in, so the walk would never end.
     #[error("the directory link {path} leads back to one of its own ancestors")]
     SymlinkLoop {
@@ -94,7 +76,7 @@ pub fn code_content_hash(dir: &Path) -> Result<String, HashError> {
     if !meta.is_dir() {
         return Err(HashError::NotAFile { path: root });
     }
-    let ignore = IgnoreRules::for_folder(&root)?;
+    let ignore = IgnoreFile::for_folder(&root)?;
     let mut walk = Walk { ignore: ignore.as_ref(), ancestors: vec![root.clone()], files: Vec::new() };
     walk.dir(&root, &root, Some(""))?;
     hash_file_list(walk.files)
@@ -113,7 +95,7 @@ pub fn object_hash(path: &Path, honour_ignore_file: bool) -> Result<String, Hash
         let ignore = if honour_ignore_file {
             let root = fs::canonicalize(path)
                 .map_err(|source| HashError::Resolve { path: path.to_path_buf(), source })?;
-            IgnoreRules::for_folder(&root)?
+            IgnoreFile::for_folder(&root)?
         } else {
             None
         };
@@ -130,7 +112,7 @@ pub fn object_hash(path: &Path, honour_ignore_file: bool) -> Result<String, Hash
 fn object_hash_dir(
     dir: &Path,
     hasher: &mut Sha256,
-    ignore: Option<&IgnoreRules>,
+    ignore: Option<&IgnoreFile>,
     depth: usize,
 ) -> Result<(), HashError> {
     // A directory link back up would recurse forever; the SDK would too, so stop with an error.
@@ -192,7 +174,7 @@ struct FileEntry {
 
 /// The state of `os.walk(root, followlinks=True)` plus `traverse_directory`'s filtering.
 struct Walk<'a> {
-    ignore: Option<&'a IgnoreRules>,
+    ignore: Option<&'a IgnoreFile>,
     /// Resolved paths of the directories from the root down to the one being listed.
     ancestors: Vec<PathBuf>,
     files: Vec<FileEntry>,
@@ -508,7 +490,7 @@ mod tests {
         tree(dir.path(), &[("bad/.amlignore", Some("ok\n[z-a]\n")), ("bad/f", Some(""))]);
         assert!(matches!(
             code_content_hash(&dir.path().join("bad")),
-            Err(HashError::InvalidPattern { line: 2, .. })
+            Err(HashError::Ignore(IgnoreError::InvalidPattern { line: 2, .. }))
         ));
     }
 

@@ -6,17 +6,24 @@
 
 mod automl;
 mod body;
+mod command;
 mod component;
+mod data_transfer;
 pub mod doc;
 mod env;
 pub mod error;
 mod flow;
 pub mod hash;
 mod normalise;
+mod parallel;
+mod pipeline;
 mod py;
 mod pyyaml;
+mod register;
 mod rest;
 mod script;
+mod spark;
+mod sweep;
 pub mod yaml_out;
 
 use serde_json::{Map, Value, json};

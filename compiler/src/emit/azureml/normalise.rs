@@ -2,7 +2,7 @@
 //! anything is emitted: its `StringTransformedEnum` fields lowercase the value (or pass it
 //! through `camel_to_snake`), so `distribution: {type: PyTorch}` is `pytorch` in the component
 //! spec, `PyTorch` in the node, and the anonymous component id is that of `pytorch`.
-//! (`NOTES.md` section 7 lists each rule.)
+//! (`docs/azureml-hashing.md` section 7 lists each rule.)
 
 use serde_json::{Map, Value};
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::syntax::common::python_float;
+use crate::python::python_float;
 
 /// Python's `str()` of a YAML value (`True`, `1.0`, `None`).
 pub fn str_of(v: &Value) -> String {

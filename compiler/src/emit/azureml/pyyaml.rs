@@ -266,7 +266,7 @@ fn float_repr(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { ".inf" } else { "-.inf" }.to_string();
     }
-    let r = crate::syntax::common::python_float(f).to_lowercase();
+    let r = crate::python::python_float(f).to_lowercase();
     match r.split_once('e') {
         Some((m, e)) if !m.contains('.') => format!("{m}.0e{e}"),
         _ => r,
@@ -347,6 +347,7 @@ struct Analysis {
     allow_single_quoted: bool,
 }
 
+// long: one pass over the characters, a port of PyYAML's `analyze_scalar` kept in its order to be compared line by line
 /// `analyze_scalar` (with `allow_unicode=False`), as far as block context needs it.
 fn analyze(s: &str) -> Analysis {
     if s.is_empty() {

@@ -18,7 +18,7 @@ const PIPELINE_SCHEMA: &str = "https://azuremlschemas.azureedge.net/latest/pipel
 
 /// The files of the document, as (path relative to `out`, text).
 pub fn files(doc: &PipelineDoc, out: &Path) -> Vec<(PathBuf, String)> {
-    let out = crate::session::absolute(out);
+    let out = crate::paths::absolute(out);
     let mut w = Writer { out: out.clone(), files: Vec::new(), written: HashMap::new() };
     let mut fields = Map::new();
     fields.insert("$schema".into(), PIPELINE_SCHEMA.into());

@@ -9,7 +9,9 @@ use std::rc::Rc;
 
 use super::{Lowerer, READ};
 use crate::check::{conflicting_keys, invalid_value, missing_file, missing_key, wrong_type};
+use crate::diagnostic::Diagnostics;
 use crate::ir::{Name, PathRef};
+use crate::lower::read_with;
 use crate::source::{FileId, Span};
 use crate::syntax::common::Scalar;
 use crate::syntax::v1::parallel_run_config::{
@@ -79,16 +81,16 @@ impl Lowerer<'_, '_> {
         if !path.is_file() {
             return None;
         }
-        let file = self.session.load(path).ok()?;
-        let node = self.session.parse(file)?;
+        let file = self.loader.load(path)?;
+        let node = self.loader.parse(file)?;
         let (config, problems) = runconfig::read(&node);
         for p in problems {
-            self.session.diagnostics.push(match p {
+            self.loader.report(vec![match p {
                 Problem::NoEnvironment { span, message } => missing_key::RULE
                     .at(file, span, message)
                     .with_help("write the RunConfiguration's `environment:` mapping (as `RunConfiguration.save` writes it)"),
                 Problem::WrongType { span, message } => wrong_type::RULE.at(file, span, message),
-            });
+            }]);
         }
         let dir = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
         let conda = config.conda_file.as_ref().and_then(|(f, span)| {
@@ -97,14 +99,14 @@ impl Lowerer<'_, '_> {
             if p.resolved().is_file() {
                 return Some(p);
             }
-            self.session.diagnostics.push(
+            self.loader.report(vec![
                 missing_file::RULE.at(file, *span, format!("conda file `{f}` does not exist")).with_help(
                     format!(
                         "looked for `{}` (relative to the run configuration's folder)",
                         crate::source::shown_path(&p.resolved()).display()
                     ),
                 ),
-            );
+            ]);
             None
         });
         Some(Rc::new(LoadedRunConfig { config, conda }))
@@ -130,9 +132,9 @@ impl Lowerer<'_, '_> {
         if !path.is_file() {
             return None;
         }
-        let file = self.session.load(path).ok()?;
-        let node = self.session.parse(file)?;
-        let Some(doc) = self.session.read_with::<ParallelRunConfigFile>(file, &node, READ) else {
+        let file = self.loader.load(path)?;
+        let node = self.loader.parse(file)?;
+        let Some(doc) = read_with::<ParallelRunConfigFile>(self.loader, file, &node, READ) else {
             let compute = node.get("parallel_run_config").and_then(|c| c.get("compute_target_name"));
             if let Some(c) = compute.filter(|c| c.as_str().is_some()) {
                 let name = Name { value: c.as_str().unwrap_or_default().to_string(), file, span: c.span };
@@ -148,16 +150,25 @@ impl Lowerer<'_, '_> {
 
     /// The checks of the SDK's `ParallelRunConfig`; returns the environment files it names.
     fn check_parallel(&mut self, file: FileId, owner: Span, c: &ParallelRunConfig) -> Vec<PathRef> {
-        let mut out = Vec::new();
-        let diagnostics = &mut self.session.diagnostics;
-        let mut push = |d| diagnostics.push(d);
+        let mut found = Diagnostics::new();
         if c.entry_script.is_none() {
-            push(
+            found.push(
                 missing_key::RULE
                     .at(file, owner, "missing required key `entry_script`")
                     .with_help("add `entry_script:`, the script with `init()` and `run(mini_batch)`"),
             );
         }
+        self.parallel_counts(file, c, &mut found);
+        parallel_batches(file, c, &mut found);
+        parallel_environment(file, owner, c, &mut found);
+        self.loader.report(found.into_vec());
+        self.parallel_environment_files(file, c)
+    }
+
+    /// The counts of a `ParallelRunConfig`: each at least its minimum, nodes at most the
+    /// cluster's, the failed percentage a percentage.
+    fn parallel_counts(&self, file: FileId, c: &ParallelRunConfig, found: &mut Diagnostics) {
+        let mut push = |d| found.push(d);
         let at_least = |v: &Option<Spanned<i64>>, min: i64, key: &str| {
             v.as_ref().filter(|v| v.value < min).map(|v| {
                 invalid_value::RULE.at(
@@ -217,72 +228,11 @@ impl Lowerer<'_, '_> {
                 format!("`allowed_failed_percent` is {}; it must be between 0 and 100", p.value),
             ));
         }
-        if let Some(m) = &c.mini_batch_size
-            && !mini_batch_size_ok(&m.value)
-        {
-            push(
-                invalid_value::RULE
-                    .at(
-                        file,
-                        m.span,
-                        format!("`mini_batch_size` `{}` is not a count or a size", m.value.to_text()),
-                    )
-                    .with_help(
-                        "give a number of files (`10`) or a size of tabular data (`1MB`, `512KB`, `1GB`)",
-                    ),
-            );
-        }
-        if let (Some(m), Some(keys)) = (&c.mini_batch_size, &c.partition_keys) {
-            let at = keys.first().map(|k| k.span).unwrap_or(m.span);
-            push(
-                conflicting_keys::RULE
-                    .at(
-                        file,
-                        at,
-                        "`partition_keys` and `mini_batch_size` split the input in two ways; give one",
-                    )
-                    .with_label(crate::diagnostic::Label::with_message(
-                        file,
-                        m.span,
-                        "`mini_batch_size` given here",
-                    )),
-            );
-        }
-        if c.output_action.value == OutputAction::AppendRow
-            && let Some(name) = &c.append_row_file_name
-            && name.value.chars().any(|ch| "~\"#%&*:<>?/\\{|}".contains(ch))
-        {
-            push(
-                invalid_value::RULE
-                    .at(
-                        file,
-                        name.span,
-                        format!("`append_row_file_name` `{}` is not a file name", name.value),
-                    )
-                    .with_help("use a plain file name, without `/` and the characters ~\"#%&*:<>?\\{|}"),
-            );
-        }
-        let envs: Vec<(&str, Span)> = [
-            ("environment", c.environment.as_ref().map(|e| e.span)),
-            ("environment_dir_path", c.environment_dir_path.as_ref().map(|e| e.span)),
-            ("environment_name", c.environment_name.as_ref().map(|e| e.span)),
-        ]
-        .into_iter()
-        .filter_map(|(k, s)| s.map(|s| (k, s)))
-        .collect();
-        match envs.as_slice() {
-            [] => push(
-                missing_key::RULE
-                    .at(file, owner, "the parallel run configuration names no environment")
-                    .with_help("add `environment_name: <registered environment>`, or `environment:` (a definition or its file)"),
-            ),
-            [_] => {}
-            [(first, _), (second, at), ..] => push(
-                conflicting_keys::RULE
-                    .at(file, *at, format!("both `{first}` and `{second}` give the environment; the SDK would use `{first}`"))
-                    .with_help("keep one"),
-            ),
-        }
+    }
+
+    /// The environment files a `ParallelRunConfig` names, when they exist (else reported).
+    fn parallel_environment_files(&mut self, file: FileId, c: &ParallelRunConfig) -> Vec<PathRef> {
+        let mut out = Vec::new();
         // Environment files: relative to the pipeline's folder (the SDK's working folder).
         let dir = self.cx.dir.clone();
         let named: Vec<(String, Span, &str, PathBuf)> = match (&c.environment, &c.environment_dir_path) {
@@ -301,17 +251,84 @@ impl Lowerer<'_, '_> {
             if looked.is_file() {
                 out.push(PathRef { raw: Name { value: raw, file, span }, base: dir.clone(), root: None });
             } else {
-                self.session.diagnostics.push(
+                self.loader.report(vec![
                     missing_file::RULE.at(file, span, format!("{what} `{raw}` does not exist")).with_help(
                         format!(
                             "looked for `{}` (relative to the pipeline file's folder)",
                             crate::source::shown_path(&looked).display()
                         ),
                     ),
-                );
+                ]);
             }
         }
         out
+    }
+}
+
+/// How a `ParallelRunConfig` splits its input: a mini-batch size that is a count or a size, not
+/// beside `partition_keys`; an `append_row_file_name` that is a file name.
+fn parallel_batches(file: FileId, c: &ParallelRunConfig, found: &mut Diagnostics) {
+    let mut push = |d| found.push(d);
+    if let Some(m) = &c.mini_batch_size
+        && !mini_batch_size_ok(&m.value)
+    {
+        push(
+            invalid_value::RULE
+                .at(
+                    file,
+                    m.span,
+                    format!("`mini_batch_size` `{}` is not a count or a size", m.value.to_text()),
+                )
+                .with_help("give a number of files (`10`) or a size of tabular data (`1MB`, `512KB`, `1GB`)"),
+        );
+    }
+    if let (Some(m), Some(keys)) = (&c.mini_batch_size, &c.partition_keys) {
+        let at = keys.first().map(|k| k.span).unwrap_or(m.span);
+        push(
+            conflicting_keys::RULE
+                .at(file, at, "`partition_keys` and `mini_batch_size` split the input in two ways; give one")
+                .with_label(crate::diagnostic::Label::with_message(
+                    file,
+                    m.span,
+                    "`mini_batch_size` given here",
+                )),
+        );
+    }
+    if c.output_action.value == OutputAction::AppendRow
+        && let Some(name) = &c.append_row_file_name
+        && name.value.chars().any(|ch| "~\"#%&*:<>?/\\{|}".contains(ch))
+    {
+        push(
+            invalid_value::RULE
+                .at(file, name.span, format!("`append_row_file_name` `{}` is not a file name", name.value))
+                .with_help("use a plain file name, without `/` and the characters ~\"#%&*:<>?\\{|}"),
+        );
+    }
+}
+
+/// A `ParallelRunConfig` names exactly one environment.
+fn parallel_environment(file: FileId, owner: Span, c: &ParallelRunConfig, found: &mut Diagnostics) {
+    let mut push = |d| found.push(d);
+    let envs: Vec<(&str, Span)> = [
+        ("environment", c.environment.as_ref().map(|e| e.span)),
+        ("environment_dir_path", c.environment_dir_path.as_ref().map(|e| e.span)),
+        ("environment_name", c.environment_name.as_ref().map(|e| e.span)),
+    ]
+    .into_iter()
+    .filter_map(|(k, s)| s.map(|s| (k, s)))
+    .collect();
+    match envs.as_slice() {
+        [] => push(
+            missing_key::RULE
+                .at(file, owner, "the parallel run configuration names no environment")
+                .with_help("add `environment_name: <registered environment>`, or `environment:` (a definition or its file)"),
+        ),
+        [_] => {}
+        [(first, _), (second, at), ..] => push(
+            conflicting_keys::RULE
+                .at(file, *at, format!("both `{first}` and `{second}` give the environment; the SDK would use `{first}`"))
+                .with_help("keep one"),
+        ),
     }
 }
 

@@ -19,7 +19,7 @@ use crate::yaml::{Map, Spanned};
 impl Lowerer<'_, '_> {
     pub(super) fn adla(&mut self, s: &v1::AdlaStep, out: &mut Step, code_dir: &Path) {
         let cx = self.cx;
-        out.script = Some(cx.path(&s.script_name, code_dir, Some(code_dir)));
+        out.invocation.set_script(cx.path(&s.script_name, code_dir, Some(code_dir)));
         if out.display_name.is_none() {
             out.display_name = Some(s.script_name.value.clone());
         }
@@ -35,7 +35,7 @@ impl Lowerer<'_, '_> {
 
     pub(super) fn azure_batch(&mut self, s: &v1::AzureBatchStep, out: &mut Step, code_dir: &Path) {
         let cx = self.cx;
-        out.script = Some(cx.path(&s.executable, code_dir, Some(code_dir)));
+        out.invocation.set_script(cx.path(&s.executable, code_dir, Some(code_dir)));
         let st = &mut out.settings;
         insert_opt(st, "pool_id", s.pool_id.as_ref().map(|v| v.value.clone()));
         insert_opt(st, "vm_size", s.vm_size.as_ref().map(|v| v.value.clone()));
@@ -77,11 +77,9 @@ impl Lowerer<'_, '_> {
     ) {
         let cx = self.cx;
         // Without a source directory the script has nowhere to be looked for: one mistake.
-        out.script = s
-            .python_script_name
-            .as_ref()
-            .filter(|_| s.source_directory.is_some())
-            .map(|n| cx.path(n, code_dir, Some(code_dir)));
+        if let Some(n) = s.python_script_name.as_ref().filter(|_| s.source_directory.is_some()) {
+            out.invocation.set_script(cx.path(n, code_dir, Some(code_dir)));
+        }
         if let Some(name) = &s.python_script_name
             && s.source_directory.is_none()
         {
@@ -92,69 +90,9 @@ impl Lowerer<'_, '_> {
             );
         }
         self.databricks_cluster(key, s);
-        // The SDK joins these as text and fails on anything else.
-        for (k, list) in [("python_script_params", &s.python_script_params), ("jar_params", &s.jar_params)] {
-            for p in list {
-                let shown = super::steps::raw(cx, p.span);
-                let what = match &p.value {
-                    Scalar::Str(_) => match super::steps::typed_by_sdk(cx, p) {
-                        Some(what) => what.to_string(),
-                        None => continue,
-                    },
-                    other => format!("{} {}", crate::suggest::article(other.type_name()), other.type_name()),
-                };
-                self.sink.push(
-                    wrong_type::RULE
-                        .at(
-                            cx.file,
-                            p.span,
-                            format!(
-                                "`{shown}` in `{k}` is {what}; the SDK's YAML reader takes only text here"
-                            ),
-                        )
-                        .with_help(format!("quote it: '{shown}'")),
-                );
-            }
-        }
-        let mut settings = JsonMap::new();
-        let params =
-            |v: &[Spanned<Scalar>]| Json::from(v.iter().map(|x| x.value.to_text()).collect::<Vec<_>>());
-        if !s.notebook_params.is_empty() {
-            settings.insert("notebook_params".into(), scalars(&s.notebook_params));
-        }
-        if !s.python_script_params.is_empty() {
-            settings.insert("python_script_params".into(), params(&s.python_script_params));
-        }
-        if !s.jar_params.is_empty() {
-            settings.insert("jar_params".into(), params(&s.jar_params));
-        }
+        self.databricks_params(s);
+        let settings = databricks_settings(s);
         let text = |v: &Option<Spanned<String>>| v.as_ref().map(|v| v.value.clone());
-        insert_opt(&mut settings, "run_name", text(&s.run_name));
-        insert_opt(&mut settings, "spark_version", text(&s.spark_version));
-        insert_opt(&mut settings, "node_type", text(&s.node_type));
-        insert_opt(&mut settings, "instance_pool_id", text(&s.instance_pool_id));
-        insert_opt(&mut settings, "num_workers", s.num_workers.as_ref().map(|n| n.value));
-        insert_opt(&mut settings, "min_workers", s.min_workers.as_ref().map(|n| n.value));
-        insert_opt(&mut settings, "max_workers", s.max_workers.as_ref().map(|n| n.value));
-        insert_opt(&mut settings, "cluster_log_dbfs_path", text(&s.cluster_log_dbfs_path));
-        insert_opt(&mut settings, "timeout_seconds", s.timeout_seconds.as_ref().map(|n| n.value));
-        insert_opt(
-            &mut settings,
-            "permit_cluster_restart",
-            s.permit_cluster_restart.as_ref().map(|n| n.value.to_text()),
-        );
-        if !s.spark_conf.is_empty() {
-            settings.insert("spark_conf".into(), scalars(&s.spark_conf));
-        }
-        if !s.spark_env_variables.is_empty() {
-            settings.insert("spark_env_variables".into(), scalars(&s.spark_env_variables));
-        }
-        if !s.init_scripts.is_empty() {
-            settings.insert(
-                "init_scripts".into(),
-                s.init_scripts.iter().map(|i| i.value.clone()).collect::<Vec<_>>().into(),
-            );
-        }
         out.settings.extend(settings.clone());
         out.kind = StepKind::Databricks(DatabricksSpec {
             notebook_path: s.notebook_path.as_ref().map(|n| cx.name(n)),
@@ -199,6 +137,45 @@ impl Lowerer<'_, '_> {
             }
             return;
         }
+        self.permit_cluster_restart(s);
+        if s.existing_cluster_id.is_some() {
+            return;
+        }
+        self.new_cluster_size(key, s);
+    }
+
+    /// The SDK joins a Databricks step's parameters as text and fails on anything else.
+    fn databricks_params(&mut self, s: &v1::DatabricksStep) {
+        let cx = self.cx;
+        for (k, list) in [("python_script_params", &s.python_script_params), ("jar_params", &s.jar_params)] {
+            for p in list {
+                let shown = super::steps::raw(cx, p.span);
+                let what = match &p.value {
+                    Scalar::Str(_) => match super::steps::typed_by_sdk(cx, p) {
+                        Some(what) => what.to_string(),
+                        None => continue,
+                    },
+                    other => format!("{} {}", crate::suggest::article(other.type_name()), other.type_name()),
+                };
+                self.sink.push(
+                    wrong_type::RULE
+                        .at(
+                            cx.file,
+                            p.span,
+                            format!(
+                                "`{shown}` in `{k}` is {what}; the SDK's YAML reader takes only text here"
+                            ),
+                        )
+                        .with_help(format!("quote it: '{shown}'")),
+                );
+            }
+        }
+    }
+
+    /// `permit_cluster_restart` is text, for an existing cluster.
+    fn permit_cluster_restart(&mut self, s: &v1::DatabricksStep) {
+        let cx = self.cx;
+        let file = cx.file;
         if let Some(restart) = &s.permit_cluster_restart {
             if s.existing_cluster_id.is_none() {
                 self.sink.push(
@@ -225,9 +202,11 @@ impl Lowerer<'_, '_> {
                 );
             }
         }
-        if s.existing_cluster_id.is_some() {
-            return;
-        }
+    }
+
+    /// A new cluster's node type (or pool) and size (fixed or autoscaling).
+    fn new_cluster_size(&mut self, key: &Spanned<String>, s: &v1::DatabricksStep) {
+        let file = self.cx.file;
         if let (Some(n), Some(p)) = (&s.node_type, &s.instance_pool_id) {
             self.sink.push(
                 conflicting_keys::RULE
@@ -373,4 +352,47 @@ impl Lowerer<'_, '_> {
             version: s.version.as_ref().map(|v| v.value.clone()),
         });
     }
+}
+
+/// The settings of a Databricks step the service reads and sluice passes on.
+fn databricks_settings(s: &v1::DatabricksStep) -> JsonMap<String, Json> {
+    let mut settings = JsonMap::new();
+    let params = |v: &[Spanned<Scalar>]| Json::from(v.iter().map(|x| x.value.to_text()).collect::<Vec<_>>());
+    if !s.notebook_params.is_empty() {
+        settings.insert("notebook_params".into(), scalars(&s.notebook_params));
+    }
+    if !s.python_script_params.is_empty() {
+        settings.insert("python_script_params".into(), params(&s.python_script_params));
+    }
+    if !s.jar_params.is_empty() {
+        settings.insert("jar_params".into(), params(&s.jar_params));
+    }
+    let text = |v: &Option<Spanned<String>>| v.as_ref().map(|v| v.value.clone());
+    insert_opt(&mut settings, "run_name", text(&s.run_name));
+    insert_opt(&mut settings, "spark_version", text(&s.spark_version));
+    insert_opt(&mut settings, "node_type", text(&s.node_type));
+    insert_opt(&mut settings, "instance_pool_id", text(&s.instance_pool_id));
+    insert_opt(&mut settings, "num_workers", s.num_workers.as_ref().map(|n| n.value));
+    insert_opt(&mut settings, "min_workers", s.min_workers.as_ref().map(|n| n.value));
+    insert_opt(&mut settings, "max_workers", s.max_workers.as_ref().map(|n| n.value));
+    insert_opt(&mut settings, "cluster_log_dbfs_path", text(&s.cluster_log_dbfs_path));
+    insert_opt(&mut settings, "timeout_seconds", s.timeout_seconds.as_ref().map(|n| n.value));
+    insert_opt(
+        &mut settings,
+        "permit_cluster_restart",
+        s.permit_cluster_restart.as_ref().map(|n| n.value.to_text()),
+    );
+    if !s.spark_conf.is_empty() {
+        settings.insert("spark_conf".into(), scalars(&s.spark_conf));
+    }
+    if !s.spark_env_variables.is_empty() {
+        settings.insert("spark_env_variables".into(), scalars(&s.spark_env_variables));
+    }
+    if !s.init_scripts.is_empty() {
+        settings.insert(
+            "init_scripts".into(),
+            s.init_scripts.iter().map(|i| i.value.clone()).collect::<Vec<_>>().into(),
+        );
+    }
+    settings
 }

@@ -21,10 +21,10 @@ pub use schedule::check_schedule;
 use super::LowerCtx;
 use crate::diagnostic::Diagnostics;
 use crate::ir::{Dag, Pipeline, StepId};
-use crate::session::{Session, dispose};
+use crate::lower::{Loader, read_with};
 use crate::source::FileId;
 use crate::syntax::v1::{self, deprecated};
-use crate::yaml::{Node, ReadOptions};
+use crate::yaml::{Node, ReadOptions, dispose};
 
 /// How every file of the format is read: as the SDK reads it, text is text only (`name: 5` is
 /// refused), and one malformed key does not hide the other mistakes of its mapping.
@@ -32,7 +32,7 @@ pub const READ: ReadOptions = ReadOptions { strict_strings: true, recover: true 
 
 /// Lowers a v1 pipeline file; `None` when it could not be read (its problems are reported).
 pub fn lower_pipeline(
-    session: &mut Session,
+    loader: &mut dyn Loader,
     file: FileId,
     mut node: Node,
     cx: &LowerCtx,
@@ -41,27 +41,27 @@ pub fn lower_pipeline(
     let mut sink = Diagnostics::new();
     warnings::deprecated_forms(cx, &findings, &mut sink);
     warnings::from_tree(cx, &node, &mut sink);
-    let doc: Option<v1::PipelineFile> = session.read_with(file, &node, READ);
+    let doc: Option<v1::PipelineFile> = read_with(loader, file, &node, READ);
     let steps_key = node.get("pipeline").and_then(|p| p.entry("steps")).map(|(k, _)| k.span);
-    session.diagnostics.extend(sink.into_vec());
+    loader.report(sink.into_vec());
     dispose(node);
     let doc = doc?;
-    let path = session.sources.get(file).path.clone();
-    let workspace = session.workspace_for(&path);
+    let path = loader.sources().get(file).path.clone();
+    let workspace = loader.workspace_for(&path);
     let mut l =
-        Lowerer { session, cx, sink: Diagnostics::new(), configs: config::Configs::default(), workspace };
+        Lowerer { loader, cx, sink: Diagnostics::new(), configs: config::Configs::default(), workspace };
     let mut pipeline = l.pipeline(&doc.pipeline);
     pipeline.steps_at = steps_key.map(|span| crate::ir::Name { value: "steps".into(), file, span });
     let sink = std::mem::take(&mut l.sink);
-    session.diagnostics.extend(sink.into_vec());
+    loader.report(sink.into_vec());
     dispose(doc);
     Some(pipeline)
 }
 
 /// The state of lowering one pipeline file.
 pub(crate) struct Lowerer<'s, 'c> {
-    /// The session, for the files steps name.
-    pub session: &'s mut Session,
+    /// The loader, for the files steps name.
+    pub loader: &'s mut dyn Loader,
     /// The pipeline file.
     pub cx: &'c LowerCtx,
     /// Diagnostics about the pipeline file.

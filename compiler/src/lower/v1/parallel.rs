@@ -4,10 +4,12 @@
 use serde_json::Map as JsonMap;
 
 use super::Lowerer;
+use super::config::LoadedParallel;
 use super::data::Resolver;
 use super::steps::insert_opt;
 use crate::check::{binding_type_mismatch, invalid_value, missing_key, sdk_cannot_load};
 use crate::ir::{Arg, DataLocation, Environment, InputPort, ParallelSpec, PortRole, Source, Step, StepKind};
+use crate::syntax::v1::parallel_run_config::ParallelRunConfig;
 use crate::syntax::v1::{self, StepOutput};
 use crate::yaml::Spanned;
 
@@ -28,6 +30,7 @@ const RESERVED: [&str; 12] = [
 ];
 
 impl Lowerer<'_, '_> {
+    /// A ParallelRunStep: its configuration file, inputs, arguments, side inputs and output.
     pub(super) fn parallel_run(
         &mut self,
         key: &Spanned<String>,
@@ -36,7 +39,6 @@ impl Lowerer<'_, '_> {
         r: &Resolver,
     ) {
         let cx = self.cx;
-        let file = cx.file;
         out.kind = StepKind::Parallel(ParallelSpec::default());
         // The step's own compute and runconfig play no part: the configuration says both.
         out.compute = None;
@@ -44,74 +46,76 @@ impl Lowerer<'_, '_> {
         let config_path = cx.path(&s.parallel_run_config, &cx.dir, Some(&cx.root));
         out.config_files.push(config_path);
         if let Some(config) = self.parallel_config(&s.parallel_run_config) {
-            let c = &config.config;
-            out.compute = Some(config.name(&c.compute_target_name));
-            if let Some(d) = &c.source_directory {
-                // Relative to the pipeline's folder, as the SDK resolves it from the working folder.
-                out.code = Some(cx.path(
-                    &Spanned::new(d.value.clone(), s.parallel_run_config.span),
-                    &cx.dir,
-                    Some(&cx.root),
-                ));
-            }
-            let code_dir = out.code.as_ref().map(|c| c.resolved()).unwrap_or_else(|| cx.dir.clone());
-            let script = c.entry_script.as_ref().map(|e| {
-                let mut p = cx.path(
-                    &Spanned::new(e.value.clone(), s.parallel_run_config.span),
-                    &code_dir,
-                    Some(&code_dir),
-                );
-                p.raw = config.name(e);
-                p
-            });
-            if let Some(code) = &mut out.code
-                && let Some(d) = &c.source_directory
-            {
-                code.raw = config.name(d);
-            }
-            out.script = script.clone();
-            let spec = ParallelSpec {
-                entry_script: script,
-                mini_batch_size: c.mini_batch_size.as_ref().map(|m| m.value.to_text()),
-                node_count: u32::try_from(c.node_count.value).ok(),
-                process_count_per_node: c
-                    .process_count_per_node
-                    .as_ref()
-                    .and_then(|n| u32::try_from(n.value).ok()),
-                error_threshold: Some(c.error_threshold.value),
-                output_action: Some(c.output_action.value.as_str().to_string()),
-            };
-            let st = &mut out.settings;
-            insert_opt(st, "mini_batch_size", spec.mini_batch_size.clone());
-            insert_opt(st, "node_count", spec.node_count);
-            insert_opt(st, "process_count_per_node", spec.process_count_per_node);
-            insert_opt(st, "error_threshold", spec.error_threshold);
-            insert_opt(st, "output_action", spec.output_action.clone());
-            insert_opt(st, "append_row_file_name", c.append_row_file_name.as_ref().map(|v| v.value.clone()));
-            insert_opt(st, "run_invocation_timeout", c.run_invocation_timeout.as_ref().map(|v| v.value));
-            insert_opt(st, "run_max_try", c.run_max_try.as_ref().map(|v| v.value));
-            insert_opt(st, "logging_level", c.logging_level.as_ref().map(|v| v.value.clone()));
-            insert_opt(st, "allowed_failed_count", c.allowed_failed_count.as_ref().map(|v| v.value));
-            insert_opt(st, "allowed_failed_percent", c.allowed_failed_percent.as_ref().map(|v| v.value));
-            if let Some(keys) = &c.partition_keys {
-                st.insert(
-                    "partition_keys".into(),
-                    keys.iter().map(|k| k.value.clone()).collect::<Vec<_>>().into(),
-                );
-            }
-            if !c.environment_variables.is_empty() {
-                st.insert("environment_variables".into(), super::steps::scalars(&c.environment_variables));
-            }
-            if let Some(name) = &c.environment_name {
-                out.environment = Environment::Reference(config.name(name));
-            }
-            out.config_files.extend(config.files.iter().cloned());
-            out.kind = StepKind::Parallel(spec);
+            self.lower_parallel_config(s, out, &config);
         } else {
             out.compute = self.parallel_compute(&s.parallel_run_config);
         }
         self.parallel_inputs(key, s, out, r);
         self.parallel_arguments(out);
+        self.parallel_side_inputs_and_outputs(key, s, out, r);
+    }
+
+    /// What a loaded parallel run configuration gives the step: compute, code folder, entry
+    /// script, settings, environment.
+    fn lower_parallel_config(&self, s: &v1::ParallelRunStep, out: &mut Step, config: &LoadedParallel) {
+        let cx = self.cx;
+        let c = &config.config;
+        out.compute = Some(config.name(&c.compute_target_name));
+        if let Some(d) = &c.source_directory {
+            // Relative to the pipeline's folder, as the SDK resolves it from the working folder.
+            out.code = Some(cx.path(
+                &Spanned::new(d.value.clone(), s.parallel_run_config.span),
+                &cx.dir,
+                Some(&cx.root),
+            ));
+        }
+        let code_dir = out.code.as_ref().map(|c| c.resolved()).unwrap_or_else(|| cx.dir.clone());
+        let script = c.entry_script.as_ref().map(|e| {
+            let mut p = cx.path(
+                &Spanned::new(e.value.clone(), s.parallel_run_config.span),
+                &code_dir,
+                Some(&code_dir),
+            );
+            p.raw = config.name(e);
+            p
+        });
+        if let Some(code) = &mut out.code
+            && let Some(d) = &c.source_directory
+        {
+            code.raw = config.name(d);
+        }
+        if let Some(script) = &script {
+            out.invocation.set_script(script.clone());
+        }
+        let spec = ParallelSpec {
+            entry_script: script,
+            mini_batch_size: c.mini_batch_size.as_ref().map(|m| m.value.to_text()),
+            node_count: u32::try_from(c.node_count.value).ok(),
+            process_count_per_node: c
+                .process_count_per_node
+                .as_ref()
+                .and_then(|n| u32::try_from(n.value).ok()),
+            error_threshold: Some(c.error_threshold.value),
+            output_action: Some(c.output_action.value.as_str().to_string()),
+        };
+        parallel_settings(&mut out.settings, &spec, c);
+        if let Some(name) = &c.environment_name {
+            out.environment = Environment::Reference(config.name(name));
+        }
+        out.config_files.extend(config.files.iter().cloned());
+        out.kind = StepKind::Parallel(spec);
+    }
+
+    /// A ParallelRunStep's side inputs (which the SDK cannot load from YAML) and its one output.
+    fn parallel_side_inputs_and_outputs(
+        &mut self,
+        key: &Spanned<String>,
+        s: &v1::ParallelRunStep,
+        out: &mut Step,
+        r: &Resolver,
+    ) {
+        let cx = self.cx;
+        let file = cx.file;
         for (k, side) in s.side_inputs.iter() {
             out.inputs.push(InputPort {
                 name: cx.name(k),
@@ -204,7 +208,7 @@ impl Lowerer<'_, '_> {
             Arg::Literal(s) => Some((s.value.clone(), s.span)),
             _ => None,
         };
-        if let Some(first) = out.arguments.first() {
+        if let Some(first) = out.invocation.arguments().first() {
             let (value, span) = match first {
                 Arg::Literal(s) => (s.value.clone(), s.span),
                 Arg::Input(n) | Arg::Output(n) | Arg::Parameter(n) | Arg::SideInput(n) => {
@@ -220,7 +224,7 @@ impl Lowerer<'_, '_> {
             }
         }
         // Its inputs reach the entry script as datasets: the SDK finds no input for `input:X`.
-        for arg in &out.arguments {
+        for arg in out.invocation.arguments() {
             if let Arg::Input(n) = arg {
                 self.sink.push(
                     sdk_cannot_load::RULE
@@ -229,7 +233,7 @@ impl Lowerer<'_, '_> {
                 );
             }
         }
-        for (value, span) in out.arguments.iter().filter_map(text) {
+        for (value, span) in out.invocation.arguments().iter().filter_map(text) {
             let Some(name) = value.strip_prefix("--") else { continue };
             let name = name.split('=').next().unwrap_or(name);
             if RESERVED.contains(&name) {
@@ -246,5 +250,30 @@ impl Lowerer<'_, '_> {
                 );
             }
         }
+    }
+}
+
+/// The settings of a parallel run configuration that decide the step's result.
+fn parallel_settings(
+    st: &mut JsonMap<String, serde_json::Value>,
+    spec: &ParallelSpec,
+    c: &ParallelRunConfig,
+) {
+    insert_opt(st, "mini_batch_size", spec.mini_batch_size.clone());
+    insert_opt(st, "node_count", spec.node_count);
+    insert_opt(st, "process_count_per_node", spec.process_count_per_node);
+    insert_opt(st, "error_threshold", spec.error_threshold);
+    insert_opt(st, "output_action", spec.output_action.clone());
+    insert_opt(st, "append_row_file_name", c.append_row_file_name.as_ref().map(|v| v.value.clone()));
+    insert_opt(st, "run_invocation_timeout", c.run_invocation_timeout.as_ref().map(|v| v.value));
+    insert_opt(st, "run_max_try", c.run_max_try.as_ref().map(|v| v.value));
+    insert_opt(st, "logging_level", c.logging_level.as_ref().map(|v| v.value.clone()));
+    insert_opt(st, "allowed_failed_count", c.allowed_failed_count.as_ref().map(|v| v.value));
+    insert_opt(st, "allowed_failed_percent", c.allowed_failed_percent.as_ref().map(|v| v.value));
+    if let Some(keys) = &c.partition_keys {
+        st.insert("partition_keys".into(), keys.iter().map(|k| k.value.clone()).collect::<Vec<_>>().into());
+    }
+    if !c.environment_variables.is_empty() {
+        st.insert("environment_variables".into(), super::steps::scalars(&c.environment_variables));
     }
 }

@@ -4,23 +4,23 @@
 use crate::check::{conflicting_keys, invalid_value, missing_key, suspicious_value, unknown_datastore};
 use crate::diagnostic::{Diagnostics, Label};
 use crate::ir::DatastoreKind;
-use crate::session::Session;
+use crate::lower::{Loader, read_with};
 use crate::source::{FileId, Span};
 use crate::syntax::common::Scalar;
 use crate::syntax::v1::schedule::{Frequency, RECURRENCE_KEYS, Recurrence, Schedule, ScheduleFile};
 use crate::yaml::Node;
 
 /// Reads and checks a schedule file.
-pub fn check_schedule(session: &mut Session, file: FileId, node: &Node) {
+pub fn check_schedule(loader: &mut dyn Loader, file: FileId, node: &Node) {
     // Read from the node itself, so a malformed value elsewhere does not hide it.
     let mut sink = Diagnostics::new();
     absent_recurrence_keys(file, node, &mut sink);
-    let Some(doc) = session.read_with::<ScheduleFile>(file, node, super::READ) else {
-        session.diagnostics.extend(sink.into_vec());
+    let Some(doc) = read_with::<ScheduleFile>(loader, file, node, super::READ) else {
+        loader.report(sink.into_vec());
         return;
     };
-    let path = session.sources.get(file).path.clone();
-    let workspace = session.workspace_for(&path);
+    let path = loader.sources().get(file).path.clone();
+    let workspace = loader.workspace_for(&path);
     let s = &doc.schedule.value;
     let schedule_key = node.entry("Schedule").map(|(k, _)| k.span).unwrap_or(Span::point(0));
     if let Some(r) = &s.recurrence {
@@ -77,7 +77,7 @@ pub fn check_schedule(session: &mut Session, file: FileId, node: &Node) {
             )),
         }
     }
-    session.diagnostics.extend(sink.into_vec());
+    loader.report(sink.into_vec());
 }
 
 /// The recurrence keys left out: the SDK reads each of the eight with `[]`, so one left out

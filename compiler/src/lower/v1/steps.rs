@@ -7,8 +7,8 @@ use super::Lowerer;
 use super::data::Resolver;
 use crate::check::{invalid_value, unknown_placeholder, wrong_type};
 use crate::ir::{
-    Arg, DataType, Environment, InputPort, Mode, Name, OutputPort, PortRole, Source, Step, StepKind,
-    Unresolved,
+    Arg, Arguments, DataType, Environment, InputPort, Invocation, Mode, Name, OutputPort, PortRole, Source,
+    Step, StepKind, Unresolved,
 };
 use crate::syntax::common::Scalar;
 use crate::syntax::v1::{
@@ -72,9 +72,7 @@ impl Lowerer<'_, '_> {
             kind: StepKind::Command,
             compute: c.compute.map(|n| cx.name(n)),
             code,
-            script: None,
-            command: None,
-            arguments: Vec::new(),
+            invocation: Invocation::None,
             inputs: c.inputs.iter().map(|(k, v)| data_input(cx, k, v, r)).collect(),
             outputs: written_outputs(step).into_iter().map(|(k, o)| data_output(cx, k, o)).collect(),
             allow_reuse: c.allow_reuse.is_none_or(|a| a.value),
@@ -85,7 +83,7 @@ impl Lowerer<'_, '_> {
             settings: JsonMap::new(),
             component: None,
             templates: Vec::new(),
-            written: JsonMap::new(),
+            document: None,
         };
         let code_dir = out.code.as_ref().map(|c| c.resolved()).unwrap_or_else(|| cx.dir.clone());
         out.hash_paths = c.hash_paths.iter().map(|h| cx.path(h, &code_dir, None)).collect();
@@ -107,10 +105,10 @@ impl Lowerer<'_, '_> {
                 _ => out.config_files.push(path),
             }
         }
-        out.arguments = self.arguments(step, c.arguments);
+        out.invocation.set_arguments(Arguments::List(self.arguments(step, c.arguments)));
         match step {
             v1::Step::PythonScriptStep(s) => {
-                out.script = Some(cx.path(&s.script_name, &code_dir, Some(&code_dir)));
+                out.invocation.set_script(cx.path(&s.script_name, &code_dir, Some(&code_dir)));
                 if out.display_name.is_none() {
                     out.display_name = Some(s.script_name.value.clone());
                 }

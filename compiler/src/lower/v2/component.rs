@@ -10,11 +10,13 @@ use super::data::{self, passthrough};
 use super::{Loaded, Lowerer};
 use crate::ir::{Component, ComponentOrigin, Literal, Name, PathRef, PortDecl};
 use crate::lower::LowerCtx;
-use crate::session::{Format, absolute, detect_format, project_root};
+use crate::lower::project_root;
+use crate::paths::absolute;
 use crate::source::FileId;
 use crate::syntax::common::Scalar;
 use crate::syntax::v2::components::CommonComponent;
 use crate::syntax::v2::{ComponentFile, InputDecl, OutputDecl};
+use crate::syntax::{Format, detect_format};
 use crate::yaml::{Node, Spanned};
 
 /// What a component reference names.
@@ -50,62 +52,61 @@ impl Lowerer<'_> {
     /// Reads the component file at `path` (once per session). `None` when it does not exist
     /// (the missing-file check reports it) or cannot be read (reported here).
     pub fn load_component(&mut self, referrer: &LowerCtx, path: &PathRef) -> Option<Loaded> {
-        let shown = display_path(self.session.sources.get(referrer.file).path.parent(), &path.raw.value);
+        let shown = display_path(self.session.sources().get(referrer.file).path.parent(), &path.raw.value);
         let canonical = std::fs::canonicalize(&shown).ok()?;
         if !canonical.is_file() {
             return None;
         }
-        if let Some(hit) = self.session.v2.components.get(&canonical) {
+        if let Some(hit) = self.session.v2_cache().components.get(&canonical) {
             return hit.clone();
         }
         let loaded = self.read_component(&shown);
-        self.session.v2.components.insert(canonical, loaded.clone());
+        self.session.v2_cache().components.insert(canonical, loaded.clone());
         loaded
     }
 
     /// True when `path` is a prompt flow (`flow.dag.yaml`, or a flow run file) rather than a
     /// component: a parallel job may run one, and its interface is the flow's.
     pub fn is_flow(&mut self, referrer: &LowerCtx, path: &PathRef) -> bool {
-        let shown = display_path(self.session.sources.get(referrer.file).path.parent(), &path.raw.value);
+        let shown = display_path(self.session.sources().get(referrer.file).path.parent(), &path.raw.value);
         let named = shown.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("flow.dag."));
         if named || shown.is_dir() {
             return shown.exists();
         }
         let Ok(canonical) = std::fs::canonicalize(&shown) else { return false };
-        if self.session.v2.components.contains_key(&canonical) {
+        if self.session.v2_cache().components.contains_key(&canonical) {
             return false;
         }
-        let Ok(file) = self.session.load(&shown) else { return false };
+        let Some(file) = self.session.load(&shown) else { return false };
         let Some(node) = self.session.parse(file) else { return false };
         node.get("type").is_none() && (node.get("nodes").is_some() || node.get("flow").is_some())
     }
 
     /// Loads, parses and reads a component file, reporting its problems.
     fn read_component(&mut self, shown: &Path) -> Option<Loaded> {
-        let file = self.session.load(shown).ok()?;
+        let file = self.session.load(shown)?;
         let node = self.session.parse(file)?;
         if detect_format(shown, &node) == Format::V2Pipeline && node.get("jobs").is_none() {
             return None;
         }
-        let doc: ComponentFile = self.session.read_partial(file, &node)?;
-        super::yaml11_values(self.session, file, &node);
+        let doc = self.session.read_component(file, &node)?;
         Some(self.loaded(file, node, doc))
     }
 
     /// A read component file with the context its paths resolve in.
     pub fn loaded(&mut self, file: FileId, node: Node, doc: ComponentFile) -> Loaded {
-        let path = self.session.sources.get(file).path.clone();
+        let path = self.session.sources().get(file).path.clone();
         let dir = absolute(path.parent().unwrap_or(Path::new("")));
-        let root = match self.session.v2.roots.get(&dir) {
+        let root = match self.session.v2_cache().roots.get(&dir) {
             Some(root) => root.clone(),
             None => {
                 let workspace = self.session.workspace_for(&path);
                 let root = project_root(&dir, &workspace);
-                self.session.v2.roots.insert(dir.clone(), root.clone());
+                self.session.v2_cache().roots.insert(dir.clone(), root.clone());
                 root
             }
         };
-        let cx = LowerCtx { file, dir, root, text: self.session.sources.get(file).text.clone() };
+        let cx = LowerCtx { file, dir, root, text: self.session.sources().get(file).text.clone() };
         Loaded { file, doc: Arc::new(doc), node: Arc::new(node), cx }
     }
 }

@@ -150,5 +150,5 @@ pub fn root_of(cx: &LowerCtx) -> Option<PathBuf> {
 }
 
 fn has_workspace(dir: &Path) -> bool {
-    crate::session::WORKSPACE_FILE_NAMES.iter().any(|n| dir.join(n).is_file())
+    crate::paths::WORKSPACE_FILE_NAMES.iter().any(|n| dir.join(n).is_file())
 }

@@ -21,10 +21,9 @@ use std::sync::Arc;
 use serde_json::Map as JsonMap;
 
 use crate::check;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::Diagnostic;
 use crate::ir::{ComponentOrigin, Dag, Name, Pipeline, PipelineInput, PipelineOutput, Source, Step};
-use crate::lower::LowerCtx;
-use crate::session::Session;
+use crate::lower::{Loader, LowerCtx};
 use crate::source::{FileId, Span};
 use crate::syntax::v2::{ComponentFile, PipelineFile};
 use crate::yaml::{Node, Spanned};
@@ -54,53 +53,48 @@ pub struct Loaded {
 
 /// Lowers one file's jobs, loading the component files they refer to.
 pub struct Lowerer<'s> {
-    session: &'s mut Session,
+    session: &'s mut dyn Loader,
     /// Canonical paths of the pipeline components being lowered (to catch reference cycles).
     stack: Vec<PathBuf>,
 }
 
 impl<'s> Lowerer<'s> {
-    /// A lowerer reporting into `session`.
-    pub fn new(session: &'s mut Session) -> Self {
+    /// A lowerer loading files through, and reporting into, `session`.
+    pub fn new(session: &'s mut dyn Loader) -> Self {
         Lowerer { session, stack: Vec::new() }
     }
 
     fn report(&mut self, d: Diagnostic) {
-        self.session.diagnostics.push(d);
+        self.session.report(vec![d]);
     }
 
     fn report_all(&mut self, ds: Vec<Diagnostic>) {
-        self.session.diagnostics.extend(ds);
+        self.session.report(ds);
     }
 }
 
-/// Lowers a v2 pipeline job file; `None` when it could not be read.
-pub fn lower_pipeline(session: &mut Session, file: FileId, node: &Node, cx: &LowerCtx) -> Option<Pipeline> {
-    let doc: PipelineFile = session.read_partial(file, node)?;
-    yaml11_values(session, file, node);
-    let mut l = Lowerer::new(session);
-    Some(l.pipeline_job(&doc, node, cx))
+/// Lowers a v2 pipeline job file already read.
+pub fn lower_pipeline(loader: &mut dyn Loader, doc: &PipelineFile, node: &Node, cx: &LowerCtx) -> Pipeline {
+    Lowerer::new(loader).pipeline_job(doc, node, cx)
 }
 
-/// Checks a standalone component file: it is lowered as a reusable pipeline (its own jobs for
-/// a pipeline component, one step for the others) and checked like a pipeline.
-pub fn check_component(session: &mut Session, file: FileId, node: &Node) {
-    let Some(doc) = session.read_partial::<ComponentFile>(file, node) else { return };
-    let path = session.sources.get(file).path.clone();
-    let workspace = session.workspace_for(&path);
-    let mut l = Lowerer::new(session);
+/// Lowers a standalone component file as a reusable pipeline (its own jobs for a pipeline
+/// component, one step for the others), to be checked like a pipeline. `canonical`: the file's
+/// resolved path, cached as read and kept on the stack of components being lowered.
+pub fn lower_component(
+    loader: &mut dyn Loader,
+    file: FileId,
+    node: &Node,
+    doc: ComponentFile,
+    canonical: Option<PathBuf>,
+) -> Pipeline {
+    let mut l = Lowerer::new(loader);
     let loaded = l.loaded(file, node.clone(), doc);
-    if let Ok(canonical) = std::fs::canonicalize(&path) {
-        if !l.session.v2.components.contains_key(&canonical) {
-            yaml11_values(l.session, file, node);
-        }
-        l.session.v2.components.entry(canonical.clone()).or_insert_with(|| Some(loaded.clone()));
+    if let Some(canonical) = canonical {
+        l.session.v2_cache().components.entry(canonical.clone()).or_insert_with(|| Some(loaded.clone()));
         l.stack.push(canonical);
     }
-    let pipeline = l.standalone(&loaded);
-    let mut out = Diagnostics::new();
-    check::check_pipeline(&pipeline, &workspace, &session.sources, &mut out);
-    session.diagnostics.extend(out.into_vec());
+    l.standalone(&loaded)
 }
 
 /// The known setting within edit distance 2 of `key` (the closest; case ignored).
@@ -149,9 +143,8 @@ impl Lowerer<'_> {
         let default_compute =
             setting_name("default_compute").or_else(|| doc.compute.as_ref().map(|c| cx.name(c)));
         // As azure-ai-ml reads them (marshmallow's Boolean: `True`, `yes`, `'1'` are true too).
-        let setting_bool = |k: &str| {
-            setting(k).and_then(|v| crate::syntax::common::marshmallow_bool(&v.value)).unwrap_or(false)
-        };
+        let setting_bool =
+            |k: &str| setting(k).and_then(|v| crate::python::marshmallow_bool(&v.value)).unwrap_or(false);
 
         self.check_port_names(
             cx,
@@ -252,7 +245,7 @@ impl Lowerer<'_> {
             }
             let as_setting = known.or(near);
             let boolean = matches!(as_setting, Some("continue_on_step_failure" | "force_rerun"));
-            if boolean && crate::syntax::common::marshmallow_bool(&v.value).is_none() && !v.value.is_null() {
+            if boolean && crate::python::marshmallow_bool(&v.value).is_none() && !v.value.is_null() {
                 self.report(
                     check::wrong_type::RULE
                         .at(
@@ -309,7 +302,7 @@ impl Lowerer<'_> {
         let key = common.name.map(|n| cx.name(n)).unwrap_or_else(|| Name {
             value: self
                 .session
-                .sources
+                .sources()
                 .get(cx.file)
                 .path
                 .file_stem()
@@ -322,7 +315,7 @@ impl Lowerer<'_> {
         let origin = ComponentOrigin::File {
             path: crate::ir::PathRef {
                 raw: Name {
-                    value: self.session.sources.get(cx.file).path.display().to_string(),
+                    value: self.session.sources().get(cx.file).path.display().to_string(),
                     file: cx.file,
                     span: Span::point(0),
                 },
@@ -375,12 +368,4 @@ impl Lowerer<'_> {
             bound_inputs: Vec::new(),
         }
     }
-}
-
-/// Warns about plain values of a v2 file that Azure ML reads otherwise (YAML 1.1).
-pub(crate) fn yaml11_values(session: &mut Session, file: FileId, node: &Node) {
-    let text = session.sources.get(file).text.clone();
-    let mut out = Diagnostics::new();
-    check::yaml11_value::check(file, node, &text, &mut out);
-    session.diagnostics.extend(out.into_vec());
 }

@@ -70,7 +70,7 @@ fn bindings_become_sources_and_edges() {
     assert_eq!(train.output("model").and_then(|o| o.ty), Some(crate::ir::DataType::MlflowModel));
     assert!(train.code.as_ref().is_some_and(|code| code.raw.value == "./src"));
     // The command keeps its placeholders and optional fragment.
-    let parts = &train.command.as_ref().expect("command").parts;
+    let parts = &train.invocation.template().expect("command").parts;
     assert!(parts.iter().any(|p| matches!(p, CommandPart::Input(n) if n.value == "data")));
     assert!(parts.iter().any(|p| matches!(p, CommandPart::Optional(inner)
         if inner.iter().any(|q| matches!(q, CommandPart::Input(n) if n.value == "seed")))));

@@ -4,6 +4,7 @@
 
 pub mod binding;
 pub mod components;
+pub mod environment;
 pub mod io;
 pub mod jobs;
 pub mod parts;

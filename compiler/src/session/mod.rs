@@ -1,19 +1,25 @@
 //! The compiler driver: loads files, tells their format, reads, lowers and checks them, and
 //! keeps every diagnostic with the sources it points into.
 
+mod loader;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
+use crate::Compiled;
 use crate::check;
 use crate::diagnostic::{Diagnostic, Diagnostics, Label};
-use crate::ir::{Pipeline, Workspace};
+use crate::ir::Workspace;
+pub use crate::lower::project_root;
 use crate::lower::{self, LowerCtx};
+pub use crate::paths::{WORKSPACE_FILE_NAMES, absolute, find_workspace_file};
 use crate::source::{Bounded, FileId, ReadError, SourceFile, SourceMap, Span, read_bounded};
 use crate::suggest::did_you_mean;
-use crate::syntax::workspace::WorkspaceFile;
-use crate::yaml::{self, DeError, DeErrorKind, Limits, Node, ParseError, ParseErrorKind};
+pub use crate::syntax::{Format, detect_format};
+use crate::syntax::{v2, workspace::WorkspaceFile};
+use crate::yaml::{self, DeError, DeErrorKind, Limits, Node, ParseError, ParseErrorKind, dispose};
 
 /// Why a file could not be read at all (the CLI exits 2 for these).
 #[derive(Debug, thiserror::Error)]
@@ -66,107 +72,14 @@ pub enum LoadError {
     },
 }
 
-/// The formats sluice reads, told by a file's root keys (DESIGN section 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// `pipeline:` at the root.
-    V1Pipeline,
-    /// `Schedule:` at the root: a v1 pipeline schedule.
-    V1Schedule,
-    /// `type: pipeline` with `jobs`.
-    V2Pipeline,
-    /// `type: command|parallel|spark|...` without `jobs`: a v2 component.
-    V2Component,
-    /// `datastores:`/`computes:` at the root, or a file named `workspace.yaml`.
-    Workspace,
-    /// Anything else.
-    Unknown,
-}
-
 /// The name standard input is shown under (`sluice check -`).
 pub const STDIN_NAME: &str = "<stdin>";
-
-/// Names a workspace file may have.
-pub const WORKSPACE_FILE_NAMES: [&str; 2] = ["workspace.yaml", "workspace.yml"];
-
-/// Tells the format of a parsed file.
-pub fn detect_format(path: &Path, node: &Node) -> Format {
-    if node.get("pipeline").is_some() {
-        return Format::V1Pipeline;
-    }
-    if node.get("Schedule").is_some() {
-        return Format::V1Schedule;
-    }
-    let ty = node.get("type").and_then(Node::as_str);
-    if ty == Some("pipeline") {
-        // A pipeline job, unless it says or looks like a pipeline component.
-        return if is_component_schema(node) || declares_interface(node) {
-            Format::V2Component
-        } else {
-            Format::V2Pipeline
-        };
-    }
-    if let Some(ty) = ty
-        && COMPONENT_TYPES.contains(&ty)
-        && !is_job_file(node)
-    {
-        return Format::V2Component;
-    }
-    let named = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| WORKSPACE_FILE_NAMES.contains(&n));
-    if named || node.get("datastores").is_some() || node.get("computes").is_some() {
-        return Format::Workspace;
-    }
-    Format::Unknown
-}
-
-/// Component `type`s a standalone v2 component file may have.
-const COMPONENT_TYPES: [&str; 5] = ["command", "parallel", "spark", "pipeline", "data_transfer"];
-
-fn is_component_schema(node: &Node) -> bool {
-    node.get("$schema")
-        .and_then(Node::as_str)
-        .is_some_and(|s| s.contains("Component.schema") || s.contains("Component.json"))
-}
-
-/// A standalone job file (`commandJob`, `sparkJob`, ... or keys only jobs have): not a
-/// component, and not something sluice checks.
-fn is_job_file(node: &Node) -> bool {
-    if let Some(schema) = node.get("$schema").and_then(Node::as_str) {
-        return schema.contains("Job.schema");
-    }
-    ["compute", "experiment_name", "services", "identity", "limits"].iter().any(|k| node.get(k).is_some())
-}
-
-/// Inputs declared as a component declares them (`type: integer`, `optional`, `default`) or a
-/// `version`: a pipeline component, not a pipeline job.
-fn declares_interface(node: &Node) -> bool {
-    if node.get("version").is_some() {
-        return true;
-    }
-    node.get("inputs").map(Node::entries).unwrap_or_default().iter().any(|(_, v)| {
-        let literal_type = v
-            .get("type")
-            .and_then(Node::as_str)
-            .is_some_and(|t| ["string", "integer", "number", "boolean"].contains(&t));
-        literal_type
-            || ["optional", "default", "enum", "min", "max", "description"].iter().any(|k| v.get(k).is_some())
-    })
-}
 
 /// How to find the workspace of a pipeline.
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceChoice {
     /// A workspace file given by `--workspace` or `SLUICE_WORKSPACE`.
     pub explicit: Option<PathBuf>,
-}
-
-/// A pipeline ready for planning, running or emitting.
-#[derive(Debug)]
-pub struct Compiled {
-    /// The checked pipeline.
-    pub pipeline: Pipeline,
-    /// The workspace it runs in.
-    pub workspace: Workspace,
 }
 
 /// One compiler session.
@@ -305,25 +218,6 @@ impl Session {
         }
     }
 
-    /// Reads a parsed file into its syntax type as `options` say, reporting shape errors.
-    pub fn read_with<T: DeserializeOwned + Send>(
-        &mut self,
-        file: FileId,
-        node: &Node,
-        options: yaml::ReadOptions,
-    ) -> Option<T> {
-        let text = self.sources.get(file).text.clone();
-        match yaml::from_node_with::<T>(node, &text, options) {
-            Ok(v) => Some(v),
-            Err(errors) => {
-                for e in errors {
-                    self.diagnostics.push(de_diagnostic(file, node, e));
-                }
-                None
-            }
-        }
-    }
-
     /// Reads a parsed file into its syntax type, reporting shape errors; the value is kept when
     /// the only problems are unknown keys, so that later checks still run.
     pub fn read_partial<T: DeserializeOwned + Send>(&mut self, file: FileId, node: &Node) -> Option<T> {
@@ -386,7 +280,7 @@ impl Session {
                 crate::lower::v1::check_schedule(self, file, &node);
             }
             Format::V2Component => {
-                crate::lower::v2_component_check(self, file, &node);
+                self.check_component(file, &node);
             }
             Format::Unknown => {
                 // In a folder walk, other YAML files are skipped unless a root key is a near miss
@@ -435,9 +329,13 @@ impl Session {
         let pipeline = match detect_format(&path, &node) {
             Format::V1Pipeline => lower::v1::lower_pipeline(self, file, node, &cx)?,
             _ => {
-                let p = lower::v2_pipeline(self, file, &node, &cx);
+                let doc: Option<v2::PipelineFile> = self.read_partial(file, &node);
+                let doc = doc?;
+                self.yaml11_values(file, &node);
+                let p = lower::v2::lower_pipeline(self, &doc, &node, &cx);
                 dispose(node);
-                p?
+                dispose(doc);
+                p
             }
         };
         let mut out = Diagnostics::new();
@@ -551,46 +449,6 @@ fn unknown_format(file: FileId, node: &Node, what: &str) -> Diagnostic {
         _ => node.span,
     };
     rule.at(file, Span::point(span.start), message).with_help(help)
-}
-
-/// Drops a large tree on a background thread, off the critical path: freeing a 10,000-step
-/// pipeline's nodes takes a tenth of its check. One thread serves the whole process.
-pub fn dispose<T: Send + 'static>(value: T) {
-    type Garbage = Box<dyn Send>;
-    static BIN: std::sync::OnceLock<Option<std::sync::Mutex<std::sync::mpsc::Sender<Garbage>>>> =
-        std::sync::OnceLock::new();
-    let bin = BIN.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel::<Garbage>();
-        std::thread::Builder::new()
-            .name("dispose".into())
-            .spawn(move || rx.into_iter().for_each(drop))
-            .ok()
-            .map(|_| std::sync::Mutex::new(tx))
-    });
-    // Without the thread (or if it is gone) the value is simply dropped here.
-    if let Some(tx) = bin.as_ref().and_then(|m| m.lock().ok()) {
-        let _ = tx.send(Box::new(value));
-    }
-}
-
-/// A path made absolute against the working folder, without resolving links.
-pub fn absolute(path: &Path) -> PathBuf {
-    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// The nearest `workspace.yaml` at or above `dir`.
-pub fn find_workspace_file(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors().flat_map(|d| WORKSPACE_FILE_NAMES.iter().map(move |n| d.join(n))).find(|p| p.is_file())
-}
-
-/// The folder source paths must stay inside: the nearest folder at or above `dir` holding
-/// `.git` or the workspace file; else `dir` itself.
-pub fn project_root(dir: &Path, workspace: &Workspace) -> PathBuf {
-    dir.ancestors()
-        .find(|d| d.join(".git").exists() || (workspace.file.is_some() && *d == workspace.root))
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| dir.to_path_buf())
 }
 
 /// For a folder given where a file is read: the pipeline files right inside it.

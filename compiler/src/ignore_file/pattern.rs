@@ -1,148 +1,15 @@
-//! azure-ai-ml's ignore-file matching (`_utils/_asset_utils.IgnoreFile` over its vendored copy of
-//! pathspec's `GitWildMatchPattern`), reproduced rule for rule.
-//!
-//! It is not git's matcher, so neither the `ignore` crate nor `globset` fits: only files are
-//! tested (directories are never pruned), a `!pattern` re-includes a file even under an excluded
-//! directory, lines lose all leading and trailing whitespace (Python's `str.strip`, escaped or
-//! not), and `[...]` is handed to Python's `re`, with its own rules for `]`, `-` and `\`. Each
-//! pattern becomes the token list of the regular expression pathspec would build, and a small
-//! set-of-positions matcher runs it with Python `re` semantics (`.` stops at `\n`, `$` may match
-//! before a final `\n`).
+//! One line of an ignore file as azure-ai-ml's vendored pathspec compiles it
+//! (`GitWildMatchPattern`): the regular expression it would build, as tokens, and a small
+//! set-of-positions matcher that runs it with Python `re` semantics (`.` stops at `\n`, `$` may
+//! match before a final `\n`).
 
-use std::fs;
-use std::io;
-use std::path::{Component, Path, PathBuf};
-
-use super::HashError;
-
-/// The ignore rules of a code folder: its `.amlignore`, else its `.gitignore`, else none.
-#[derive(Debug)]
-pub(super) struct IgnoreRules {
-    /// Directory that matched paths are made relative to: the resolved ignore file's parent.
-    base: PathBuf,
-    /// The compiled patterns, or the error the SDK raises on the first file it tests.
-    patterns: Result<Vec<Pattern>, InvalidPattern>,
-    /// The ignore file, for error messages.
-    file: PathBuf,
-}
-
-/// A pattern the SDK refuses; the error surfaces only when a file is tested, as in the SDK.
-#[derive(Debug, Clone)]
-struct InvalidPattern {
-    line: usize,
-    pattern: String,
-    reason: &'static str,
-}
-
-impl IgnoreRules {
-    /// Finds the ignore file of `dir` (an absolute, resolved directory) the way
-    /// `get_ignore_file` does; `None` when neither file exists.
-    pub(super) fn for_folder(dir: &Path) -> Result<Option<Self>, HashError> {
-        for name in [".amlignore", ".gitignore"] {
-            let file = dir.join(name);
-            if exists(&file)? {
-                return Self::load(file).map(Some);
-            }
-        }
-        Ok(None)
-    }
-
-    fn load(file: PathBuf) -> Result<Self, HashError> {
-        let read_error = |source| HashError::IgnoreFile { path: file.clone(), source };
-        // `IgnoreFile` keeps `Path(file).resolve()`, so a symlinked ignore file anchors patterns
-        // at its target's folder.
-        let resolved = fs::canonicalize(&file).map_err(read_error)?;
-        let base = resolved.parent().map(Path::to_path_buf).unwrap_or_default();
-        let bytes = fs::read(&resolved).map_err(read_error)?;
-        // Read with encoding "utf-8-sig": an optional BOM, then strict UTF-8.
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        let text = std::str::from_utf8(bytes)
-            .map_err(|e| read_error(io::Error::new(io::ErrorKind::InvalidData, e)))?;
-        Ok(Self { base, patterns: compile_lines(text), file })
-    }
-
-    /// Whether the file at `path` (its folder resolved, its own name not) is excluded, as
-    /// `IgnoreFile.is_file_excluded` decides: the last matching pattern wins.
-    pub(super) fn is_excluded(&self, path: &Path) -> Result<bool, HashError> {
-        let patterns = self.patterns.as_ref().map_err(|e| HashError::InvalidPattern {
-            path: self.file.clone(),
-            line: e.line,
-            pattern: e.pattern.clone(),
-            reason: e.reason,
-        })?;
-        if patterns.is_empty() {
-            return Ok(false);
-        }
-        // Paths on another drive have no relative form; the SDK excludes them.
-        let Some(rel) = relative_path(path, &self.base) else {
-            return Ok(true);
-        };
-        Ok(excluded_by(patterns, &rel))
-    }
-}
-
-/// The verdict of the last pattern matching `rel`; kept when none does.
-fn excluded_by(patterns: &[Pattern], rel: &str) -> bool {
-    let chars: Vec<char> = rel.chars().collect();
-    patterns.iter().rev().find(|p| p.matches(&chars)).is_some_and(|p| p.exclude)
-}
-
-/// `Path.exists()`: a missing file, a dangling link or a non-directory parent is "absent"; a
-/// file that cannot be looked at is an error.
-fn exists(path: &Path) -> Result<bool, HashError> {
-    match fs::metadata(path) {
-        Ok(_) => Ok(true),
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            Err(HashError::IgnoreFile { path: path.to_path_buf(), source: e })
-        }
-        Err(_) => Ok(false),
-    }
-}
-
-/// Lines as Python's text-mode iteration gives them (`\n`, `\r\n` and `\r` all end a line),
-/// each `rstrip`ped and compiled; blank lines and comments compile to nothing.
-fn compile_lines(text: &str) -> Result<Vec<Pattern>, InvalidPattern> {
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let mut patterns = Vec::new();
-    for (index, line) in text.split('\n').enumerate() {
-        let line = line.trim_end_matches(is_py_space);
-        match Pattern::compile(line) {
-            Ok(Some(p)) => patterns.push(p),
-            Ok(None) => {}
-            Err(reason) => {
-                return Err(InvalidPattern { line: index + 1, pattern: line.to_owned(), reason });
-            }
-        }
-    }
-    Ok(patterns)
-}
-
-/// Python's `str.isspace`: Unicode White_Space plus the four information separators.
-fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// `os.path.relpath(path, base)` for two absolute, normalised paths, `/`-separated as
-/// pathspec's `normalize_file` leaves it. `None` when they share no root (another drive).
-fn relative_path(path: &Path, base: &Path) -> Option<String> {
-    let path: Vec<Component<'_>> = path.components().collect();
-    let base: Vec<Component<'_>> = base.components().collect();
-    if path.first() != base.first() {
-        return None;
-    }
-    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
-    let ups = std::iter::repeat_n("..".to_owned(), base.len() - common);
-    // Names that are not UTF-8 only need to match, so a lossy form does.
-    let downs = path[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned());
-    let parts: Vec<String> = ups.chain(downs).collect();
-    Some(if parts.is_empty() { ".".to_owned() } else { parts.join("/") })
-}
+use super::is_py_space;
 
 /// One compiled line: the regular expression pathspec builds, as tokens.
 #[derive(Debug, Clone)]
-struct Pattern {
+pub(super) struct Pattern {
     /// pathspec's `include`: true excludes the file, false (a `!` line) keeps it.
-    exclude: bool,
+    pub(super) exclude: bool,
     tokens: Vec<Tok>,
 }
 
@@ -170,7 +37,7 @@ enum Tok {
 impl Pattern {
     /// `GitWildMatchPattern.pattern_to_regex`: `Ok(None)` for a null operation (blank, comment,
     /// lone `/`), `Err` with the reason for a pattern the SDK rejects.
-    fn compile(line: &str) -> Result<Option<Self>, &'static str> {
+    pub(super) fn compile(line: &str) -> Result<Option<Self>, &'static str> {
         let pattern = line.trim_matches(is_py_space);
         if pattern.is_empty() || pattern.starts_with('#') || pattern == "/" {
             return Ok(None);
@@ -242,8 +109,23 @@ impl Pattern {
         Ok(Some(Self { exclude, tokens }))
     }
 
+    /// Whether this pattern matches every path `dir/x` (`x` without a newline): its tokens end
+    /// in "`/` then anything" and what comes before matches `dir` exactly. A walk may then leave
+    /// `dir` unread when the verdict cannot change below it.
+    pub(super) fn covers_all_below(&self, dir: &[char]) -> bool {
+        let prefix = match self.tokens.as_slice() {
+            [Tok::DotPlus] => return !dir.is_empty(),
+            [head @ .., Tok::Opt(tail)] if tail.as_slice() == [Tok::Lit('/'), Tok::DotStar] => head,
+            [head @ .., Tok::Lit('/'), Tok::DotStar] => head,
+            _ => return false,
+        };
+        let mut start = vec![false; dir.len() + 1];
+        start[0] = true;
+        run(prefix, dir, start)[dir.len()]
+    }
+
     /// `regex.match(path)` against `^<tokens>$`.
-    fn matches(&self, s: &[char]) -> bool {
+    pub(super) fn matches(&self, s: &[char]) -> bool {
         let mut start = vec![false; s.len() + 1];
         start[0] = true;
         let end = run(&self.tokens, s, start);
@@ -401,10 +283,6 @@ fn step(tok: &Tok, s: &[char], from: &[bool]) -> Vec<bool> {
 mod tests {
     use super::*;
 
-    fn excluded(patterns: &str, path: &str) -> bool {
-        excluded_by(&compile_lines(patterns).expect("patterns compile"), path)
-    }
-
     /// (pattern, path, whether the SDK's pattern matches) computed with
     /// `python -c 'import sys; from azure.ai.ml._utils._pathspec import GitWildMatchPattern as G;
     /// print(G(sys.argv[1]).match_file(sys.argv[2]) is not None)' PATTERN PATH` (venv of
@@ -550,6 +428,34 @@ mod tests {
     }
 
     #[test]
+    fn covering_a_folder_means_matching_all_below_it() {
+        let chars = |s: &str| s.chars().collect::<Vec<char>>();
+        let cases: &[(&str, &str, bool)] = &[
+            ("build/", "build", true),
+            ("build/", "a/build", true),
+            ("build", "build", true),
+            ("/build", "a/build", false),
+            ("*.txt", "d.txt", true),
+            ("a/**", "a", true),
+            ("**", "x", true),
+            ("**/", "x", true),
+            ("a/**/b", "a/x/b", true),
+            ("a/*.py", "a", false),
+            ("a/b", "a", false),
+            ("foo*bar", "foo", false),
+        ];
+        for &(pattern, dir, expected) in cases {
+            let p = Pattern::compile(pattern).expect("valid").expect("not a no-op");
+            assert_eq!(p.covers_all_below(&chars(dir)), expected, "{pattern:?} over {dir:?}");
+            if expected {
+                for below in ["x", "x/y", ".hidden", "a b/c.d"] {
+                    assert!(p.matches(&chars(&format!("{dir}/{below}"))), "{pattern:?} {dir}/{below}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn null_patterns() {
         for line in ["", "   ", "# comment", "  # indented comment", "/"] {
             assert!(Pattern::compile(line).expect("valid").is_none(), "{line:?}");
@@ -562,34 +468,5 @@ mod tests {
         for line in ["!", "foo\\", "[z-a]", "a/[b-a]c"] {
             assert!(Pattern::compile(line).is_err(), "{line:?}");
         }
-    }
-
-    #[test]
-    fn last_match_wins_and_negation_reincludes_under_excluded_dir() {
-        let rules = "build/\n!build/keep.txt\n*.log\n!important.log\n";
-        assert!(excluded(rules, "build/a.txt"));
-        assert!(!excluded(rules, "build/keep.txt"));
-        assert!(excluded(rules, "x/y.log"));
-        assert!(!excluded(rules, "x/important.log"));
-        assert!(!excluded(rules, "src/main.py"));
-    }
-
-    #[test]
-    fn lines_are_stripped_and_split_like_python_text_mode() {
-        // `\r` alone ends a line; leading and trailing whitespace goes, U+001F included.
-        assert!(excluded("  a.txt \t\r b.txt \u{1f}", "b.txt"));
-        assert!(excluded("  a.txt \t\r b.txt \u{1f}", "a.txt"));
-        assert!(excluded("x\r\ny", "y"));
-        // Even an escaped trailing space is stripped, leaving a dangling `\` the SDK rejects.
-        assert!(compile_lines("b.txt\\ ").is_err());
-    }
-
-    #[test]
-    fn relative_paths_as_os_path_relpath() {
-        let rel = |p: &str, b: &str| relative_path(Path::new(p), Path::new(b));
-        assert_eq!(rel("/a/b/c.txt", "/a/b").as_deref(), Some("c.txt"));
-        assert_eq!(rel("/a/b/c/d.txt", "/a/b").as_deref(), Some("c/d.txt"));
-        assert_eq!(rel("/x/d.txt", "/a/b").as_deref(), Some("../../x/d.txt"));
-        assert_eq!(rel("/a/b", "/a/b").as_deref(), Some("."));
     }
 }
