@@ -3,7 +3,7 @@
 use super::*;
 
 /// What went wrong while reading a node into a typed structure.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum DeErrorKind {
     /// Any other message.
     Custom(String),
@@ -66,7 +66,7 @@ pub enum DeErrorKind {
 pub(crate) const RECOVERED: &str = "$sluice::recovered";
 
 /// A deserialization error with the span it belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 #[error("{}", self.message())]
 pub struct DeError {
     /// What went wrong.

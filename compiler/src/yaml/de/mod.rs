@@ -165,8 +165,10 @@ fn read<T: DeserializeOwned>(node: &Node, text: &str, options: ReadOptions) -> R
         result = T::deserialize(NodeDe::root(node, &ctx));
     }
     let mut errors = ctx.set_aside.into_inner();
+    // A set, not `errors.contains`: a file with 40,000 unknown keys made that quadratic.
+    let mut seen: std::collections::HashSet<DeError> = errors.iter().cloned().collect();
     for e in ctx.recovered.into_inner() {
-        if !errors.contains(&e) {
+        if seen.insert(e.clone()) {
             errors.push(e);
         }
     }
