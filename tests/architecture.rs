@@ -62,8 +62,9 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The code of a file that is not test code: test files are left out, and a file's text ends
-/// at its first `#[cfg(test)]`; comments are dropped.
+/// The code of a file that is not test code: test files are left out, and so is the item under
+/// each `#[cfg(test)]` (a `mod x;` line, an item up to its closing brace, or an inline `mod x {`,
+/// which by convention ends the file); comments are dropped.
 fn code_lines(path: &Path) -> Vec<(usize, String)> {
     if path.file_name().is_some_and(|n| n == "tests.rs")
         || path.components().any(|c| c.as_os_str() == "tests")
@@ -72,17 +73,46 @@ fn code_lines(path: &Path) -> Vec<(usize, String)> {
     }
     let text = std::fs::read_to_string(path).unwrap();
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim_start().starts_with("#[cfg(test)]") {
-            break;
-        }
+    let mut lines = text.lines().enumerate();
+    while let Some((i, line)) = lines.next() {
         let code = match line.find("//") {
             Some(at) => &line[..at],
             None => line,
         };
+        if code.trim_start().starts_with("#[cfg(test)]") {
+            if !skip_test_item(&mut lines) {
+                break;
+            }
+            continue;
+        }
         out.push((i + 1, code.to_owned()));
     }
     out
+}
+
+/// Skips the item under a `#[cfg(test)]`; false when it is an inline test module (the rest of
+/// the file is left out).
+fn skip_test_item<'a>(lines: &mut impl Iterator<Item = (usize, &'a str)>) -> bool {
+    let mut depth = 0i64;
+    let mut opened = false;
+    for (_, line) in lines.by_ref() {
+        let code = line.find("//").map_or(line, |at| &line[..at]).trim();
+        if !opened && (code.is_empty() || code.starts_with("#[")) {
+            continue;
+        }
+        if !opened && code.starts_with("mod ") && code.ends_with('{') {
+            return false;
+        }
+        if !opened && code.ends_with(';') {
+            return true;
+        }
+        depth += code.matches('{').count() as i64 - code.matches('}').count() as i64;
+        opened |= code.contains('{');
+        if opened && depth <= 0 {
+            return true;
+        }
+    }
+    true
 }
 
 /// The first segment of every path starting with `prefix` on a line (`prefix{a, b::c}` names
@@ -185,4 +215,17 @@ fn the_scanner_sees_imports() {
     assert_eq!(named_after("use crate::{ir::Step, source::Span};", "crate::"), ["ir", "source"]);
     assert_eq!(named_after("let x = crate::paths::absolute(p);", "crate::"), ["paths"]);
     assert!(named_after("// crate::session", "crate::").len() == 1, "comments are dropped by code_lines");
+}
+
+#[test]
+fn only_the_test_items_of_a_file_are_left_out() {
+    let dir = std::env::temp_dir().join(format!("sluice-architecture-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("m.rs");
+    let text = "use crate::a;\n#[cfg(test)]\nmod tests;\nuse crate::b;\n#[cfg(test)]\n#[allow(dead_code)]\n\
+                fn helper() {\n    if x { crate::t1(); }\n}\nuse crate::c;\n#[cfg(test)]\nmod inline {\n    use crate::t2;\n}\n";
+    std::fs::write(&file, text).unwrap();
+    let named: Vec<String> = code_lines(&file).iter().flat_map(|(_, l)| named_after(l, "crate::")).collect();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(named, ["a", "b", "c"]);
 }
