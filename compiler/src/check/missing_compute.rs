@@ -1,4 +1,5 @@
-//! `missing-compute`: a step names no compute and the pipeline has no default compute.
+//! `missing-compute`: a step names no compute and the pipeline has no default compute (a Spark
+//! job: no compute and no serverless `resources`, whatever the default).
 
 use super::Context;
 use crate::diagnostic::{Diagnostics, Rule, Severity};
@@ -14,13 +15,41 @@ pub const RULE: Rule = Rule {
 /// Checks that every step has somewhere to run.
 pub fn check(cx: &Context, out: &mut Diagnostics) {
     // A component checked on its own runs on whatever compute the pipeline using it gives.
-    if cx.pipeline.default_compute.is_some() || cx.pipeline.reusable {
+    if cx.pipeline.reusable {
         return;
     }
     for step in &cx.pipeline.steps {
+        // azure-ai-ml refuses a Spark job with neither its own compute (a Spark pool) nor
+        // `resources` (serverless Spark): the pipeline's default compute is not one.
+        if matches!(step.kind, StepKind::Spark)
+            && step.compute.is_none()
+            && step.settings.get("resources").is_none_or(serde_json::Value::is_null)
+            && cx.pipeline.default_compute.is_some()
+        {
+            out.push(
+                RULE.at(
+                    step.key.file,
+                    step.key.span,
+                    format!(
+                        "spark job `{}` names neither a Spark pool (`compute`) nor serverless Spark \
+                         (`resources`); azure-ai-ml does not run Spark on the pipeline's default compute",
+                        step.key.value
+                    ),
+                )
+                .with_help(
+                    "add `resources: {instance_type: standard_e4s_v3, runtime_version: \"3.4\"}`, or \
+                     `compute: <an attached Spark pool>`",
+                ),
+            );
+            continue;
+        }
+        if cx.pipeline.default_compute.is_some() {
+            continue;
+        }
         // A nested pipeline's steps carry their own compute; control flow runs its body's;
         // Spark with its own `resources` runs on serverless Spark.
-        let serverless_spark = matches!(step.kind, StepKind::Spark) && step.settings.contains_key("resources");
+        let serverless_spark = matches!(step.kind, StepKind::Spark)
+            && step.settings.get("resources").is_some_and(|r| !r.is_null());
         if step.compute.is_none()
             && !serverless_spark
             && !matches!(step.kind, StepKind::Pipeline(_) | StepKind::ControlFlow(_))

@@ -8,7 +8,7 @@ use super::component::{self as comp, Code, LITERAL_TYPES};
 use super::doc::{ComponentDoc, JobDoc, Origin};
 use super::error::{NO_EQUIVALENT, UNREADABLE};
 use super::parallel::mini_batch_size;
-use super::spark::spark_conf;
+use super::spark::{spark_conf, spark_conf_merged};
 use super::{WORKSPACE, env, hash, py};
 
 impl Emitter<'_> {
@@ -412,8 +412,10 @@ impl Emitter<'_> {
             let env = self.environment(e, c)?;
             spec.insert("environment".into(), env);
         }
-        if let Some(conf) = f.get("conf").filter(|v| !v.is_null()) {
-            spec.insert("conf".into(), spark_conf(conf));
+        // The component is made from the job (`Spark._to_component`), so its conf is the job's as
+        // the node holds it: falsy settings dropped, the executors of dynamic allocation filled in.
+        if let Some(Value::Object(conf)) = f.get("conf") {
+            spec.insert("conf".into(), spark_conf_merged(Some(conf.clone()), None).into());
         }
         Some(())
     }

@@ -7,6 +7,7 @@ mod data_transfer;
 mod parallel;
 mod pipeline;
 mod spark;
+mod spark_rules;
 mod sweep;
 
 use serde_json::Map as JsonMap;

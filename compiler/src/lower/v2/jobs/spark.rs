@@ -1,5 +1,6 @@
 //! A Spark job: its component, entry, arguments and instance type.
 
+use super::spark_rules::At;
 use super::*;
 use crate::syntax::v2::jobs::SparkJob;
 
@@ -22,21 +23,36 @@ impl Lowerer<'_> {
             _ => None,
         });
         let cnode = data::child(node, "component");
+        let job = node.map(|node| At { cx, node });
         match resolved {
-            Resolved::Inline(c) => self.spark_body(d, cx, c, comp::inline_origin(cx), cnode),
+            Resolved::Inline(c) => {
+                self.spark_body(d, cx, c, comp::inline_origin(cx), cnode);
+                if let Some(job) = job {
+                    self.spark_rules(key, job, cnode.map(|node| At { cx, node }));
+                }
+            }
             Resolved::File(path, l) => {
                 if let ComponentFile::Spark(c) = &*l.doc {
                     let origin = ComponentOrigin::File { path, file: Some(l.file) };
                     self.spark_body(d, &l.cx, c, origin, Some(&l.node));
+                    if let Some(job) = job {
+                        self.spark_rules(key, job, Some(At { cx: &l.cx, node: &l.node }));
+                    }
                 }
             }
             Resolved::Opaque(c) => {
                 d.open = true;
                 d.step.component = Some(c);
+                if let Some(job) = job {
+                    self.spark_rules(key, job, None);
+                }
             }
             Resolved::None => {
                 d.inline = true;
                 d.step.component = Some(Box::new(inline_component(cx, "spark")));
+                if let Some(job) = job {
+                    self.spark_rules(key, job, Some(job));
+                }
             }
         }
         if let Some(code) = &j.code {
