@@ -152,3 +152,52 @@ pub fn root_of(cx: &LowerCtx) -> Option<PathBuf> {
 fn has_workspace(dir: &Path) -> bool {
     crate::paths::WORKSPACE_FILE_NAMES.iter().any(|n| dir.join(n).is_file())
 }
+
+/// The modes azure-ai-ml accepts for data given to a job or a pipeline in place: inputs
+/// `download`, `ro_mount`, `direct` (an `mltable`, or data of no stated type, also
+/// `eval_mount` and `eval_download`; `InputSchema` by type), outputs `mount`, `upload`,
+/// `rw_mount`, `direct` (`OutputSchema`). A component's declarations are not restricted so.
+pub fn refused_mode(
+    cx: &LowerCtx,
+    mode: Option<&Spanned<PortMode>>,
+    ty: Option<&Spanned<PortType>>,
+    output: bool,
+) -> Option<crate::diagnostic::Diagnostic> {
+    let mode = mode?;
+    let ty = ty.map(|t| t.value);
+    if matches!(ty, Some(PortType::String | PortType::Integer | PortType::Number | PortType::Boolean)) {
+        return None;
+    }
+    let mut allowed: Vec<&str> = if output {
+        vec!["mount", "upload", "rw_mount", "direct"]
+    } else {
+        vec!["download", "ro_mount", "direct"]
+    };
+    if !output && matches!(ty, None | Some(PortType::Mltable)) {
+        allowed.extend(["eval_mount", "eval_download"]);
+    }
+    let m = mode.value.as_str();
+    if allowed.contains(&m) {
+        return None;
+    }
+    let help = match (m, output) {
+        ("mount", false) => "write `ro_mount` (an input is mounted read-only)".to_string(),
+        ("upload" | "rw_mount", false) => {
+            format!("`{m}` is a mode for outputs; an input takes {}", allowed.join(", "))
+        }
+        ("download" | "ro_mount", true) => {
+            format!("`{m}` is a mode for inputs; an output takes {}", allowed.join(", "))
+        }
+        ("eval_mount" | "eval_download", false) => {
+            format!("`{m}` is for `mltable` inputs only; this one takes {}", allowed.join(", "))
+        }
+        _ => format!("use one of {}", allowed.join(", ")),
+    };
+    let what = if output { "an output" } else { "an input" };
+    let of = ty.map(|t| format!(" of type `{}`", t.as_str())).unwrap_or_default();
+    Some(
+        crate::check::invalid_value::RULE
+            .at(cx.file, mode.span, format!("azure-ai-ml refuses mode `{m}` for {what}{of}"))
+            .with_help(help),
+    )
+}

@@ -175,6 +175,9 @@ impl Lowerer<'_> {
                 input.default = Some(Spanned::new(data::literal(s), v.span));
             }
             InputValue::Spec(spec) => {
+                self.report_all(
+                    data::refused_mode(cx, spec.mode.as_ref(), spec.ty.as_ref(), false).into_iter().collect(),
+                );
                 input.ty = spec.ty.as_ref().map(|t| Spanned::new(data::data_type(t.value), t.span));
                 input.mode = spec.mode.as_ref().and_then(|m| data::mode(m.value, false));
                 if let Some(value) = &spec.value {
@@ -218,6 +221,9 @@ impl Lowerer<'_> {
                 );
             }
             OutputValue::Spec(spec) => {
+                self.report_all(
+                    data::refused_mode(cx, spec.mode.as_ref(), spec.ty.as_ref(), true).into_iter().collect(),
+                );
                 out.ty = spec.ty.as_ref().map(|t| data::data_type(t.value));
                 out.mode = spec.mode.as_ref().and_then(|m| data::mode(m.value, true));
                 if let Some(p) = &spec.path {
