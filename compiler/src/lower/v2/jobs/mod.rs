@@ -4,6 +4,7 @@
 mod automl;
 mod command;
 mod data_transfer;
+mod node_rules;
 mod parallel;
 mod pipeline;
 mod spark;
@@ -103,6 +104,7 @@ impl Lowerer<'_> {
         {
             d.step.allow_reuse = c.is_deterministic.unwrap_or(true);
         }
+        self.node_rules(cx, key, job, node);
         d.step.document = JobDocument::new(passthrough(&cx.text, node, &[]));
         self.scan_bindings(scope, node, unresolved);
         d
