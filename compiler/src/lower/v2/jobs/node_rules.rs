@@ -10,9 +10,9 @@ use crate::yaml::Value;
 /// A `mini_batch_size` text azure-ai-ml accepts: `^\d+([kKmMgG][bB])*$`.
 pub(super) fn is_batch_size(text: &str) -> bool {
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
-    let unit = text[digits..].as_bytes();
+    let unit = &text.as_bytes()[digits..];
     digits > 0
-        && unit.len() % 2 == 0
+        && unit.len().is_multiple_of(2)
         && unit.chunks(2).all(|p| b"kKmMgG".contains(&p[0]) && (p[1] == b'b' || p[1] == b'B'))
 }
 
