@@ -54,8 +54,8 @@ impl Lowerer<'_> {
         );
     }
 
-    /// A parallel job's `logging_level` is `DEBUG`, `INFO` or `WARNING`, in capitals.
-    fn logging_level(&mut self, cx: &LowerCtx, node: &Node) {
+    /// A parallel job's (or component's) `logging_level` is `DEBUG`, `INFO` or `WARNING`, in capitals.
+    pub(super) fn logging_level(&mut self, cx: &LowerCtx, node: &Node) {
         let Some(v) = node.get("logging_level") else { return };
         let Some(level) = v.as_str() else { return };
         const LEVELS: [&str; 3] = ["DEBUG", "INFO", "WARNING"];
@@ -75,8 +75,8 @@ impl Lowerer<'_> {
         );
     }
 
-    /// A parallel job's `mini_batch_size` given as text is a number of files or a size.
-    fn batch_size(&mut self, cx: &LowerCtx, node: &Node) {
+    /// A parallel job's (or component's) `mini_batch_size` given as text is a number of files or a size.
+    pub(super) fn batch_size(&mut self, cx: &LowerCtx, node: &Node) {
         let Some(v) = node.get("mini_batch_size") else { return };
         let Some(text) = v.as_str() else { return };
         if is_batch_size(text) || binding::has_template(text) {

@@ -94,6 +94,10 @@ impl Lowerer<'_> {
         node: Option<&Node>,
     ) {
         let component = comp::component(origin, "parallel", cx, c.common(), node);
+        if let Some(node) = node {
+            self.logging_level(cx, node);
+            self.batch_size(cx, node);
+        }
         if let Some(task) = &c.task {
             self.parallel_task(&mut d.step, spec, cx, task, data::child(node, "task"));
         }
