@@ -28,6 +28,22 @@ impl Lowerer<'_> {
                     ),
             );
         }
+        // An import reads from its `source`, an export writes to its `sink`: the SDK requires them.
+        let needs = match task.to_ascii_lowercase().as_str() {
+            "import_data" => Some("source"),
+            "export_data" => Some("sink"),
+            _ => None,
+        };
+        if let Some(k) = needs.filter(|k| node.and_then(|n| n.get(k)).is_none()) {
+            self.report(
+                check::missing_key::RULE
+                    .at(cx.file, j.task.span, format!("`{task}` needs a `{k}`"))
+                    .with_help(format!(
+                        "add `{k}: {{type: database, connection: azureml:<connection>, {}}}` (or `type: file_system` with a `path`)",
+                        if k == "source" { "query: <SQL>" } else { "table_name: <table>" }
+                    )),
+            );
+        }
         let resolved = self.resolve(scope, j.component.as_ref(), "data_transfer", |f| match f {
             ComponentFile::DataTransfer(c) => Some(c.as_ref()),
             _ => None,

@@ -331,6 +331,9 @@ impl Lowerer<'_> {
                 Environment::Reference(Name { value: r.clone(), file: cx.file, span: env.span })
             }
             parts::Environment::Inline(e) => {
+                if e.image.is_none() && e.build.is_none() {
+                    self.report(missing_image(cx, env.span));
+                }
                 let conda_file = match e.conda_file.as_ref().map(|c| (&c.value, c.span)) {
                     Some((parts::PathOrInline::Path(p), span)) if !data::is_remote(p) => {
                         Some(data::local_path(
@@ -545,4 +548,15 @@ pub(super) fn empty_pipeline(file: crate::source::FileId) -> Pipeline {
         steps_at: None,
         bound_inputs: Vec::new(),
     }
+}
+
+/// An environment written in place with neither `image` nor `build`: Azure ML cannot make one
+/// (azure-ai-ml sends it, the service refuses it: "Docker image or Dockerfile is required").
+fn missing_image(cx: &LowerCtx, span: crate::source::Span) -> crate::diagnostic::Diagnostic {
+    check::missing_key::RULE
+        .at(cx.file, span, "an environment written in place needs an `image` or a `build`")
+        .with_help(
+            "add `image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04` (and a `conda_file` for \
+             packages), `build: {path: ./docker}`, or name a registered environment (`azureml:name:version`)",
+        )
 }
