@@ -71,6 +71,19 @@ impl<'s> Lowerer<'s> {
     fn report_all(&mut self, ds: Vec<Diagnostic>) {
         self.session.report(ds);
     }
+
+    /// Reports a mode azure-ai-ml refuses for data given in place (`data::refused_mode`).
+    fn refuse_mode(
+        &mut self,
+        cx: &LowerCtx,
+        mode: Option<&Spanned<crate::syntax::v2::PortMode>>,
+        ty: Option<&Spanned<crate::syntax::v2::PortType>>,
+        output: bool,
+    ) {
+        if let Some(d) = data::refused_mode(cx, mode, ty, output) {
+            self.report(d);
+        }
+    }
 }
 
 /// Lowers a v2 pipeline job file already read.

@@ -212,13 +212,6 @@ impl Lowerer<'_> {
     ) {
         let inputs_node = data::child(node, "inputs");
         for (k, v) in inputs.iter() {
-            if let InputValue::Spec(spec) = &v.value {
-                self.report_all(
-                    data::refused_mode(scope.cx, spec.mode.as_ref(), spec.ty.as_ref(), false)
-                        .into_iter()
-                        .collect(),
-                );
-            }
             d.given.push(Given { key: k.clone(), value: v, node: data::child(inputs_node, &k.value) });
         }
         self.outputs(scope, d, outputs, node, unresolved);
@@ -235,13 +228,6 @@ impl Lowerer<'_> {
     ) {
         let outputs_node = data::child(node, "outputs");
         for (k, v) in outputs.iter() {
-            if let OutputValue::Spec(spec) = &v.value {
-                self.report_all(
-                    data::refused_mode(scope.cx, spec.mode.as_ref(), spec.ty.as_ref(), true)
-                        .into_iter()
-                        .collect(),
-                );
-            }
             self.bind_output(scope, &mut d.step, k, v, unresolved);
             let settings =
                 passthrough(&scope.cx.text, data::child(outputs_node, &k.value), &["type", "mode", "path"]);

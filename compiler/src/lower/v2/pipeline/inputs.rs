@@ -118,7 +118,7 @@ impl Lowerer<'_> {
                 given_literal = true;
                 None
             }
-            InputValue::Spec(spec) => spec_input(cx, g, spec, &mut port, &mut given_literal),
+            InputValue::Spec(spec) => self.spec_input(cx, g, spec, &mut port, &mut given_literal),
         };
         if let Some(t) = binding_text {
             let mut ds = Vec::new();
@@ -303,36 +303,41 @@ pub(super) fn wrong_place(t: &Text, e: &binding::Expr, r: Ref, place: &str) -> c
     check::invalid_binding::RULE.at(t.file, t.span_of(e.range.clone()), message).with_help(help)
 }
 
-/// An input given as a mapping (`type`, `mode`, `path` or `value`): its settings, and its
-/// source unless it is a binding (returned, to be resolved as one).
-fn spec_input<'t>(
-    cx: &LowerCtx,
-    g: &'t Given,
-    spec: &'t crate::syntax::v2::InputSpec,
-    port: &mut InputPort,
-    given_literal: &mut bool,
-) -> Option<Text> {
-    port.settings = passthrough(&cx.text, g.node, &[]);
-    if let Some(m) = &spec.mode {
-        port.mode = data::mode(m.value, false);
-    }
-    if port.ty.is_none() {
-        port.ty = spec.ty.as_ref().map(|t| data::data_type(t.value));
-    }
-    if let Some(value) = &spec.value {
-        port.source = Source::Literal(data::spanned_literal(value));
-        *given_literal = true;
-        None
-    } else if let Some(path) = &spec.path {
-        if binding::has_template(&path.value)
-            && binding::sole_expression(&path.value, &binding::parse(&path.value).0).is_some()
-        {
-            Some(Text::of(cx, path))
+impl Lowerer<'_> {
+    /// An input given as a mapping (`type`, `mode`, `path` or `value`): its settings, and its
+    /// source unless it is a binding (returned, to be resolved as one); a mode azure-ai-ml
+    /// refuses is reported.
+    fn spec_input<'t>(
+        &mut self,
+        cx: &LowerCtx,
+        g: &'t Given,
+        spec: &'t crate::syntax::v2::InputSpec,
+        port: &mut InputPort,
+        given_literal: &mut bool,
+    ) -> Option<Text> {
+        self.refuse_mode(cx, spec.mode.as_ref(), spec.ty.as_ref(), false);
+        port.settings = passthrough(&cx.text, g.node, &[]);
+        if let Some(m) = &spec.mode {
+            port.mode = data::mode(m.value, false);
+        }
+        if port.ty.is_none() {
+            port.ty = spec.ty.as_ref().map(|t| data::data_type(t.value));
+        }
+        if let Some(value) = &spec.value {
+            port.source = Source::Literal(data::spanned_literal(value));
+            *given_literal = true;
+            None
+        } else if let Some(path) = &spec.path {
+            if binding::has_template(&path.value)
+                && binding::sole_expression(&path.value, &binding::parse(&path.value).0).is_some()
+            {
+                Some(Text::of(cx, path))
+            } else {
+                port.source = Source::Location(data::location(cx, path, data::root_of(cx).as_deref()));
+                None
+            }
         } else {
-            port.source = Source::Location(data::location(cx, path, data::root_of(cx).as_deref()));
             None
         }
-    } else {
-        None
     }
 }

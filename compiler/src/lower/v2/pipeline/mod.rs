@@ -175,9 +175,7 @@ impl Lowerer<'_> {
                 input.default = Some(Spanned::new(data::literal(s), v.span));
             }
             InputValue::Spec(spec) => {
-                self.report_all(
-                    data::refused_mode(cx, spec.mode.as_ref(), spec.ty.as_ref(), false).into_iter().collect(),
-                );
+                self.refuse_mode(cx, spec.mode.as_ref(), spec.ty.as_ref(), false);
                 input.ty = spec.ty.as_ref().map(|t| Spanned::new(data::data_type(t.value), t.span));
                 input.mode = spec.mode.as_ref().and_then(|m| data::mode(m.value, false));
                 if let Some(value) = &spec.value {
@@ -221,9 +219,7 @@ impl Lowerer<'_> {
                 );
             }
             OutputValue::Spec(spec) => {
-                self.report_all(
-                    data::refused_mode(cx, spec.mode.as_ref(), spec.ty.as_ref(), true).into_iter().collect(),
-                );
+                self.refuse_mode(cx, spec.mode.as_ref(), spec.ty.as_ref(), true);
                 out.ty = spec.ty.as_ref().map(|t| data::data_type(t.value));
                 out.mode = spec.mode.as_ref().and_then(|m| data::mode(m.value, true));
                 if let Some(p) = &spec.path {
@@ -388,6 +384,7 @@ impl Lowerer<'_> {
                 if let Some(t) = &spec.ty {
                     port.ty = Some(data::data_type(t.value));
                 }
+                self.refuse_mode(scope.cx, spec.mode.as_ref(), spec.ty.as_ref(), true);
                 if let Some(m) = &spec.mode {
                     port.mode = data::mode(m.value, true);
                 }
