@@ -27,32 +27,24 @@ impl Lowerer<'_> {
         match resolved {
             Resolved::Inline(c) => {
                 self.spark_body(d, cx, c, comp::inline_origin(cx), cnode);
-                if let Some(job) = job {
-                    self.spark_rules(key, job, cnode.map(|node| At { cx, node }));
-                }
+                self.spark_rules(key, job, cnode.map(|node| At { cx, node }));
             }
             Resolved::File(path, l) => {
                 if let ComponentFile::Spark(c) = &*l.doc {
                     let origin = ComponentOrigin::File { path, file: Some(l.file) };
                     self.spark_body(d, &l.cx, c, origin, Some(&l.node));
-                    if let Some(job) = job {
-                        self.spark_rules(key, job, Some(At { cx: &l.cx, node: &l.node }));
-                    }
+                    self.spark_rules(key, job, Some(At { cx: &l.cx, node: &l.node }));
                 }
             }
             Resolved::Opaque(c) => {
                 d.open = true;
                 d.step.component = Some(c);
-                if let Some(job) = job {
-                    self.spark_rules(key, job, None);
-                }
+                self.spark_rules(key, job, None);
             }
             Resolved::None => {
                 d.inline = true;
                 d.step.component = Some(Box::new(inline_component(cx, "spark")));
-                if let Some(job) = job {
-                    self.spark_rules(key, job, Some(job));
-                }
+                self.spark_rules(key, job, job);
             }
         }
         if let Some(code) = &j.code {

@@ -85,10 +85,11 @@ fn merged<'a>(job: At<'a>, component: Option<At<'a>>, key: &str) -> Option<Setti
 }
 
 impl Lowerer<'_> {
-    /// Every check azure-ai-ml makes of a Spark job; `component` is the body it runs (the job
-    /// itself when written in place), `None` when the component is registered (then the SDK
-    /// checks only where it runs).
-    pub(super) fn spark_rules(&mut self, key: &Spanned<String>, job: At, component: Option<At>) {
+    /// Every check azure-ai-ml makes of a Spark job (`job`: its mapping, when there is one);
+    /// `component` is the body it runs (the job itself when written in place), `None` when the
+    /// component is registered (then the SDK checks only where it runs).
+    pub(super) fn spark_rules(&mut self, key: &Spanned<String>, job: Option<At>, component: Option<At>) {
+        let Some(job) = job else { return };
         self.spark_compute(key, job);
         self.spark_lists(job);
         if let Some(c) = component {
