@@ -19,13 +19,12 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
         return;
     }
     for step in &cx.pipeline.steps {
+        let spark = matches!(step.kind, StepKind::Spark);
+        // Spark with its own `resources` runs on serverless Spark.
+        let serverless_spark = spark && step.settings.get("resources").is_some_and(|r| !r.is_null());
         // azure-ai-ml refuses a Spark job with neither its own compute (a Spark pool) nor
-        // `resources` (serverless Spark): the pipeline's default compute is not one.
-        if matches!(step.kind, StepKind::Spark)
-            && step.compute.is_none()
-            && step.settings.get("resources").is_none_or(serde_json::Value::is_null)
-            && cx.pipeline.default_compute.is_some()
-        {
+        // `resources`: the pipeline's default compute is not one.
+        if spark && !serverless_spark && step.compute.is_none() && cx.pipeline.default_compute.is_some() {
             out.push(
                 RULE.at(
                     step.key.file,
@@ -46,10 +45,7 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
         if cx.pipeline.default_compute.is_some() {
             continue;
         }
-        // A nested pipeline's steps carry their own compute; control flow runs its body's;
-        // Spark with its own `resources` runs on serverless Spark.
-        let serverless_spark = matches!(step.kind, StepKind::Spark)
-            && step.settings.get("resources").is_some_and(|r| !r.is_null());
+        // A nested pipeline's steps carry their own compute; control flow runs its body's.
         if step.compute.is_none()
             && !serverless_spark
             && !matches!(step.kind, StepKind::Pipeline(_) | StepKind::ControlFlow(_))
