@@ -175,9 +175,31 @@ pub struct Step {
     /// Other templates whose placeholders name the step's ports (v2 parallel `input_data`,
     /// `append_row_to`, environment variables).
     pub templates: Vec<Command>,
-    /// The job document the step was written as, for emitters that send it on as azure-ai-ml
-    /// does; `None` when the format writes no job document (v1) or the job is empty.
-    pub document: Option<JobDocument>,
+    /// How the step reaches a service that runs jobs (Azure ML), as lowering decided it.
+    pub service: ServiceJob,
+}
+
+/// How a step reaches a service that runs jobs: decided by lowering from what the step is, read
+/// by emitters, which therefore never ask which format the step was written in.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ServiceJob {
+    /// As the job written for the service, sent on as azure-ai-ml sends it.
+    Written(JobDocument),
+    /// As a job running an anonymous component made from the step: its script and arguments
+    /// (a command, or a parallel `run_function` task), ports, environment and settings.
+    Script,
+    /// As a data transfer copying the step's source to its destination.
+    Copy,
+    /// As nothing: the service has no job for this kind of step (its kind says why).
+    #[default]
+    None,
+}
+
+impl ServiceJob {
+    /// The job written for the service, if the step was written as one (`None` when empty).
+    pub fn written(fields: serde_json::Map<String, serde_json::Value>) -> Self {
+        JobDocument::new(fields).map_or(ServiceJob::None, ServiceJob::Written)
+    }
 }
 
 /// A job as written in a job document (v2), scalars as YAML 1.1 types them.

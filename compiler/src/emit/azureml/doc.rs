@@ -1,7 +1,8 @@
 //! The v2 document a pipeline amounts to: the pipeline job, its jobs and their components as
 //! azure-ai-ml would load them from YAML (mappings with YAML 1.1 scalars, and the folder each
-//! one's relative paths start from). Built from the IR: a step lowered with its written form
-//! keeps it; a step without one (a v1 step) is spelled as the v2 job it maps to ([`super::script`]).
+//! one's relative paths start from). Built from the IR: a step whose job was written for the
+//! service keeps it; the others are spelled as the job lowering says they map to
+//! ([`crate::ir::ServiceJob`], [`super::script`]), and so are the pipeline keys not written.
 //!
 //! The request bodies ([`super::body`]) and the v2 YAML files ([`super::yaml_out`]) are both
 //! made from this document, so the YAML sluice writes loads into the body sluice computes.
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::error::{At, Errors};
-use crate::ir::{ComponentOrigin, Pipeline, Step, StepKind, Workspace};
+use crate::ir::{ComponentOrigin, Pipeline, ServiceJob, Step, StepKind, Workspace};
 use crate::source::SourceMap;
 
 /// A pipeline job.
@@ -87,9 +88,6 @@ impl ComponentDoc {
 pub fn build(p: &Pipeline, workspace: &Workspace, sources: &SourceMap, errors: &mut Errors) -> PipelineDoc {
     let dir = folder_of(sources, p.file);
     let at = At::new(p.file, crate::source::Span::point(0));
-    if p.settings.is_empty() && p.steps.iter().all(|s| s.document.is_none()) {
-        return super::script::pipeline(p, workspace, sources, dir, errors);
-    }
     let mut fields = p.settings.clone();
     // A pipeline job that runs a pipeline component (`component:` instead of `jobs`) is sent
     // as the component's jobs, with the component's outputs.
@@ -114,8 +112,9 @@ pub fn build(p: &Pipeline, workspace: &Workspace, sources: &SourceMap, errors: &
         super::normalise::pipeline(&mut fields);
         return PipelineDoc { dir, fields, jobs, at, scope: Some(c.written.clone()), ports: ports(p) };
     }
-    let jobs = p.steps.iter().map(|s| job(s, p, workspace, sources, errors)).collect();
     super::normalise::pipeline(&mut fields);
+    super::script::pipeline_fields(p, workspace, &mut fields, errors);
+    let jobs = p.steps.iter().map(|s| job(s, p, workspace, sources, errors)).collect();
     PipelineDoc { dir, fields, jobs, at, scope: None, ports: ports(p) }
 }
 
@@ -136,7 +135,7 @@ pub fn job(
     sources: &SourceMap,
     errors: &mut Errors,
 ) -> JobDoc {
-    let Some(document) = &step.document else {
+    let ServiceJob::Written(document) = &step.service else {
         return super::script::job(step, p, workspace, sources, errors);
     };
     let dir = folder_of(sources, step.key.file);

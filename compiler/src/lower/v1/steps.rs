@@ -7,8 +7,8 @@ use super::Lowerer;
 use super::data::Resolver;
 use crate::check::{invalid_value, unknown_placeholder, wrong_type};
 use crate::ir::{
-    Arg, Arguments, DataType, Environment, InputPort, Invocation, Mode, Name, OutputPort, PortRole, Source,
-    Step, StepKind, Unresolved,
+    Arg, Arguments, DataType, Environment, InputPort, Invocation, Mode, Name, OutputPort, PortRole,
+    ServiceJob, Source, Step, StepKind, Unresolved,
 };
 use crate::syntax::common::Scalar;
 use crate::syntax::v1::{
@@ -83,7 +83,7 @@ impl Lowerer<'_, '_> {
             settings: JsonMap::new(),
             component: None,
             templates: Vec::new(),
-            document: None,
+            service: ServiceJob::None,
         };
         let code_dir = out.code.as_ref().map(|c| c.resolved()).unwrap_or_else(|| cx.dir.clone());
         out.hash_paths = c.hash_paths.iter().map(|h| cx.path(h, &code_dir, None)).collect();
@@ -112,12 +112,19 @@ impl Lowerer<'_, '_> {
                 if out.display_name.is_none() {
                     out.display_name = Some(s.script_name.value.clone());
                 }
+                out.service = ServiceJob::Script;
             }
-            v1::Step::ParallelRunStep(s) => self.parallel_run(key, s, &mut out, r),
+            v1::Step::ParallelRunStep(s) => {
+                self.parallel_run(key, s, &mut out, r);
+                out.service = ServiceJob::Script;
+            }
             v1::Step::AdlaStep(s) => self.adla(s, &mut out, &code_dir),
             v1::Step::AzureBatchStep(s) => self.azure_batch(s, &mut out, &code_dir),
             v1::Step::DatabricksStep(s) => self.databricks(key, s, &mut out, &code_dir),
-            v1::Step::DataTransferStep(s) => self.data_transfer(s, &mut out, r),
+            v1::Step::DataTransferStep(s) => {
+                self.data_transfer(s, &mut out, r);
+                out.service = ServiceJob::Copy;
+            }
             v1::Step::ModuleStep(s) => self.module(key, s, &mut out),
         }
         out

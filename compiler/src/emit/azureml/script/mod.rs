@@ -1,5 +1,6 @@
-//! Steps lowered without a written v2 job (v1 steps), spelled as the v2 jobs they map to
-//! (DESIGN section 7):
+//! Jobs spelled from the model, for steps lowering did not write as a job for the service
+//! ([`crate::ir::ServiceJob`]: `Script`, `Copy`, `None`) and for the pipeline keys a pipeline
+//! does not write (DESIGN section 7). A v1 pipeline reaches Azure ML v2 this way:
 //!
 //! - PythonScriptStep -> a command job running an anonymous component (its own file):
 //!   `code` = the source directory, `command` = `python <script> <arguments>` with `input:x`,
@@ -22,13 +23,11 @@ mod environment;
 mod ports;
 mod transfer;
 
-use std::path::PathBuf;
+use serde_json::{Map, Value};
 
-use serde_json::Map;
-
-use super::doc::{ComponentDoc, JobDoc, Origin, PipelineDoc};
+use super::doc::{ComponentDoc, JobDoc, Origin};
 use super::error::{At, Errors, NO_EQUIVALENT, NOT_KEPT};
-use crate::ir::{Pipeline, Source, Step, StepKind, Workspace};
+use crate::ir::{Pipeline, ServiceJob, Source, Step, StepKind, Workspace};
 use crate::source::{SourceMap, Span};
 use ports::{data_input, literal_value};
 
@@ -43,25 +42,45 @@ const COMMAND_SCHEMA: &str = "https://azuremlschemas.azureedge.net/latest/comman
 const TRANSFER_SCHEMA: &str = "https://azuremlschemas.azureedge.net/latest/dataTransferComponent.schema.json";
 const PARALLEL_SCHEMA: &str = "https://azuremlschemas.azureedge.net/latest/parallelComponent.schema.json";
 
-/// A pipeline with no written v2 form.
-pub fn pipeline(
+/// Adds to a pipeline job the keys it does not write, spelled from the model: its names, its
+/// inputs (parameters, and the data references its steps read) and its settings. A key the
+/// pipeline writes for the service is sent as written, as azure-ai-ml sends it.
+pub fn pipeline_fields(
     p: &Pipeline,
     workspace: &Workspace,
-    sources: &SourceMap,
-    dir: PathBuf,
+    fields: &mut Map<String, Value>,
     errors: &mut Errors,
-) -> PipelineDoc {
+) {
     let at = At::new(p.file, Span::point(0));
-    let mut fields = Map::new();
-    if let Some(d) = &p.display_name {
-        fields.insert("display_name".into(), d.clone().into());
+    let names = [
+        ("display_name", &p.display_name),
+        ("description", &p.description),
+        ("experiment_name", &p.experiment_name),
+    ];
+    for (key, value) in names {
+        if let Some(v) = value
+            && !fields.contains_key(key)
+        {
+            fields.insert(key.into(), v.clone().into());
+        }
     }
-    if let Some(d) = &p.description {
-        fields.insert("description".into(), d.clone().into());
+    if !fields.contains_key("inputs") {
+        let inputs = pipeline_inputs(p, workspace, at, errors);
+        if !inputs.is_empty() {
+            fields.insert("inputs".into(), inputs.into());
+        }
     }
-    if let Some(e) = &p.experiment_name {
-        fields.insert("experiment_name".into(), e.clone().into());
+    if !fields.contains_key("settings") {
+        // A default compute written as the pipeline's `compute` is sent there, as written.
+        let settings = pipeline_settings(p, !fields.contains_key("compute"));
+        if !settings.is_empty() {
+            fields.insert("settings".into(), settings.into());
+        }
     }
+}
+
+/// A pipeline's parameters as literal inputs, and the data references its steps read.
+fn pipeline_inputs(p: &Pipeline, workspace: &Workspace, at: At, errors: &mut Errors) -> Map<String, Value> {
     let mut inputs = Map::new();
     for input in &p.inputs {
         let name = input.name.value.clone();
@@ -94,11 +113,14 @@ pub fn pipeline(
             inputs.insert(d.name.value.clone(), v);
         }
     }
-    if !inputs.is_empty() {
-        fields.insert("inputs".into(), inputs.into());
-    }
+    inputs
+}
+
+/// A pipeline's default compute (when `with_compute`) and datastore and its failure and rerun
+/// settings.
+fn pipeline_settings(p: &Pipeline, with_compute: bool) -> Map<String, Value> {
     let mut settings = Map::new();
-    if let Some(c) = &p.default_compute {
+    if let Some(c) = p.default_compute.as_ref().filter(|_| with_compute) {
         settings.insert("default_compute".into(), format!("azureml:{}", c.value).into());
     }
     if let Some(d) = &p.default_datastore {
@@ -110,14 +132,11 @@ pub fn pipeline(
     if p.force_rerun {
         settings.insert("force_rerun".into(), true.into());
     }
-    if !settings.is_empty() {
-        fields.insert("settings".into(), settings.into());
-    }
-    let jobs = p.steps.iter().map(|s| job(s, p, workspace, sources, errors)).collect();
-    PipelineDoc { dir, fields, jobs, at, scope: None, ports: super::doc::ports(p) }
+    settings
 }
 
-/// One step with no written v2 form, as the v2 job it maps to.
+/// A step that has no job written for the service, as the job lowering says it maps to: a job
+/// running an anonymous component made from its script, a copy, or an error naming the step.
 pub fn job(
     step: &Step,
     p: &Pipeline,
@@ -127,7 +146,7 @@ pub fn job(
 ) -> JobDoc {
     let at = At::new(step.key.file, step.key.span);
     let dir = super::doc::folder_of(sources, step.key.file);
-    if matches!(step.kind, StepKind::DataTransfer { .. }) {
+    if step.service == ServiceJob::Copy {
         return transfer::job(step, p, workspace, dir, at, errors);
     }
     if let Some(why) = no_equivalent(step) {
@@ -165,9 +184,10 @@ pub fn job(
 
 /// Why a step has no v2 job, if it has none.
 fn no_equivalent(step: &Step) -> Option<&'static str> {
+    let script = step.service == ServiceJob::Script;
     match &step.kind {
-        StepKind::Command if step.invocation.script().is_some() => None,
-        StepKind::Parallel(_) | StepKind::DataTransfer { .. } => None,
+        StepKind::Command if script && step.invocation.script().is_some() => None,
+        StepKind::Parallel(_) if script => None,
         StepKind::Databricks(_) => Some(
             "runs on Azure Databricks; Azure ML v2 pipelines have no Databricks job (port it to a `spark` job, or run it from Databricks Workflows)",
         ),

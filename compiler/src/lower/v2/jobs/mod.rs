@@ -20,8 +20,8 @@ use super::text::{Ref, Text, classify};
 use super::{Loaded, Lowerer};
 use crate::check;
 use crate::ir::{
-    Arguments, Command, Component, ComponentOrigin, Dag, Environment, Invocation, JobDocument, Name,
-    ParallelSpec, PathRef, Pipeline, PipelineInput, PipelineOutput, RefKind, Source, Step, StepKind,
+    Arguments, Command, Component, ComponentOrigin, Dag, Environment, Invocation, Name, ParallelSpec,
+    PathRef, Pipeline, PipelineInput, PipelineOutput, RefKind, ServiceJob, Source, Step, StepKind,
     Unresolved,
 };
 use crate::lower::LowerCtx;
@@ -105,7 +105,7 @@ impl Lowerer<'_> {
             d.step.allow_reuse = c.is_deterministic.unwrap_or(true);
         }
         self.node_rules(cx, key, job, node);
-        d.step.document = JobDocument::new(passthrough(&cx.text, node, &[]));
+        d.step.service = ServiceJob::written(passthrough(&cx.text, node, &[]));
         self.scan_bindings(scope, node, unresolved);
         d
     }
@@ -506,7 +506,7 @@ fn blank(cx: &LowerCtx, key: &Spanned<String>) -> Step {
         settings: JsonMap::new(),
         component: None,
         templates: Vec::new(),
-        document: None,
+        service: ServiceJob::None,
     }
 }
 
