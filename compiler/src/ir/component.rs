@@ -38,9 +38,9 @@ pub struct Component {
     /// The rest of the component body as written (command, code, environment, resources,
     /// distribution, task, entry, conf, jobs, ...), key order and YAML scalar types kept.
     pub settings: JsonMap<String, serde_json::Value>,
-    /// The whole body as written, scalars as YAML 1.1 types them, for emitters (empty for a
-    /// component known by reference or a job written in place).
-    pub written: JsonMap<String, serde_json::Value>,
+    /// The whole body as written, for emitters (`None` for a component known by reference or
+    /// a job written in place).
+    pub document: Option<super::Document>,
 }
 
 impl Component {

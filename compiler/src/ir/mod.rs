@@ -7,6 +7,7 @@
 
 mod component;
 mod graph;
+pub mod spark;
 mod step;
 mod types;
 mod workspace;

@@ -2,10 +2,6 @@
 
 use super::*;
 
-/// The Spark instance types azure-ai-ml accepts, in any case (`SparkResourceConfiguration`).
-pub const SPARK_INSTANCE_TYPES: [&str; 5] =
-    ["standard_e4s_v3", "standard_e8s_v3", "standard_e16s_v3", "standard_e32s_v3", "standard_e64s_v3"];
-
 /// What kind of work a step does, with what only that kind has.
 #[derive(Debug, Clone)]
 pub enum StepKind {
@@ -184,7 +180,7 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum ServiceJob {
     /// As the job written for the service, sent on as azure-ai-ml sends it.
-    Written(JobDocument),
+    Written(Document),
     /// As a job running an anonymous component made from the step: its script and arguments
     /// (a command, or a parallel `run_function` task), ports, environment and settings.
     Script,
@@ -198,18 +194,19 @@ pub enum ServiceJob {
 impl ServiceJob {
     /// The job written for the service, if the step was written as one (`None` when empty).
     pub fn written(fields: serde_json::Map<String, serde_json::Value>) -> Self {
-        JobDocument::new(fields).map_or(ServiceJob::None, ServiceJob::Written)
+        Document::new(fields).map_or(ServiceJob::None, ServiceJob::Written)
     }
 }
 
-/// A job as written in a job document (v2), scalars as YAML 1.1 types them.
+/// A job or a component as written for the service (a v2 document), scalars as YAML 1.1 types
+/// them, for emitters that send it on as azure-ai-ml does.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JobDocument(serde_json::Map<String, serde_json::Value>);
+pub struct Document(serde_json::Map<String, serde_json::Value>);
 
-impl JobDocument {
-    /// The document of a job written with these keys; `None` when it has none.
+impl Document {
+    /// The document of these keys; `None` when there are none.
     pub fn new(fields: serde_json::Map<String, serde_json::Value>) -> Option<Self> {
-        (!fields.is_empty()).then_some(JobDocument(fields))
+        (!fields.is_empty()).then_some(Document(fields))
     }
 
     /// Every key as written.
@@ -217,9 +214,14 @@ impl JobDocument {
         &self.0
     }
 
-    /// The component the job runs (a sweep's `trial`): a reference, or a body written in place.
+    /// The component a job runs (a sweep's `trial`): a reference, or a body written in place.
     pub fn component(&self) -> Option<&serde_json::Value> {
         self.0.get("component").or_else(|| self.0.get("trial"))
+    }
+
+    /// A component's declared `inputs` or `outputs` (`None` when it declares none).
+    pub fn declared(&self, ports: &str) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        self.0.get(ports).and_then(serde_json::Value::as_object)
     }
 }
 

@@ -98,7 +98,9 @@ pub fn build(p: &Pipeline, workspace: &Workspace, sources: &SourceMap, errors: &
         let source = if r.trim_start().starts_with("file:") { "YAML.JOB" } else { "YAML.COMPONENT" };
         settings.entry("_source").or_insert(source.into());
         fields.insert("settings".into(), settings.into());
-        let mut outputs = c.written.get("outputs").and_then(Value::as_object).cloned().unwrap_or_default();
+        let written = c.document.as_ref().map(|d| d.fields().clone()).unwrap_or_default();
+        let mut outputs =
+            c.document.as_ref().and_then(|d| d.declared("outputs")).cloned().unwrap_or_default();
         for o in outputs.values_mut() {
             if let Value::Object(m) = o {
                 m.retain(|k, _| k == "type" || k == "mode" || k == "path");
@@ -110,7 +112,7 @@ pub fn build(p: &Pipeline, workspace: &Workspace, sources: &SourceMap, errors: &
         fields.insert("outputs".into(), outputs.into());
         let jobs = sub.steps.iter().map(|s| job(s, sub, workspace, sources, errors)).collect();
         super::normalise::pipeline(&mut fields);
-        return PipelineDoc { dir, fields, jobs, at, scope: Some(c.written.clone()), ports: ports(p) };
+        return PipelineDoc { dir, fields, jobs, at, scope: Some(written), ports: ports(p) };
     }
     super::normalise::pipeline(&mut fields);
     super::script::pipeline_fields(p, workspace, &mut fields, errors);
@@ -151,7 +153,7 @@ pub fn job(
         }),
         (Some(Value::String(r)), Some(c)) => match &c.origin {
             ComponentOrigin::File { file: Some(file), .. } => Some(ComponentDoc {
-                fields: c.written.clone(),
+                fields: c.document.as_ref().map(|d| d.fields().clone()).unwrap_or_default(),
                 dir: folder_of(sources, *file),
                 origin: if r.trim_start().starts_with("file:") { Origin::InPlace } else { Origin::File },
                 jobs: sub_jobs(step, workspace, sources, errors),

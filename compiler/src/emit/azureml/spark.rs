@@ -6,6 +6,7 @@ use super::body::*;
 use super::doc::JobDoc;
 use super::error::REJECTED;
 use super::{py, rest};
+use crate::ir::spark::{self, PROMOTED};
 
 impl Emitter<'_> {
     pub(super) fn spark_node(&mut self, job: &JobDoc, scope: &Scope) -> Option<Map<String, Value>> {
@@ -66,7 +67,7 @@ impl Emitter<'_> {
             && !py::is_binding(t)
         {
             let lower = t.to_lowercase();
-            if !crate::ir::SPARK_INSTANCE_TYPES.contains(&lower.as_str()) {
+            if !crate::ir::spark::INSTANCE_TYPES.contains(&lower.as_str()) {
                 self.errors.push(
                     job.at
                         .error(
@@ -74,11 +75,11 @@ impl Emitter<'_> {
                             format!(
                                 "job `{}`: azure-ai-ml accepts Spark instance types {} only, not `{t}`",
                                 job.name,
-                                crate::ir::SPARK_INSTANCE_TYPES.join(", ")
+                                crate::ir::spark::INSTANCE_TYPES.join(", ")
                             ),
                         )
                         .with_help_opt(
-                            crate::suggest::did_you_mean(&lower, &crate::ir::SPARK_INSTANCE_TYPES)
+                            crate::suggest::did_you_mean(&lower, &crate::ir::spark::INSTANCE_TYPES)
                                 .or_else(|| Some("pick one of them in `resources.instance_type`".into())),
                         ),
                 );
@@ -105,12 +106,12 @@ pub(super) fn spark_conf(conf: &Value) -> Value {
     Value::Object(out)
 }
 
-/// Texts of ASCII digits of the keys kept as attributes (`SPARK_PROMOTED`) become numbers
+/// Texts of ASCII digits of the keys kept as attributes (`ir::spark::PROMOTED`) become numbers
 /// (the Spark schema's dump, `serialize_field_names`); other keys are sent as written.
 pub(super) fn digits_as_numbers(m: &mut Map<String, Value>) {
     for (k, v) in m.iter_mut() {
         if let Value::String(s) = v
-            && SPARK_PROMOTED.contains(&k.as_str())
+            && PROMOTED.contains(&k.as_str())
             && !s.is_empty()
             && s.bytes().all(|b| b.is_ascii_digit())
             && let Ok(n) = s.parse::<i64>()
@@ -119,18 +120,6 @@ pub(super) fn digits_as_numbers(m: &mut Map<String, Value>) {
         }
     }
 }
-
-/// The `conf` keys azure-ai-ml keeps as attributes of a Spark node (`CONF_KEY_MAP`).
-pub(super) const SPARK_PROMOTED: [&str; 8] = [
-    "spark.driver.cores",
-    "spark.driver.memory",
-    "spark.executor.cores",
-    "spark.executor.memory",
-    "spark.executor.instances",
-    "spark.dynamicAllocation.enabled",
-    "spark.dynamicAllocation.minExecutors",
-    "spark.dynamicAllocation.maxExecutors",
-];
 
 /// A Spark node's `conf` as azure-ai-ml builds it from the node's and its component's: the
 /// eight keys it keeps as attributes each from the node when truthy in Python, else from the
@@ -144,7 +133,7 @@ pub(super) fn spark_conf_merged(
     let split = |conf: Option<Map<String, Value>>| {
         let (mut promoted, mut other) = (Map::new(), Map::new());
         for (k, v) in conf.unwrap_or_default() {
-            if SPARK_PROMOTED.contains(&k.as_str()) && !v.is_null() {
+            if PROMOTED.contains(&k.as_str()) && !v.is_null() {
                 promoted.insert(k, v);
             } else {
                 other.insert(k, v);
@@ -156,7 +145,7 @@ pub(super) fn spark_conf_merged(
     let (component_promoted, component_other) = split(component);
     let mut out = if node_other.is_empty() { component_other } else { node_other };
     let mut promoted = Map::new();
-    for key in SPARK_PROMOTED {
+    for key in PROMOTED {
         let v = match node_promoted.get(key) {
             Some(v) if py::truthy(v) => Some(v.clone()),
             _ => component_promoted.get(key).cloned(),
@@ -165,12 +154,12 @@ pub(super) fn spark_conf_merged(
             promoted.insert(key.into(), v);
         }
     }
-    let dynamic = promoted.get("spark.dynamicAllocation.enabled").map(py::str_of).map(|s| s.to_lowercase());
-    if !promoted.contains_key("spark.executor.instances")
+    let dynamic = promoted.get(spark::DYNAMIC_ALLOCATION).map(py::str_of).map(|s| s.to_lowercase());
+    if !promoted.contains_key(spark::EXECUTOR_INSTANCES)
         && dynamic.as_deref() == Some("true")
-        && let Some(min) = promoted.get("spark.dynamicAllocation.minExecutors").cloned()
+        && let Some(min) = promoted.get(spark::MIN_EXECUTORS).cloned()
     {
-        promoted.insert("spark.executor.instances".into(), min);
+        promoted.insert(spark::EXECUTOR_INSTANCES.into(), min);
     }
     out.extend(promoted);
     digits_as_numbers(&mut out);

@@ -11,6 +11,9 @@ mod schedule;
 mod steps;
 mod warnings;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 
 use serde_json::Map as JsonMap;

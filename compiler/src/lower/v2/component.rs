@@ -159,7 +159,7 @@ pub fn component(
             .map(|(k, d)| output_decl(cx, k, d, data::child(outputs_node, &k.value)))
             .collect(),
         interface_known: true,
-        written: passthrough(&cx.text, node, &[]),
+        document: crate::ir::Document::new(passthrough(&cx.text, node, &[])),
         settings: passthrough(
             &cx.text,
             node,
@@ -204,7 +204,7 @@ pub fn registered(name: Name, kind: &str) -> Component {
         outputs: Vec::new(),
         interface_known: false,
         settings: JsonMap::new(),
-        written: JsonMap::new(),
+        document: None,
     }
 }
 

@@ -166,3 +166,35 @@ fn registered_components_and_loops() {
     let pos = |k: &str| order.iter().position(|s| p.step(*s).key.value == k).expect("ordered");
     assert!(pos("a") < pos("b") && pos("b") < pos("loop") && pos("loop") < pos("after"));
 }
+
+#[test]
+fn jobs_reach_the_service_as_written_and_components_keep_their_document() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    write(d, "src/train.py", "print(1)\n");
+    write(d, "train.yml", &train_component());
+    write(
+        d,
+        "pipeline.yml",
+        &format!(
+            "type: pipeline\nsettings:\n  default_compute: azureml:cpu\njobs:\n  fit:\n    component: ./train.yml\n    inputs:\n      data: {{type: uri_folder, path: azureml:raw:1}}\n      epochs: 3\n  score:\n    component: azureml:score:2\n  echo:\n    command: echo hi\n    environment: {ENV}\n"
+        ),
+    );
+    let (p, _) = compile(d);
+    for step in &p.steps {
+        let crate::ir::ServiceJob::Written(job) = &step.service else {
+            panic!("{} is not written", step.key.value)
+        };
+        assert!(job.fields().contains_key("component") || job.fields().contains_key("command"));
+    }
+    let component =
+        |key: &str| p.step(p.step_id(key).expect("step")).component.as_deref().expect("component");
+    let file = component("fit").document.as_ref().expect("a component file keeps its body");
+    assert_eq!(
+        file.declared("outputs").map(|o| o.keys().map(String::as_str).collect::<Vec<_>>()),
+        Some(vec!["model"])
+    );
+    // Known by reference, or made by the service from the job: no body of its own.
+    assert!(component("score").document.is_none());
+    assert!(component("echo").document.is_none());
+}

@@ -105,7 +105,7 @@ impl Lowerer<'_> {
     pub(super) fn spark_instance_type(&mut self, cx: &LowerCtx, resources: Option<&parts::Resources>) {
         let Some(t) = resources.and_then(|r| r.instance_type.as_ref()) else { return };
         let lower = t.value.to_lowercase();
-        if binding::has_template(&t.value) || crate::ir::SPARK_INSTANCE_TYPES.contains(&lower.as_str()) {
+        if binding::has_template(&t.value) || crate::ir::spark::INSTANCE_TYPES.contains(&lower.as_str()) {
             return;
         }
         self.report(
@@ -117,7 +117,7 @@ impl Lowerer<'_> {
                 )
                 .with_help(format!(
                     "use one of {}",
-                    crate::suggest::list_names(&crate::ir::SPARK_INSTANCE_TYPES, 5)
+                    crate::suggest::list_names(&crate::ir::spark::INSTANCE_TYPES, 5)
                 )),
         );
     }

@@ -8,19 +8,16 @@
 use super::*;
 use crate::yaml::yaml11::{Scalar11, scalar};
 
-/// The keys azure-ai-ml requires of every Spark job it can see the component of.
-const SIZES: [&str; 4] =
-    ["spark.driver.cores", "spark.driver.memory", "spark.executor.cores", "spark.executor.memory"];
-const INSTANCES: &str = "spark.executor.instances";
-const DYNAMIC: &str = "spark.dynamicAllocation.enabled";
-const MIN: &str = "spark.dynamicAllocation.minExecutors";
-const MAX: &str = "spark.dynamicAllocation.maxExecutors";
+use crate::ir::spark::{
+    DRIVER_CORES, DYNAMIC_ALLOCATION as DYNAMIC, EXECUTOR_CORES, EXECUTOR_INSTANCES as INSTANCES,
+    MAX_EXECUTORS as MAX, MIN_EXECUTORS as MIN, SIZES,
+};
 
 /// An example value for each required key, for the fix.
 fn example(key: &str) -> &'static str {
     match key {
-        "spark.driver.cores" | "spark.executor.instances" => "1",
-        "spark.executor.cores" => "2",
+        DRIVER_CORES | INSTANCES => "1",
+        EXECUTOR_CORES => "2",
         _ => "2g",
     }
 }
