@@ -101,9 +101,9 @@ pub struct Pipeline {
     pub steps: Vec<Step>,
     /// Edges between steps, built from the steps' sources and `run_after`.
     pub dag: Dag,
-    /// The pipeline job's fields as written except `jobs` (v2: `inputs`, `settings`, `tags`,
-    /// `identity`, ...), scalars as YAML 1.1 types them, for emitters; empty for v1.
-    pub settings: serde_json::Map<String, serde_json::Value>,
+    /// The pipeline job as written for the service, except `jobs` (`inputs`, `settings`, `tags`,
+    /// `identity`, ...), for emitters; `None` when none is written.
+    pub document: Option<Document>,
     /// References outside step inputs that do not resolve (v2 bindings in outputs, compute,
     /// conditions); the same checks as for inputs report them.
     pub unresolved: Vec<Unresolved>,

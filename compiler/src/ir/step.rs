@@ -214,6 +214,11 @@ impl Document {
         &self.0
     }
 
+    /// A copy of the keys of a document, or no keys when there is none.
+    pub fn keys_of(document: Option<&Self>) -> serde_json::Map<String, serde_json::Value> {
+        document.map(|d| d.0.clone()).unwrap_or_default()
+    }
+
     /// The component a job runs (a sweep's `trial`): a reference, or a body written in place.
     pub fn component(&self) -> Option<&serde_json::Value> {
         self.0.get("component").or_else(|| self.0.get("trial"))

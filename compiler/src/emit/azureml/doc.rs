@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::error::{At, Errors};
-use crate::ir::{ComponentOrigin, Pipeline, ServiceJob, Step, StepKind, Workspace};
+use crate::ir::{ComponentOrigin, Document, Pipeline, ServiceJob, Step, StepKind, Workspace};
 use crate::source::SourceMap;
 
 /// A pipeline job.
@@ -88,17 +88,17 @@ impl ComponentDoc {
 pub fn build(p: &Pipeline, workspace: &Workspace, sources: &SourceMap, errors: &mut Errors) -> PipelineDoc {
     let dir = folder_of(sources, p.file);
     let at = At::new(p.file, crate::source::Span::point(0));
-    let mut fields = p.settings.clone();
+    let mut fields = Document::keys_of(p.document.as_ref());
     // A pipeline job that runs a pipeline component (`component:` instead of `jobs`) is sent
     // as the component's jobs, with the component's outputs.
-    if let (Some(Value::String(r)), [step]) = (p.settings.get("component"), p.steps.as_slice())
+    if let (Some(Value::String(r)), [step]) =
+        (p.document.as_ref().and_then(|d| d.fields().get("component")), p.steps.as_slice())
         && let (StepKind::Pipeline(sub), Some(c)) = (&step.kind, step.component.as_deref())
     {
         let mut settings = fields.get("settings").and_then(Value::as_object).cloned().unwrap_or_default();
         let source = if r.trim_start().starts_with("file:") { "YAML.JOB" } else { "YAML.COMPONENT" };
         settings.entry("_source").or_insert(source.into());
         fields.insert("settings".into(), settings.into());
-        let written = c.document.as_ref().map(|d| d.fields().clone()).unwrap_or_default();
         let mut outputs =
             c.document.as_ref().and_then(|d| d.declared("outputs")).cloned().unwrap_or_default();
         for o in outputs.values_mut() {
@@ -106,13 +106,20 @@ pub fn build(p: &Pipeline, workspace: &Workspace, sources: &SourceMap, errors: &
                 m.retain(|k, _| k == "type" || k == "mode" || k == "path");
             }
         }
-        if let Some(Value::Object(given)) = p.settings.get("outputs") {
+        if let Some(given) = p.document.as_ref().and_then(|d| d.declared("outputs")) {
             outputs.extend(given.clone());
         }
         fields.insert("outputs".into(), outputs.into());
         let jobs = sub.steps.iter().map(|s| job(s, sub, workspace, sources, errors)).collect();
         super::normalise::pipeline(&mut fields);
-        return PipelineDoc { dir, fields, jobs, at, scope: Some(written), ports: ports(p) };
+        return PipelineDoc {
+            dir,
+            fields,
+            jobs,
+            at,
+            scope: Some(Document::keys_of(c.document.as_ref())),
+            ports: ports(p),
+        };
     }
     super::normalise::pipeline(&mut fields);
     super::script::pipeline_fields(p, workspace, &mut fields, errors);
@@ -153,7 +160,7 @@ pub fn job(
         }),
         (Some(Value::String(r)), Some(c)) => match &c.origin {
             ComponentOrigin::File { file: Some(file), .. } => Some(ComponentDoc {
-                fields: c.document.as_ref().map(|d| d.fields().clone()).unwrap_or_default(),
+                fields: Document::keys_of(c.document.as_ref()),
                 dir: folder_of(sources, *file),
                 origin: if r.trim_start().starts_with("file:") { Origin::InPlace } else { Origin::File },
                 jobs: sub_jobs(step, workspace, sources, errors),

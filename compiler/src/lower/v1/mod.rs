@@ -16,8 +16,6 @@ mod tests;
 
 use std::collections::HashMap;
 
-use serde_json::Map as JsonMap;
-
 pub use data::literal;
 pub use schedule::check_schedule;
 
@@ -110,7 +108,7 @@ impl Lowerer<'_, '_> {
             data,
             steps,
             dag,
-            settings: JsonMap::new(),
+            document: None,
             unresolved,
             reusable: false,
             opaque: false,

@@ -128,9 +128,12 @@ fn settings_sluice_does_not_read_are_kept_as_written() {
     );
     let (p, _) = compile(d);
     assert!(p.force_rerun);
-    assert_eq!(p.settings.get("tags"), Some(&serde_json::json!({"team": "ml"})));
     assert_eq!(
-        p.settings.get("settings"),
+        p.document.as_ref().and_then(|d| d.fields().get("tags")),
+        Some(&serde_json::json!({"team": "ml"}))
+    );
+    assert_eq!(
+        p.document.as_ref().and_then(|d| d.fields().get("settings")),
         Some(&serde_json::json!({"default_compute": "azureml:gpu", "force_rerun": true, "my_flag": 1}))
     );
     // `n` is used (by a resource), so it is no unused parameter.

@@ -527,7 +527,7 @@ pub(super) fn empty_pipeline(file: crate::source::FileId) -> Pipeline {
         data: Vec::new(),
         steps: Vec::new(),
         dag: Dag::default(),
-        settings: JsonMap::new(),
+        document: None,
         unresolved: Vec::new(),
         reusable: false,
         opaque: false,
