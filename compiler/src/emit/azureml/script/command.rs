@@ -22,7 +22,7 @@ pub(super) fn component(
     errors: &mut Errors,
 ) -> Map<String, Value> {
     let code = step.code.as_ref().map(|c| c.raw.value.clone()).unwrap_or_else(|| ".".into());
-    let code_dir = step.code.as_ref().map(|c| c.resolved()).unwrap_or_else(|| dir.to_path_buf());
+    let code_dir = step.code_folder().unwrap_or_else(|| dir.to_path_buf());
     let script = step.invocation.script().map(|s| s.raw.value.clone()).unwrap_or_default();
     let args = arguments(step.invocation.arguments());
     let env = environment(step, dir, at, errors);
