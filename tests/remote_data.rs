@@ -269,6 +269,22 @@ fn a_data_transfer_goes_from_blob_to_local_and_back_and_is_reused() {
     assert_eq!(std::fs::read_to_string(p.path("here/staged/sales/jan.csv")).unwrap(), "id,amount\n1,11\n");
 }
 
+/// A DataTransferStep whose destination is a file (`destination_reference_type: file`) puts the
+/// one file it copies at the destination's path, not in a folder of that name.
+#[test]
+fn a_file_transfer_lands_at_the_destination_path() {
+    let Some(url) = azurite::require_blob("a_file_transfer_lands_at_the_destination_path") else {
+        return;
+    };
+    let p = blob_project(&url, "onefile");
+    p.write(
+        "transfer.yml",
+        "pipeline:\n  name: onefile\n  data_references:\n    jan: {datastore: lake, path_on_datastore: in/sales/jan.csv}\n    copy: {datastore: lake, path_on_datastore: back/january.csv}\n  steps:\n    copy:\n      type: DataTransferStep\n      name: copy\n      compute: adf\n      source_data_reference:\n        jan: {source: jan}\n      destination_data_reference:\n        copy: {source: copy}\n      source_reference_type: file\n      destination_reference_type: file\n",
+    );
+    p.ok(&["run", "transfer.yml"]);
+    assert_eq!(p.listed("back"), ["back/january.csv"]);
+}
+
 #[test]
 fn a_sql_source_or_destination_cannot_run_here() {
     let dir = tempfile::tempdir().unwrap();

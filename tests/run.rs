@@ -879,3 +879,42 @@ fn unregistered_datasets_sql_and_modules_are_refused_before_anything_starts() {
     assert!(err.contains("step `score`: it runs a module registered in an Azure ML workspace"), "{err}");
     assert!(!p.path(".sluice/runs/1").exists(), "a run started");
 }
+
+/// A v2 parallel job runs over the files of the input its component's `input_data` names (not
+/// its other data inputs), and tries a failing mini-batch as often as `retry_settings` says.
+#[test]
+fn a_v2_parallel_job_splits_the_named_input_and_honours_its_retries() {
+    let Some(p) = Project::runnable("a_v2_parallel_job_splits_the_named_input_and_honours_its_retries")
+    else {
+        return;
+    };
+    for i in 0..4 {
+        p.write(&format!("data/images/img{i}.txt"), &format!("{i}\n"));
+    }
+    p.write("data/lookup/table.txt", "not split\n");
+    // The first call for the mini-batch holding img2 fails; a second try would pass it.
+    p.write(
+        "src/score/score.py",
+        "import os\n\
+         def run(mini_batch):\n    names = [os.path.basename(p) for p in mini_batch]\n    marker = os.path.join(os.environ['TMP_MARK'], 'failed-once')\n    if 'img2.txt' in names and not os.path.exists(marker):\n        open(marker, 'w').close()\n        raise RuntimeError('flaky')\n    return names\n",
+    );
+    p.write(
+        "score.yml",
+        "$schema: https://azuremlschemas.azureedge.net/latest/parallelComponent.schema.json\ntype: parallel\nname: score\ninputs:\n  images: {type: uri_folder}\n  lookup: {type: uri_folder}\noutputs:\n  scores: {type: uri_folder}\ninput_data: ${{inputs.images}}\nmini_batch_size: \"2\"\nerror_threshold: -1\nretry_settings:\n  max_retries: 1\n  timeout: 60\ntask:\n  type: run_function\n  code: ./src/score\n  entry_script: score.py\n  environment: azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:1\n  append_row_to: ${{outputs.scores}}\n",
+    );
+    let mark = tempfile::tempdir().unwrap();
+    p.write(
+        "pipeline.yml",
+        &format!(
+            "type: pipeline\nsettings:\n  default_compute: azureml:cpu\njobs:\n  score:\n    type: parallel\n    component: ./score.yml\n    environment_variables:\n      TMP_MARK: {}\n    inputs:\n      images: {{type: uri_folder, path: ./data/images}}\n      lookup: {{type: uri_folder, path: ./data/lookup}}\n",
+            mark.path().display()
+        ),
+    );
+    p.run(&[], 0);
+    let plan = p.plan(&[]);
+    let out =
+        Path::new(plan["steps"][0]["outputs"]["scores"].as_str().unwrap()).join("parallel_run_step.txt");
+    let text = std::fs::read_to_string(&out).unwrap();
+    // One try only: the mini-batch of img2 and img3 is lost; `table.txt` was never split.
+    assert_eq!(text.lines().collect::<Vec<_>>(), ["img0.txt", "img1.txt"], "{}", out.display());
+}

@@ -232,18 +232,7 @@ pub fn environment_variables(
     inputs: &BTreeMap<String, InputValue>,
     outputs: &BTreeMap<String, PathBuf>,
 ) -> Vec<(String, String)> {
-    let Some(serde_json::Value::Object(vars)) = step.settings.get("environment_variables") else {
-        return Vec::new();
-    };
-    vars.iter()
-        .map(|(k, v)| {
-            let text = match v {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            (k.clone(), substitute(&text, inputs, outputs))
-        })
-        .collect()
+    step.environment_variables.iter().map(|(k, v)| (k.clone(), substitute(v, inputs, outputs))).collect()
 }
 
 /// Replaces each `${{inputs.x}}` / `${{outputs.y}}` in `text` (others stay as written).

@@ -32,29 +32,20 @@ pub fn settings(step: &Step) -> Option<serde_json::Value> {
     let StepKind::Parallel(spec) = &step.kind else {
         return None;
     };
-    // v2 names the input to split (`input_data: ${{inputs.x}}`); v1 splits every data input.
-    let named: Vec<&str> = match step.settings.get("input_data") {
-        Some(serde_json::Value::String(t)) => t
-            .split("${{")
-            .filter_map(|p| p.split_once("}}").map(|(inner, _)| inner.trim()))
-            .filter_map(|inner| inner.strip_prefix("inputs."))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let split: Vec<&str> = if named.is_empty() {
+    // The inputs `input_data` names, else every data input.
+    let split: Vec<&str> = if spec.split.is_empty() {
         step.inputs.iter().filter(|p| p.role == PortRole::Data).map(|p| p.name.value.as_str()).collect()
     } else {
-        named
+        spec.split.iter().map(String::as_str).collect()
     };
-    let setting = |k: &str| step.settings.get(k).cloned().unwrap_or(serde_json::Value::Null);
     Some(json!({
         "split": split,
         "output": step.outputs.first().map(|o| o.name.value.as_str()),
         "mini_batch_size": spec.mini_batch_size,
         "error_threshold": spec.error_threshold,
         "output_action": spec.output_action.as_deref().unwrap_or("append_row"),
-        "append_row_file_name": setting("append_row_file_name"),
-        "run_max_try": setting("run_max_try"),
+        "append_row_file_name": spec.append_row_file_name,
+        "max_tries": spec.max_tries,
     }))
 }
 

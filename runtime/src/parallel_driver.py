@@ -62,7 +62,7 @@ for name in settings.get("split", []):
     if path:
         items.extend(files_of(path))
 threshold = int(settings.get("error_threshold", -1) if settings.get("error_threshold") is not None else -1)
-tries = max(1, int(settings.get("run_max_try") or 3))
+tries = max(1, int(settings.get("max_tries") or 3))
 if hasattr(module, "init"):
     module.init()
 rows, failed, done = [], 0, 0

@@ -16,7 +16,7 @@ use sluice_compiler::fingerprint::{
     data, params,
 };
 use sluice_compiler::ir::{
-    ComputeKind, DataLocation, Literal, Pipeline, Source, Step, StepId, StepKind, Workspace,
+    ComputeKind, DataLocation, EndpointShape, Literal, Pipeline, Source, Step, StepId, StepKind, Workspace,
 };
 
 use crate::RuntimeError;
@@ -553,8 +553,8 @@ fn publishes(resolver: &Resolver, step: &Step, fingerprint: &str) -> Result<Vec<
         };
         let path = crate::datastore::paths::clean(&path, "output path")
             .map_err(|e| format!("output `{}`: {e}", o.name.value))?;
-        let as_file = transfer
-            && step.settings.get("destination_reference_type").and_then(|v| v.as_str()) == Some("file");
+        let as_file =
+            matches!(step.kind, StepKind::DataTransfer { destination_shape: Some(EndpointShape::File), .. });
         out.push(Publish { output: o.name.value.clone(), store, path, as_file });
     }
     Ok(out)

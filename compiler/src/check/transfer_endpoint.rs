@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
 pub fn check(cx: &Context, out: &mut Diagnostics) {
     let p = cx.pipeline;
     for step in &p.steps {
-        let StepKind::DataTransfer { source, destination } = &step.kind else { continue };
+        let StepKind::DataTransfer { source, destination, .. } = &step.kind else { continue };
         // An endpoint that is not given was reported while reading.
         if source.value.is_empty() || destination.value.is_empty() {
             continue;

@@ -531,7 +531,7 @@ fn kind(k: &StepKind) -> Json {
             m.insert("main_class_name".into(), n(&d.main_class_name).into());
             m.insert("existing_cluster_id".into(), d.existing_cluster_id.clone().into());
         }
-        StepKind::DataTransfer { source, destination } => {
+        StepKind::DataTransfer { source, destination, .. } => {
             m.insert("source".into(), source.value.clone().into());
             m.insert("destination".into(), destination.value.clone().into());
         }

@@ -17,6 +17,10 @@ pub enum StepKind {
         source: Name,
         /// Where to.
         destination: Name,
+        /// Whether the source is a file or a folder, when the step says.
+        source_shape: Option<EndpointShape>,
+        /// Whether the destination is a file or a folder, when the step says.
+        destination_shape: Option<EndpointShape>,
     },
     /// Runs a U-SQL script on Data Lake Analytics.
     Adla,
@@ -74,6 +78,15 @@ impl StepKind {
     }
 }
 
+/// What a data transfer's endpoint is (v1 `source_reference_type`, `destination_reference_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointShape {
+    /// One file.
+    File,
+    /// A folder.
+    Directory,
+}
+
 /// The parallel settings of a parallel step.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParallelSpec {
@@ -89,6 +102,15 @@ pub struct ParallelSpec {
     pub error_threshold: Option<i64>,
     /// `append_row` or `summary_only`.
     pub output_action: Option<String>,
+    /// The data inputs whose files are split into mini-batches (v2 `input_data`); empty: every
+    /// data input (a v1 ParallelRunStep).
+    pub split: Vec<String>,
+    /// Tries of a failed mini-batch (v1 `run_max_try`, v2 `retry_settings.max_retries`).
+    pub max_tries: Option<u32>,
+    /// Seconds a mini-batch may take (v1 `run_invocation_timeout`, v2 `retry_settings.timeout`).
+    pub timeout: Option<u32>,
+    /// The file `append_row` results go to (v1 `append_row_file_name`).
+    pub append_row_file_name: Option<String>,
 }
 
 /// A module registered in the workspace, as a v1 ModuleStep names it.
@@ -171,6 +193,9 @@ pub struct Step {
     /// Other templates whose placeholders name the step's ports (v2 parallel `input_data`,
     /// `append_row_to`, environment variables).
     pub templates: Vec<Command>,
+    /// Environment variables the step sets for its process, by name, values as text with their
+    /// `${{inputs.x}}` placeholders (v2 `environment_variables`, a ParallelRunConfig's).
+    pub environment_variables: Vec<(String, String)>,
     /// How the step reaches a service that runs jobs (Azure ML), as lowering decided it.
     pub service: ServiceJob,
 }
@@ -231,6 +256,21 @@ impl Document {
 }
 
 impl Step {
+    /// The environment variables of a mapping as written (`environment_variables` of a job or
+    /// configuration): each value as text, as YAML 1.1 reads it (`1` is `1`, `yes` is `true`).
+    pub fn variables_of(written: Option<&serde_json::Value>) -> Vec<(String, String)> {
+        let Some(serde_json::Value::Object(vars)) = written else { return Vec::new() };
+        vars.iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), text)
+            })
+            .collect()
+    }
+
     /// The folder the step's code is in, the one that is snapshotted, hashed and uploaded: its
     /// source folder (v1 `source_directory`, v2 `code`), else its script's folder.
     pub fn code_folder(&self) -> Option<std::path::PathBuf> {

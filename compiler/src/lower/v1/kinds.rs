@@ -10,7 +10,7 @@ use super::data::Resolver;
 use super::steps::{data_input, insert_opt, scalars};
 use crate::check::{conflicting_keys, invalid_value, missing_key, transfer_endpoint, wrong_type};
 use crate::diagnostic::Label;
-use crate::ir::{DatabricksSpec, ModuleRef, Name, OutputPort, Source, Step, StepKind};
+use crate::ir::{DatabricksSpec, EndpointShape, ModuleRef, Name, OutputPort, Source, Step, StepKind};
 use crate::source::Span;
 use crate::syntax::common::Scalar;
 use crate::syntax::v1::{self, StepInput};
@@ -239,13 +239,18 @@ impl Lowerer<'_, '_> {
         let cx = self.cx;
         let source = self.single_entry("source_data_reference", &s.source_data_reference);
         let destination = self.single_entry("destination_data_reference", &s.destination_data_reference);
-        for (k, t) in [
+        let mut shapes = [None, None];
+        for ((k, t), shape) in [
             ("source_reference_type", &s.source_reference_type),
             ("destination_reference_type", &s.destination_reference_type),
-        ] {
+        ]
+        .into_iter()
+        .zip(&mut shapes)
+        {
             let Some(t) = t else { continue };
             let lower = t.value.to_ascii_lowercase();
             if lower == "file" || lower == "directory" {
+                *shape = Some(if lower == "file" { EndpointShape::File } else { EndpointShape::Directory });
                 out.settings.insert(k.into(), lower.into());
             } else {
                 self.sink.push(
@@ -295,14 +300,15 @@ impl Lowerer<'_, '_> {
             });
             names.1 = Some(cx.name(dest));
         }
-        if let (Some(source), Some(destination)) = names {
-            out.kind = StepKind::DataTransfer { source, destination };
-        } else {
-            out.kind = StepKind::DataTransfer {
-                source: cx.name(&Spanned::new(String::new(), s.source_data_reference.span)),
-                destination: cx.name(&Spanned::new(String::new(), s.destination_data_reference.span)),
-            };
-        }
+        let [source_shape, destination_shape] = shapes;
+        let (source, destination) = match names {
+            (Some(source), Some(destination)) => (source, destination),
+            _ => (
+                cx.name(&Spanned::new(String::new(), s.source_data_reference.span)),
+                cx.name(&Spanned::new(String::new(), s.destination_data_reference.span)),
+            ),
+        };
+        out.kind = StepKind::DataTransfer { source, destination, source_shape, destination_shape };
     }
 
     /// The one entry of a DataTransferStep endpoint (the SDK takes the first and ignores the rest,

@@ -97,8 +97,13 @@ impl Lowerer<'_, '_> {
                 .and_then(|n| u32::try_from(n.value).ok()),
             error_threshold: Some(c.error_threshold.value),
             output_action: Some(c.output_action.value.as_str().to_string()),
+            split: Vec::new(),
+            max_tries: c.run_max_try.as_ref().and_then(|n| u32::try_from(n.value).ok()),
+            timeout: c.run_invocation_timeout.as_ref().and_then(|n| u32::try_from(n.value).ok()),
+            append_row_file_name: c.append_row_file_name.as_ref().map(|n| n.value.clone()),
         };
         parallel_settings(&mut out.settings, &spec, c);
+        out.environment_variables = Step::variables_of(out.settings.get("environment_variables"));
         if let Some(name) = &c.environment_name {
             out.environment = Environment::Reference(config.name(name));
         }

@@ -83,6 +83,7 @@ impl Lowerer<'_, '_> {
             settings: JsonMap::new(),
             component: None,
             templates: Vec::new(),
+            environment_variables: Vec::new(),
             service: ServiceJob::None,
         };
         let code_dir = out.code.as_ref().map(|c| c.resolved()).unwrap_or_else(|| cx.dir.clone());

@@ -101,11 +101,11 @@ fn parallel_fields(c: &mut Map<String, Value>, step: &Step, spec: &ParallelSpec)
         c.insert("error_threshold".into(), n.into());
     }
     let mut retry = Map::new();
-    if let Some(v) = step.settings.get("run_max_try") {
-        retry.insert("max_retries".into(), v.clone());
+    if let Some(n) = spec.max_tries {
+        retry.insert("max_retries".into(), n.into());
     }
-    if let Some(v) = step.settings.get("run_invocation_timeout") {
-        retry.insert("timeout".into(), v.clone());
+    if let Some(n) = spec.timeout {
+        retry.insert("timeout".into(), n.into());
     }
     if !retry.is_empty() {
         c.insert("retry_settings".into(), retry.into());

@@ -8,7 +8,7 @@ use super::super::doc::{ComponentDoc, JobDoc, Origin};
 use super::super::error::{At, Errors};
 use super::ports::{data_input, data_type, input};
 use super::{TRANSFER_SCHEMA, component_name};
-use crate::ir::{Pipeline, Step, StepKind, Workspace};
+use crate::ir::{EndpointShape, Pipeline, Step, StepKind, Workspace};
 
 /// A DataTransferStep as a `data_transfer` job copying its source to its destination on
 /// serverless compute (v2 data transfers do not run on a Data Factory compute).
@@ -27,17 +27,22 @@ pub(super) fn job(
         fields.insert("display_name".into(), d.clone().into());
     }
     fields.insert("compute".into(), "serverless".into());
-    let kind = |key: &str| match step.settings.get(key).and_then(Value::as_str) {
-        Some("file") => Some("uri_file"),
-        Some("directory") => Some("uri_folder"),
-        _ => None,
+    let (source_shape, destination_shape) = match &step.kind {
+        StepKind::DataTransfer { source_shape, destination_shape, .. } => (*source_shape, *destination_shape),
+        _ => (None, None),
+    };
+    let kind = |shape: Option<EndpointShape>| {
+        shape.map(|s| match s {
+            EndpointShape::File => "uri_file",
+            EndpointShape::Directory => "uri_folder",
+        })
     };
     let mut inputs = Map::new();
     let mut decls = Map::new();
     for port in &step.inputs {
         let Some((value, mut decl)) = input(port, p, workspace, errors) else { continue };
         if port.name.value == "source"
-            && let Some(t) = kind("source_reference_type")
+            && let Some(t) = kind(source_shape)
         {
             decl = json!({"type": t});
         }
@@ -48,7 +53,7 @@ pub(super) fn job(
     let mut out_decls = Map::new();
     for o in &step.outputs {
         let data_ref = p.data.iter().find(|d| o.destination.is_none() && o.name.value == "destination" && matches!(&step.kind, StepKind::DataTransfer { destination, .. } if destination.value == d.name.value));
-        let ty = kind("destination_reference_type")
+        let ty = kind(destination_shape)
             .unwrap_or_else(|| data_ref.map(|d| data_type(&d.location, workspace)).unwrap_or("uri_folder"));
         let mut spec = Map::new();
         spec.insert("type".into(), ty.into());

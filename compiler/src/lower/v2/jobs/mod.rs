@@ -105,6 +105,7 @@ impl Lowerer<'_> {
             d.step.allow_reuse = c.is_deterministic.unwrap_or(true);
         }
         self.node_rules(cx, key, job, node);
+        d.step.environment_variables = Step::variables_of(d.step.settings.get("environment_variables"));
         d.step.service = ServiceJob::written(passthrough(&cx.text, node, &[]));
         self.scan_bindings(scope, node, unresolved);
         d
@@ -471,6 +472,8 @@ fn transfer(cx: &LowerCtx, at: crate::source::Span, input: &str, output: &str) -
     StepKind::DataTransfer {
         source: Name { value: format!("inputs.{input}"), file: cx.file, span: at },
         destination: Name { value: format!("outputs.{output}"), file: cx.file, span: at },
+        source_shape: None,
+        destination_shape: None,
     }
 }
 
@@ -506,6 +509,7 @@ fn blank(cx: &LowerCtx, key: &Spanned<String>) -> Step {
         settings: JsonMap::new(),
         component: None,
         templates: Vec::new(),
+        environment_variables: Vec::new(),
         service: ServiceJob::None,
     }
 }

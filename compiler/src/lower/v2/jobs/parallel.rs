@@ -46,8 +46,10 @@ impl Lowerer<'_> {
         }
         if let Some(input_data) = &j.input_data {
             let c = self.command(cx, input_data, &[]);
+            spec.split = split_inputs(&c);
             d.step.templates.push(c);
         }
+        retries(&mut spec, j.retry_settings.as_ref());
         if let Some(env) = &j.environment {
             d.step.environment = self.environment(cx, env, data::child(node, "environment"));
         }
@@ -103,8 +105,10 @@ impl Lowerer<'_> {
         }
         if let Some(input_data) = &c.input_data {
             let t = self.command(cx, input_data, &[]);
+            spec.split = split_inputs(&t);
             d.step.templates.push(t);
         }
+        retries(spec, c.retry_settings.as_ref());
         if let Some(m) = &c.mini_batch_size {
             spec.mini_batch_size = Some(m.value.to_text());
         }
@@ -156,5 +160,33 @@ impl Lowerer<'_> {
         if let Some(env) = &t.environment {
             step.environment = self.environment(cx, env, data::child(node, "environment"));
         }
+    }
+}
+
+/// The inputs an `input_data` template names (`${{inputs.images}}`), whose files are split.
+fn split_inputs(input_data: &Command) -> Vec<String> {
+    input_data
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            crate::ir::CommandPart::Input(n) => Some(n.value.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The tries and timeout of a mini-batch from `retry_settings` (values given as bindings are
+/// left to the defaults: they are only known when the job runs).
+fn retries(spec: &mut ParallelSpec, settings: Option<&crate::syntax::v2::parts::RetrySettings>) {
+    let Some(r) = settings else { return };
+    let value = |b: &Option<crate::syntax::v2::Bindable<i64>>| match b {
+        Some(crate::syntax::v2::Bindable::Value(n)) => u32::try_from(*n).ok(),
+        _ => None,
+    };
+    if let Some(n) = value(&r.max_retries) {
+        spec.max_tries = Some(n);
+    }
+    if let Some(n) = value(&r.timeout) {
+        spec.timeout = Some(n);
     }
 }
