@@ -650,8 +650,8 @@ pub fn runnable(pipeline: &Pipeline, workspace: &Workspace, step: &Step) -> Resu
         StepKind::Module(_) => {
             Some("it runs a module registered in an Azure ML workspace, which sluice cannot see or run here")
         }
-        StepKind::Sweep => Some("sweep jobs cannot run on this machine yet"),
-        StepKind::Spark => Some("Spark jobs cannot run on this machine"),
+        StepKind::Sweep { .. } => Some("sweep jobs cannot run on this machine yet"),
+        StepKind::Spark { .. } => Some("Spark jobs cannot run on this machine"),
         StepKind::AutoMl => Some("AutoML jobs run only in Azure ML"),
         // Flattened before planning; one left here is known only by reference.
         StepKind::Pipeline(_) => {

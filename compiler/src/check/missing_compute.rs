@@ -19,9 +19,8 @@ pub fn check(cx: &Context, out: &mut Diagnostics) {
         return;
     }
     for step in &cx.pipeline.steps {
-        let spark = matches!(step.kind, StepKind::Spark);
-        // Spark with its own `resources` runs on serverless Spark.
-        let serverless_spark = spark && step.settings.get("resources").is_some_and(|r| !r.is_null());
+        let spark = matches!(step.kind, StepKind::Spark { .. });
+        let serverless_spark = matches!(step.kind, StepKind::Spark { serverless: true });
         // azure-ai-ml refuses a Spark job with neither its own compute (a Spark pool) nor
         // `resources`: the pipeline's default compute is not one.
         if spark && !serverless_spark && step.compute.is_none() && cx.pipeline.default_compute.is_some() {

@@ -29,9 +29,15 @@ pub enum StepKind {
     /// Runs a module registered in the workspace (v1 ModuleStep).
     Module(ModuleRef),
     /// Hyperparameter sweep over a trial command (v2).
-    Sweep,
+    Sweep {
+        /// The inputs it sets per trial (the keys of its search space).
+        searched: Vec<String>,
+    },
     /// Spark job (v2).
-    Spark,
+    Spark {
+        /// It runs on serverless Spark (its own `resources`), not on a Spark pool.
+        serverless: bool,
+    },
     /// AutoML job (v2); sluice checks its bindings only.
     AutoMl,
     /// A nested pipeline (v2 pipeline component).
@@ -51,8 +57,8 @@ impl StepKind {
             StepKind::Adla => "adla",
             StepKind::AzureBatch => "azure_batch",
             StepKind::Module(_) => "module",
-            StepKind::Sweep => "sweep",
-            StepKind::Spark => "spark",
+            StepKind::Sweep { .. } => "sweep",
+            StepKind::Spark { .. } => "spark",
             StepKind::AutoMl => "automl",
             StepKind::Pipeline(_) => "pipeline",
             StepKind::ControlFlow(kind) => kind,
@@ -66,10 +72,10 @@ impl StepKind {
             StepKind::DataTransfer { .. } => Some(&[ComputeKind::DataFactory]),
             StepKind::Adla => Some(&[ComputeKind::Adla]),
             StepKind::AzureBatch => Some(&[ComputeKind::AzureBatch]),
-            StepKind::Command | StepKind::Parallel(_) | StepKind::Sweep => {
+            StepKind::Command | StepKind::Parallel(_) | StepKind::Sweep { .. } => {
                 Some(&[ComputeKind::Local, ComputeKind::AmlCompute, ComputeKind::Serverless])
             }
-            StepKind::Spark
+            StepKind::Spark { .. }
             | StepKind::AutoMl
             | StepKind::Pipeline(_)
             | StepKind::ControlFlow(_)
@@ -289,11 +295,8 @@ impl Step {
 
     /// Names of the inputs a sweep sets per trial (the keys of its search space).
     pub fn swept_inputs(&self) -> Vec<&str> {
-        if !matches!(self.kind, StepKind::Sweep) {
-            return Vec::new();
-        }
-        match self.settings.get("search_space") {
-            Some(serde_json::Value::Object(m)) => m.keys().map(String::as_str).collect(),
+        match &self.kind {
+            StepKind::Sweep { searched } => searched.iter().map(String::as_str).collect(),
             _ => Vec::new(),
         }
     }

@@ -200,7 +200,8 @@ impl Lowerer<'_> {
                 d.step.kind = StepKind::Parallel(spec);
             }
             ComponentFile::Spark(c) => {
-                d.step.kind = StepKind::Spark;
+                // A component on its own names no resources; its jobs do.
+                d.step.kind = StepKind::Spark { serverless: false };
                 self.spark_body(&mut d, cx, c, origin, Some(&l.node));
             }
             ComponentFile::DataTransfer(c) => {

@@ -16,7 +16,7 @@ impl Lowerer<'_> {
         unresolved: &mut Vec<Unresolved>,
     ) {
         let cx = scope.cx;
-        d.step.kind = StepKind::Spark;
+        d.step.kind = StepKind::Spark { serverless: j.resources.is_some() };
         self.spark_instance_type(cx, j.resources.as_ref());
         let resolved = self.resolve(scope, j.component.as_ref(), "spark", |f| match f {
             ComponentFile::Spark(c) => Some(c.as_ref()),

@@ -14,8 +14,8 @@ impl Lowerer<'_> {
         unresolved: &mut Vec<Unresolved>,
     ) {
         let cx = scope.cx;
-        d.step.kind = StepKind::Sweep;
         d.search_space = j.search_space.keys().map(str::to_string).collect();
+        d.step.kind = StepKind::Sweep { searched: d.search_space.clone() };
         let resolved = self.resolve(scope, Some(&j.trial), "command", |f| match f {
             ComponentFile::Command(c) => Some(c.as_ref()),
             _ => None,
