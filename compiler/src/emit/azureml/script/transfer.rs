@@ -72,6 +72,24 @@ pub(super) fn job(
     if !outputs.is_empty() {
         fields.insert("outputs".into(), outputs.into());
     }
+    let component = Some(ComponentDoc {
+        fields: component(step, p, decls, out_decls),
+        dir: dir.clone(),
+        origin: Origin::File,
+        jobs: Vec::new(),
+        at,
+        flow: None,
+    });
+    JobDoc { name: step.key.value.clone(), fields, dir, component, at }
+}
+
+/// The `copy_data` component of a DataTransferStep, given its port declarations.
+fn component(
+    step: &Step,
+    p: &Pipeline,
+    decls: Map<String, Value>,
+    out_decls: Map<String, Value>,
+) -> Map<String, Value> {
     let mut c = Map::new();
     c.insert("$schema".into(), TRANSFER_SCHEMA.into());
     c.insert("type".into(), "data_transfer".into());
@@ -87,13 +105,5 @@ pub(super) fn job(
     c.insert("inputs".into(), decls.into());
     c.insert("outputs".into(), out_decls.into());
     c.insert("data_copy_mode".into(), "merge_with_overwrite".into());
-    let component = Some(ComponentDoc {
-        fields: c,
-        dir: dir.clone(),
-        origin: Origin::File,
-        jobs: Vec::new(),
-        at,
-        flow: None,
-    });
-    JobDoc { name: step.key.value.clone(), fields, dir, component, at }
+    c
 }
