@@ -4,7 +4,6 @@
 //! fingerprints and the shared helpers.
 #![allow(clippy::unwrap_used)] // Tests fail loudly.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Each compiler module and its layer: a module may name modules of lower layers only (the
@@ -32,10 +31,6 @@ const LAYERS: &[(&str, u8)] = &[
 
 /// Modules that read only the format-neutral model: they name nothing of `syntax`.
 const AFTER_LOWERING: &[&str] = &["check", "fingerprint", "emit"];
-
-/// Imports of `syntax` after lowering that remain until the model carries what they read (issue
-/// 11 items 1-2), as (file, module named). Each must still exist, so the list only shrinks.
-const NOT_YET_NEUTRAL: &[(&str, &str)] = &[];
 
 /// What the runtime may use of the compiler besides the crate root's `Compiled`.
 const RUNTIME_MAY_USE: &[&str] = &["ir", "fingerprint", "suggest", "python", "paths", "source", "Compiled"];
@@ -145,9 +140,8 @@ fn module_of(src: &Path, file: &Path) -> Option<String> {
 }
 
 /// Every import in the compiler that breaks the layering, as `file:line: from -> to (why)`.
-fn violations(src: &Path) -> (Vec<String>, BTreeSet<(String, String)>) {
+fn violations(src: &Path) -> Vec<String> {
     let mut bad = Vec::new();
-    let mut syntax_after_lowering = BTreeSet::new();
     for file in rust_files(src) {
         let Some(from) = module_of(src, &file) else { continue };
         let from_layer = layer(&from).unwrap_or_else(|| panic!("module `{from}` has no layer in LAYERS"));
@@ -165,15 +159,12 @@ fn violations(src: &Path) -> (Vec<String>, BTreeSet<(String, String)>) {
                     ));
                 }
                 if to == "syntax" && AFTER_LOWERING.contains(&from.as_str()) {
-                    syntax_after_lowering.insert((shown.clone(), to.clone()));
-                    if !NOT_YET_NEUTRAL.contains(&(shown.as_str(), "syntax")) {
-                        bad.push(format!("{shown}:{n}: `{from}` reads the model only, yet imports `syntax`"));
-                    }
+                    bad.push(format!("{shown}:{n}: `{from}` reads the model only, yet imports `syntax`"));
                 }
             }
         }
     }
-    (bad, syntax_after_lowering)
+    bad
 }
 
 fn root() -> PathBuf {
@@ -182,16 +173,8 @@ fn root() -> PathBuf {
 
 #[test]
 fn compiler_modules_import_only_lower_layers() {
-    let (bad, _) = violations(&root().join("compiler/src"));
+    let bad = violations(&root().join("compiler/src"));
     assert!(bad.is_empty(), "imports against the layering (ARCHITECTURE.md):\n{}", bad.join("\n"));
-}
-
-#[test]
-fn the_list_of_not_yet_neutral_imports_only_shrinks() {
-    let (_, seen) = violations(&root().join("compiler/src"));
-    let stale: Vec<_> =
-        NOT_YET_NEUTRAL.iter().filter(|(f, m)| !seen.contains(&(f.to_string(), m.to_string()))).collect();
-    assert!(stale.is_empty(), "no longer imported, remove from NOT_YET_NEUTRAL: {stale:?}");
 }
 
 #[test]
