@@ -918,3 +918,52 @@ fn a_v2_parallel_job_splits_the_named_input_and_honours_its_retries() {
     // One try only: the mini-batch of img2 and img3 is lost; `table.txt` was never split.
     assert_eq!(text.lines().collect::<Vec<_>>(), ["img0.txt", "img1.txt"], "{}", out.display());
 }
+
+/// A v2 `copy_data` job copies every input into its output on this machine (a later input
+/// overwriting an earlier one, or failing with `fail_if_conflict`); `import_data` and
+/// `export_data` jobs, which go through Azure ML connections, are named before anything starts.
+#[test]
+fn v2_data_transfers_copy_here_and_imports_are_refused_up_front() {
+    let p = Project::new();
+    p.write("a/one.csv", "from a\n");
+    p.write("a/sub/two.csv", "two\n");
+    p.write("b/one.csv", "from b\n");
+    let component = |mode: &str| {
+        format!(
+            "$schema: https://azuremlschemas.azureedge.net/latest/dataTransferComponent.schema.json\ntype: data_transfer\nname: merge\ntask: copy_data\ninputs:\n  first: {{type: uri_folder}}\n  second: {{type: uri_folder}}\noutputs:\n  merged: {{type: uri_folder}}\ndata_copy_mode: {mode}\n"
+        )
+    };
+    p.write("merge.yml", &component("merge_with_overwrite"));
+    p.write(
+        "pipeline.yml",
+        "type: pipeline\nsettings:\n  default_compute: serverless\njobs:\n  merge:\n    type: data_transfer\n    task: copy_data\n    component: ./merge.yml\n    inputs:\n      first: {type: uri_folder, path: ./a}\n      second: {type: uri_folder, path: ./b}\n    outputs:\n      merged: {type: uri_folder}\n",
+    );
+    p.run(&[], 0);
+    let plan = p.plan(&[]);
+    let merged = Path::new(plan["steps"][0]["outputs"]["merged"].as_str().unwrap()).to_path_buf();
+    assert_eq!(std::fs::read_to_string(merged.join("one.csv")).unwrap(), "from b\n");
+    assert_eq!(std::fs::read_to_string(merged.join("sub/two.csv")).unwrap(), "two\n");
+
+    p.write("merge.yml", &component("fail_if_conflict"));
+    let out = p.run(&[], 1);
+    assert!(
+        text(&out).contains(
+            "`one.csv` is in both input `first` and input `second`, and the copy mode is `fail_if_conflict`"
+        ),
+        "{}",
+        text(&out)
+    );
+
+    p.write(
+        "pipeline.yml",
+        "type: pipeline\nsettings:\n  default_compute: serverless\njobs:\n  pull:\n    type: data_transfer\n    task: import_data\n    source:\n      type: database\n      connection: azureml:sql\n      query: SELECT 1\n    outputs:\n      sink: {type: mltable}\n",
+    );
+    let runs_before = std::fs::read_dir(p.path(".sluice/runs")).unwrap().count();
+    let out = p.run(&[], 1);
+    assert!(
+        text(&out).contains("step `pull`: it imports data from a database or another cloud's storage through an Azure ML connection"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read_dir(p.path(".sluice/runs")).unwrap().count(), runs_before, "a run started");
+}

@@ -85,6 +85,50 @@ pub fn copy_verified(src: &Path, dest: &Path) -> Result<(usize, u64), String> {
     Ok((files, bytes))
 }
 
+/// With `data_copy_mode: fail_if_conflict`: the first file that two of the inputs would both
+/// copy to the same place, named with both inputs. The outer error is one of reading.
+pub fn conflict(sources: &[(String, std::path::PathBuf)]) -> Result<Option<String>, String> {
+    let mut seen: std::collections::HashMap<std::path::PathBuf, &str> = std::collections::HashMap::new();
+    for (name, src) in sources {
+        for rel in relative_files(src)? {
+            if let Some(first) = seen.insert(rel.clone(), name) {
+                return Ok(Some(format!(
+                    "`{}` is in both input `{first}` and input `{name}`, and the copy mode is `fail_if_conflict`",
+                    rel.display()
+                )));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The files a copy of `src` puts into its destination, relative to it (a file: its name).
+fn relative_files(src: &Path) -> Result<Vec<std::path::PathBuf>, String> {
+    let meta = std::fs::metadata(src).map_err(|e| format!("cannot read {}: {e}", src.display()))?;
+    if meta.is_file() {
+        return Ok(src.file_name().map(std::path::PathBuf::from).into_iter().collect());
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![std::path::PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let dir = src.join(&rel);
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        for e in entries {
+            let e = e.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+            let r = rel.join(e.file_name());
+            if std::fs::metadata(e.path())
+                .map_err(|err| format!("cannot read {}: {err}", e.path().display()))?
+                .is_dir()
+            {
+                stack.push(r);
+            } else {
+                out.push(r);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Copies one file, hashing what was read, then reads the copy back and compares.
 fn copy_file(src: &Path, dst: &Path) -> Result<u64, String> {
     let err = |p: &Path, e: std::io::Error| {

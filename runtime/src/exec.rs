@@ -64,8 +64,19 @@ pub struct StepJob {
     pub fetches: Vec<Fetch>,
     /// Outputs uploaded to a datastore when the step succeeded, before they enter the cache.
     pub publishes: Vec<Publish>,
-    /// A DataTransferStep: copied by sluice, no process.
-    pub transfer: bool,
+    /// A data transfer sluice copies itself (no process).
+    pub transfer: Option<CopyJob>,
+}
+
+/// What a copying data transfer copies: its inputs, in order, into its one output.
+#[derive(Debug, Clone)]
+pub struct CopyJob {
+    /// The inputs copied, in the order they are written (a later one overwrites an earlier).
+    pub inputs: Vec<String>,
+    /// The output they are copied into.
+    pub output: String,
+    /// A file that two inputs hold fails the copy instead.
+    pub fail_if_conflict: bool,
 }
 
 /// An input of a step that is the cached outputs of another step.
@@ -202,8 +213,8 @@ async fn run_inner(job: &StepJob, events: &UnboundedSender<Event>) -> Result<Out
     if let Err(why) = check_cached_inputs(job, false).await? {
         return Ok(Outcome::Failed { code: None, why });
     }
-    if job.transfer {
-        return transfer(job).await;
+    if let Some(copy) = &job.transfer {
+        return transfer(job, copy).await;
     }
     let argv = shell_script_when_long(job)?;
     let (program, args) = argv.split_first().ok_or("the step has no command")?;
@@ -358,27 +369,48 @@ fn data_log(job: &StepJob, line: &str) {
         .and_then(|mut f| writeln!(f, "{line}"));
 }
 
-/// A DataTransferStep: its source copied into its output, checked, then published.
-async fn transfer(job: &StepJob) -> Result<Outcome, String> {
-    let Some(InputValue::Path(src)) = job.inputs.get("source").cloned() else {
+/// A copying data transfer: its inputs copied into its output, checked, then published.
+async fn transfer(job: &StepJob, copy: &CopyJob) -> Result<Outcome, String> {
+    let sources: Vec<(String, PathBuf)> = copy
+        .inputs
+        .iter()
+        .filter_map(|name| match job.inputs.get(name) {
+            Some(InputValue::Path(p)) => Some((name.clone(), p.clone())),
+            _ => None,
+        })
+        .collect();
+    if sources.is_empty() {
         return Ok(Outcome::Failed { code: None, why: "the transfer has no source".to_string() });
-    };
-    let dest = StepJob::staged_output(&job.staged, "destination");
+    }
+    let dest = StepJob::staged_output(&job.staged, &copy.output);
+    let fail_if_conflict = copy.fail_if_conflict;
     let copied = {
-        let (src, dest) = (src.clone(), dest.clone());
-        tokio::task::spawn_blocking(move || crate::data_transfer::copy_verified(&src, &dest))
-            .await
-            .map_err(|e| e.to_string())?
+        let (sources, dest) = (sources.clone(), dest.clone());
+        tokio::task::spawn_blocking(move || {
+            if fail_if_conflict && let Some(why) = crate::data_transfer::conflict(&sources)? {
+                return Err(why);
+            }
+            sources
+                .iter()
+                .map(|(_, src)| crate::data_transfer::copy_verified(src, &dest))
+                .collect::<Result<Vec<_>, String>>()
+        })
+        .await
+        .map_err(|e| e.to_string())?
     };
     match copied {
-        Ok((files, bytes)) => data_log(
-            job,
-            &format!(
-                "copied {files} file(s), {} from {} (each checked against the source's SHA-256)",
-                crate::datastore::format_bytes(bytes),
-                src.display()
-            ),
-        ),
+        Ok(counts) => {
+            for ((_, src), (files, bytes)) in sources.iter().zip(counts) {
+                data_log(
+                    job,
+                    &format!(
+                        "copied {files} file(s), {} from {} (each checked against the source's SHA-256)",
+                        crate::datastore::format_bytes(bytes),
+                        src.display()
+                    ),
+                );
+            }
+        }
         Err(why) => return Ok(Outcome::Failed { code: None, why }),
     }
     finish(job).await

@@ -16,7 +16,8 @@ use sluice_compiler::fingerprint::{
     data, params,
 };
 use sluice_compiler::ir::{
-    ComputeKind, DataLocation, EndpointShape, Literal, Pipeline, Source, Step, StepId, StepKind, Workspace,
+    ComputeKind, DataLocation, EndpointShape, Literal, Pipeline, Source, Step, StepId, StepKind,
+    TransferTask, Workspace,
 };
 
 use crate::RuntimeError;
@@ -629,6 +630,15 @@ pub fn runnable(pipeline: &Pipeline, workspace: &Workspace, step: &Step) -> Resu
         StepKind::Databricks(_) => Some(
             "it runs on Databricks; submitting Databricks jobs is not supported yet, so run this pipeline in Azure ML",
         ),
+        StepKind::DataTransfer { task: task @ (TransferTask::Import | TransferTask::Export), .. } => {
+            let (what, way) = match task {
+                TransferTask::Import => ("imports", "from"),
+                _ => ("exports", "to"),
+            };
+            return Err(format!(
+                "it {what} data {way} a database or another cloud's storage through an Azure ML connection, which only Azure ML reaches; run this pipeline in Azure ML"
+            ));
+        }
         StepKind::DataTransfer { destination, .. } => {
             // Copied here (crate::data_transfer); a database is read and written only by Data Factory.
             let sql = pipeline

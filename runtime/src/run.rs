@@ -654,12 +654,25 @@ impl Scheduler<'_> {
         let outputs: BTreeMap<String, PathBuf> =
             s.outputs.keys().map(|n| (n.clone(), StepJob::staged_output(&staged, n))).collect();
         let step = &s.step;
-        let transfer = matches!(step.kind, sluice_compiler::ir::StepKind::DataTransfer { .. });
+        let transfer = match &step.kind {
+            sluice_compiler::ir::StepKind::DataTransfer {
+                task: sluice_compiler::ir::TransferTask::Copy { fail_if_conflict },
+                ..
+            } => Some(crate::exec::CopyJob {
+                inputs: step.inputs.iter().map(|p| p.name.value.clone()).collect(),
+                output: step
+                    .outputs
+                    .first()
+                    .map_or_else(|| "destination".to_string(), |o| o.name.value.clone()),
+                fail_if_conflict: *fail_if_conflict,
+            }),
+            _ => None,
+        };
         let mut argv = match command::command_line(step, &s.inputs, &outputs, &self.state.dir)
             .map_err(|e| RuntimeError::Other(format!("step `{}`: {e}", s.key)))?
         {
             Some(argv) => argv,
-            None if transfer => Vec::new(),
+            None if transfer.is_some() => Vec::new(),
             None => return Err(RuntimeError::Other(format!("step `{}` has no command", s.key))),
         };
         // The program's full path, found once per run (not searched in PATH per step).

@@ -21,6 +21,8 @@ pub enum StepKind {
         source_shape: Option<EndpointShape>,
         /// Whether the destination is a file or a folder, when the step says.
         destination_shape: Option<EndpointShape>,
+        /// What it does.
+        task: TransferTask,
     },
     /// Runs a U-SQL script on Data Lake Analytics.
     Adla,
@@ -82,6 +84,22 @@ impl StepKind {
             | StepKind::Module(_) => None,
         }
     }
+}
+
+/// What a data transfer does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferTask {
+    /// Copies its data inputs into its output (v1 DataTransferStep, v2 `copy_data`).
+    Copy {
+        /// A file that two inputs both hold fails the copy (`data_copy_mode: fail_if_conflict`)
+        /// instead of the later one overwriting it (`merge_with_overwrite`).
+        fail_if_conflict: bool,
+    },
+    /// Imports data through a connection to a database or another cloud's storage (v2
+    /// `import_data`, an `import` job).
+    Import,
+    /// Exports data through such a connection (v2 `export_data`).
+    Export,
 }
 
 /// What a data transfer's endpoint is (v1 `source_reference_type`, `destination_reference_type`).

@@ -10,7 +10,9 @@ use super::data::Resolver;
 use super::steps::{data_input, insert_opt, scalars};
 use crate::check::{conflicting_keys, invalid_value, missing_key, transfer_endpoint, wrong_type};
 use crate::diagnostic::Label;
-use crate::ir::{DatabricksSpec, EndpointShape, ModuleRef, Name, OutputPort, Source, Step, StepKind};
+use crate::ir::{
+    DatabricksSpec, EndpointShape, ModuleRef, Name, OutputPort, Source, Step, StepKind, TransferTask,
+};
 use crate::source::Span;
 use crate::syntax::common::Scalar;
 use crate::syntax::v1::{self, StepInput};
@@ -308,7 +310,9 @@ impl Lowerer<'_, '_> {
                 cx.name(&Spanned::new(String::new(), s.destination_data_reference.span)),
             ),
         };
-        out.kind = StepKind::DataTransfer { source, destination, source_shape, destination_shape };
+        // The SDK's DataTransferStep overwrites what is at the destination.
+        let task = TransferTask::Copy { fail_if_conflict: false };
+        out.kind = StepKind::DataTransfer { source, destination, source_shape, destination_shape, task };
     }
 
     /// The one entry of a DataTransferStep endpoint (the SDK takes the first and ignores the rest,

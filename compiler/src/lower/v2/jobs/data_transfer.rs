@@ -48,8 +48,10 @@ impl Lowerer<'_> {
             ComponentFile::DataTransfer(c) => Some(c.as_ref()),
             _ => None,
         });
+        let mut component_copy_mode = None;
         match resolved {
             Resolved::Inline(c) => {
+                component_copy_mode = c.data_copy_mode.as_ref().map(|m| m.value.clone());
                 let comp = comp::component(
                     comp::inline_origin(cx),
                     "data_transfer",
@@ -61,6 +63,9 @@ impl Lowerer<'_> {
                 d.step.component = Some(Box::new(comp));
             }
             Resolved::File(path, l) => {
+                if let ComponentFile::DataTransfer(c) = &*l.doc {
+                    component_copy_mode = c.data_copy_mode.as_ref().map(|m| m.value.clone());
+                }
                 let origin = ComponentOrigin::File { path, file: Some(l.file) };
                 let comp = comp::component(origin, "data_transfer", &l.cx, l.doc.common(), Some(&l.node));
                 self.outputs_from(&mut d.step, &comp);
@@ -75,7 +80,9 @@ impl Lowerer<'_> {
         }
         let first_in = j.inputs.keys().next().unwrap_or("source");
         let first_out = j.outputs.keys().next().unwrap_or("sink");
-        d.step.kind = transfer(cx, key.span, first_in, first_out);
+        // The component's copy mode wins over the job's, as azure-ai-ml sends it.
+        let mode = component_copy_mode.or_else(|| j.data_copy_mode.as_ref().map(|m| m.value.clone()));
+        d.step.kind = transfer(cx, key.span, first_in, first_out, transfer_task(task, mode.as_deref()));
         self.inputs_outputs(scope, d, &j.inputs, &j.outputs, node, unresolved);
         d.step.settings = passthrough(&cx.text, node, &READ);
     }
@@ -92,7 +99,7 @@ impl Lowerer<'_> {
     ) {
         let cx = scope.cx;
         d.open = true;
-        d.step.kind = transfer(cx, key.span, "source", "output");
+        d.step.kind = transfer(cx, key.span, "source", "output", TransferTask::Import);
         if let Some(c) = &j.component {
             d.step.component = Some(Box::new(match comp::target(cx, c) {
                 Target::Registered(n) => comp::registered(n, "import"),

@@ -22,7 +22,7 @@ use crate::check;
 use crate::ir::{
     Arguments, Command, Component, ComponentOrigin, Dag, Environment, Invocation, Name, ParallelSpec,
     PathRef, Pipeline, PipelineInput, PipelineOutput, RefKind, ServiceJob, Source, Step, StepKind,
-    Unresolved,
+    TransferTask, Unresolved,
 };
 use crate::lower::LowerCtx;
 use crate::syntax::common::Scalar;
@@ -468,12 +468,31 @@ fn collect_strings<'a>(n: &'a Node, out: &mut Vec<&'a Node>) {
 
 /// A data transfer from the job's first input to its first output, named as ports
 /// (`inputs.x`, `outputs.y`) so that the two never read as the same data.
-fn transfer(cx: &LowerCtx, at: crate::source::Span, input: &str, output: &str) -> StepKind {
+fn transfer(
+    cx: &LowerCtx,
+    at: crate::source::Span,
+    input: &str,
+    output: &str,
+    task: TransferTask,
+) -> StepKind {
     StepKind::DataTransfer {
         source: Name { value: format!("inputs.{input}"), file: cx.file, span: at },
         destination: Name { value: format!("outputs.{output}"), file: cx.file, span: at },
         source_shape: None,
         destination_shape: None,
+        task,
+    }
+}
+
+/// A data transfer's task from its `task` and `data_copy_mode` as written (any case, as
+/// azure-ai-ml reads them; an unknown task is reported where it is written).
+fn transfer_task(task: &str, copy_mode: Option<&str>) -> TransferTask {
+    match task.to_ascii_lowercase().as_str() {
+        "import_data" => TransferTask::Import,
+        "export_data" => TransferTask::Export,
+        _ => TransferTask::Copy {
+            fail_if_conflict: copy_mode.is_some_and(|m| m.eq_ignore_ascii_case("fail_if_conflict")),
+        },
     }
 }
 

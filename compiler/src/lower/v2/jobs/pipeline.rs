@@ -210,7 +210,9 @@ impl Lowerer<'_> {
                 d.step.component = Some(Box::new(comp));
                 let first_in = c.inputs.keys().next().unwrap_or("source");
                 let first_out = c.outputs.keys().next().unwrap_or("sink");
-                d.step.kind = transfer(cx, key.span, first_in, first_out);
+                let mode = c.data_copy_mode.as_ref().map(|m| m.value.as_str());
+                let task = transfer_task(&c.task.value, mode);
+                d.step.kind = transfer(cx, key.span, first_in, first_out, task);
             }
             ComponentFile::Pipeline(_) => {}
         }
