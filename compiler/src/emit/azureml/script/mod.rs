@@ -146,12 +146,19 @@ pub fn job(
 ) -> JobDoc {
     let at = At::new(step.key.file, step.key.span);
     let dir = super::doc::folder_of(sources, step.key.file);
-    if step.service == ServiceJob::Copy {
-        return transfer::job(step, p, workspace, dir, at, errors);
-    }
-    if let Some(why) = no_equivalent(step) {
-        errors.push(at.error(NO_EQUIVALENT, format!("step `{}` {why}", step.key.value)));
-        return JobDoc { name: step.key.value.clone(), fields: Map::new(), dir, component: None, at };
+    let runs_script = match step.kind {
+        StepKind::Parallel(_) => true,
+        StepKind::Command => step.invocation.script().is_some(),
+        _ => false,
+    };
+    match step.service {
+        ServiceJob::Copy => return transfer::job(step, p, workspace, dir, at, errors),
+        ServiceJob::Script if runs_script => {}
+        _ => {
+            let why = no_equivalent(step);
+            errors.push(at.error(NO_EQUIVALENT, format!("step `{}` {why}", step.key.value)));
+            return JobDoc { name: step.key.value.clone(), fields: Map::new(), dir, component: None, at };
+        }
     }
     not_kept(step, at, errors);
     let parallel = matches!(step.kind, StepKind::Parallel(_));
@@ -182,26 +189,23 @@ pub fn job(
     JobDoc { name: step.key.value.clone(), fields, dir, component, at }
 }
 
-/// Why a step has no v2 job, if it has none.
-fn no_equivalent(step: &Step) -> Option<&'static str> {
-    let script = step.service == ServiceJob::Script;
+/// Why a step that reaches the service as no job has none, by its kind.
+fn no_equivalent(step: &Step) -> &'static str {
     match &step.kind {
-        StepKind::Command if script && step.invocation.script().is_some() => None,
-        StepKind::Parallel(_) if script => None,
-        StepKind::Databricks(_) => Some(
-            "runs on Azure Databricks; Azure ML v2 pipelines have no Databricks job (port it to a `spark` job, or run it from Databricks Workflows)",
-        ),
-        StepKind::Adla => Some(
-            "runs U-SQL on Azure Data Lake Analytics, which was retired on 2024-02-29 and has no v2 job (port the script to a `spark` job)",
-        ),
-        StepKind::AzureBatch => Some(
-            "runs an executable on Azure Batch; Azure ML v2 pipelines have no Azure Batch job (run it as a `command` job on a compute cluster)",
-        ),
-        StepKind::Module(_) => Some(
-            "runs a module registered in an Azure ML v1 workspace; v2 has no modules (register its code as a component and run it as a `command` job)",
-        ),
-        StepKind::Command => Some("has no script to run"),
-        _ => Some("has no Azure ML v2 equivalent"),
+        StepKind::Databricks(_) => {
+            "runs on Azure Databricks; Azure ML v2 pipelines have no Databricks job (port it to a `spark` job, or run it from Databricks Workflows)"
+        }
+        StepKind::Adla => {
+            "runs U-SQL on Azure Data Lake Analytics, which was retired on 2024-02-29 and has no v2 job (port the script to a `spark` job)"
+        }
+        StepKind::AzureBatch => {
+            "runs an executable on Azure Batch; Azure ML v2 pipelines have no Azure Batch job (run it as a `command` job on a compute cluster)"
+        }
+        StepKind::Module(_) => {
+            "runs a module registered in an Azure ML v1 workspace; v2 has no modules (register its code as a component and run it as a `command` job)"
+        }
+        StepKind::Command | StepKind::Parallel(_) => "has no script to run",
+        _ => "has no Azure ML v2 equivalent",
     }
 }
 
