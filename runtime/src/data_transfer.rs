@@ -8,7 +8,7 @@
 //! or listed when the run is planned, and its content is the transfer's.
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use sluice_compiler::ir::{DataLocation, Pipeline, Source, StepId, StepKind};
@@ -66,20 +66,13 @@ pub fn copy_verified(src: &Path, dest: &Path) -> Result<(usize, u64), String> {
         return Ok((1, n));
     }
     let (mut files, mut bytes) = (0, 0);
-    let mut stack = vec![(src.to_path_buf(), dest.to_path_buf())];
-    while let Some((from, to)) = stack.pop() {
-        let entries = std::fs::read_dir(&from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-        for e in entries {
-            let e = e.map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-            let (f, t) = (e.path(), to.join(e.file_name()));
-            let m = std::fs::metadata(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
-            if m.is_dir() {
-                std::fs::create_dir_all(&t).map_err(|e| format!("cannot create {}: {e}", t.display()))?;
-                stack.push((f, t));
-            } else {
-                bytes += copy_file(&f, &t)?;
-                files += 1;
-            }
+    for (rel, is_dir) in entries_below(src)? {
+        let (f, t) = (src.join(&rel), dest.join(&rel));
+        if is_dir {
+            std::fs::create_dir_all(&t).map_err(|e| format!("cannot create {}: {e}", t.display()))?;
+        } else {
+            bytes += copy_file(&f, &t)?;
+            files += 1;
         }
     }
     Ok((files, bytes))
@@ -87,8 +80,8 @@ pub fn copy_verified(src: &Path, dest: &Path) -> Result<(usize, u64), String> {
 
 /// With `data_copy_mode: fail_if_conflict`: the first file that two of the inputs would both
 /// copy to the same place, named with both inputs. The outer error is one of reading.
-pub fn conflict(sources: &[(String, std::path::PathBuf)]) -> Result<Option<String>, String> {
-    let mut seen: std::collections::HashMap<std::path::PathBuf, &str> = std::collections::HashMap::new();
+pub fn conflict(sources: &[(String, PathBuf)]) -> Result<Option<String>, String> {
+    let mut seen: std::collections::HashMap<PathBuf, &str> = std::collections::HashMap::new();
     for (name, src) in sources {
         for rel in relative_files(src)? {
             if let Some(first) = seen.insert(rel.clone(), name) {
@@ -103,27 +96,33 @@ pub fn conflict(sources: &[(String, std::path::PathBuf)]) -> Result<Option<Strin
 }
 
 /// The files a copy of `src` puts into its destination, relative to it (a file: its name).
-fn relative_files(src: &Path) -> Result<Vec<std::path::PathBuf>, String> {
+fn relative_files(src: &Path) -> Result<Vec<PathBuf>, String> {
     let meta = std::fs::metadata(src).map_err(|e| format!("cannot read {}: {e}", src.display()))?;
     if meta.is_file() {
-        return Ok(src.file_name().map(std::path::PathBuf::from).into_iter().collect());
+        return Ok(src.file_name().map(PathBuf::from).into_iter().collect());
     }
+    Ok(entries_below(src)?.into_iter().filter(|(_, is_dir)| !is_dir).map(|(rel, _)| rel).collect())
+}
+
+/// Every folder and file below the folder `src`, relative to it, each folder before what it
+/// holds; `true` for a folder.
+fn entries_below(src: &Path) -> Result<Vec<(PathBuf, bool)>, String> {
     let mut out = Vec::new();
-    let mut stack = vec![std::path::PathBuf::new()];
+    let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
         let dir = src.join(&rel);
         let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         for e in entries {
             let e = e.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+            let path = e.path();
+            let is_dir = std::fs::metadata(&path)
+                .map_err(|err| format!("cannot read {}: {err}", path.display()))?
+                .is_dir();
             let r = rel.join(e.file_name());
-            if std::fs::metadata(e.path())
-                .map_err(|err| format!("cannot read {}: {err}", e.path().display()))?
-                .is_dir()
-            {
-                stack.push(r);
-            } else {
-                out.push(r);
+            if is_dir {
+                stack.push(r.clone());
             }
+            out.push((r, is_dir));
         }
     }
     Ok(out)
