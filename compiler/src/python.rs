@@ -1,6 +1,20 @@
 //! Values spelt as Python and the Azure ML SDK spell them: float `repr`, marshmallow's booleans,
 //! `${env:NAME}` references. Every layer formats values this way, so it sits below them all.
 
+/// Python's truthiness of a value (`0`, `0.0`, `""`, `false`, `null`, empty collections are
+/// false).
+pub fn truthy(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(m) => !m.is_empty(),
+    }
+}
+
 /// What marshmallow's `Boolean` field makes of a value: `true`, `'True'`, `yes`, `on`, `1`,
 /// ... are true, their opposites false, anything else an error (`None`).
 pub fn marshmallow_bool(v: &serde_json::Value) -> Option<bool> {

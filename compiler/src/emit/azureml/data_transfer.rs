@@ -5,7 +5,6 @@ use serde_json::{Map, Value};
 use super::body::*;
 use super::doc::JobDoc;
 use super::error::{NO_EQUIVALENT, REJECTED};
-use super::py;
 
 impl Emitter<'_> {
     pub(super) fn transfer_node(&mut self, job: &JobDoc, scope: &Scope) -> Option<Map<String, Value>> {
@@ -106,7 +105,7 @@ fn builtin_component(f: &Map<String, Value>, task: &str) -> Result<Option<&'stat
 fn copy_mode(component: Option<&Map<String, Value>>, f: &Map<String, Value>) -> Option<Value> {
     component
         .and_then(|c| c.get("data_copy_mode"))
-        .filter(|v| py::truthy(v))
+        .filter(|v| crate::python::truthy(v))
         .cloned()
         .or_else(|| f.get("data_copy_mode").filter(|v| !v.is_null()).cloned())
 }

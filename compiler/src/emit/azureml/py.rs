@@ -89,19 +89,6 @@ impl From<PyFloat> for Value {
     }
 }
 
-/// Python's truthiness of a value (`0`, `0.0`, `""`, `false`, `null`, empty collections are
-/// false).
-pub fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
-}
-
 /// True for a string that is one `${{...}}` expression (what the SDK binds rather than passes as
 /// text): `^\$\{\{\s*\S*?\s*\}\}$`.
 pub fn is_binding(s: &str) -> bool {

@@ -147,7 +147,7 @@ pub(super) fn spark_conf_merged(
     let mut promoted = Map::new();
     for key in PROMOTED {
         let v = match node_promoted.get(key) {
-            Some(v) if py::truthy(v) => Some(v.clone()),
+            Some(v) if crate::python::truthy(v) => Some(v.clone()),
             _ => component_promoted.get(key).cloned(),
         };
         if let Some(v) = v.filter(|v| !v.is_null()) {

@@ -42,7 +42,7 @@ struct Setting<'a> {
 impl Setting<'_> {
     /// Python's truth of the value.
     fn truthy(&self) -> bool {
-        truthy(&self.value)
+        crate::python::truthy(&self.value.to_json())
     }
 
     /// The value as an integer, when it is one (azure-ai-ml compares these with numbers; a
@@ -53,17 +53,6 @@ impl Setting<'_> {
             Scalar11::Bool(b) => Some(i128::from(b)),
             _ => None,
         }
-    }
-}
-
-/// Python's truth of a scalar.
-fn truthy(v: &Scalar11) -> bool {
-    match v {
-        Scalar11::Null => false,
-        Scalar11::Bool(b) => *b,
-        Scalar11::Int(i) => *i != 0,
-        Scalar11::Float(f) => *f != 0.0,
-        Scalar11::Str(s) => !s.is_empty(),
     }
 }
 
