@@ -23,6 +23,8 @@ mod environment;
 mod ports;
 mod transfer;
 
+use std::path::PathBuf;
+
 use serde_json::{Map, Value};
 
 use super::doc::{ComponentDoc, JobDoc, Origin};
@@ -171,15 +173,29 @@ pub fn job(
         fields.insert("compute".into(), format!("azureml:{}", c.value.trim_start_matches("azureml:")).into());
     }
     let ports = ports::job_ports(step, p, workspace, errors);
-    if !ports.inputs.is_empty() {
-        fields.insert("inputs".into(), ports.inputs.into());
+    let component = command::component(step, p, ports.decls, ports.out_decls, &dir, at, errors);
+    let ports = (ports.inputs, ports.outputs);
+    anonymous_job(step, fields, ports, component, dir, at)
+}
+
+/// A job running an anonymous component that gets its own file: the job's fields with its
+/// `inputs` and `outputs` (when it has any), and the component's fields.
+fn anonymous_job(
+    step: &Step,
+    mut fields: Map<String, Value>,
+    (inputs, outputs): (Map<String, Value>, Map<String, Value>),
+    component: Map<String, Value>,
+    dir: PathBuf,
+    at: At,
+) -> JobDoc {
+    if !inputs.is_empty() {
+        fields.insert("inputs".into(), inputs.into());
     }
-    if !ports.outputs.is_empty() {
-        fields.insert("outputs".into(), ports.outputs.into());
+    if !outputs.is_empty() {
+        fields.insert("outputs".into(), outputs.into());
     }
-    let fields_of_component = command::component(step, p, ports.decls, ports.out_decls, &dir, at, errors);
     let component = Some(ComponentDoc {
-        fields: fields_of_component,
+        fields: component,
         dir: dir.clone(),
         origin: Origin::File,
         jobs: Vec::new(),

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
-use super::super::doc::{ComponentDoc, JobDoc, Origin};
+use super::super::doc::JobDoc;
 use super::super::error::{At, Errors};
 use super::ports::{data_input, data_type, input};
-use super::{TRANSFER_SCHEMA, component_name};
+use super::{TRANSFER_SCHEMA, anonymous_job, component_name};
 use crate::ir::{EndpointShape, Pipeline, Step, StepKind, Workspace};
 
 /// A DataTransferStep as a `data_transfer` job copying its source to its destination on
@@ -66,21 +66,7 @@ pub(super) fn job(
         outputs.insert(o.name.value.clone(), Value::Object(spec));
         out_decls.insert(o.name.value.clone(), json!({"type": ty}));
     }
-    if !inputs.is_empty() {
-        fields.insert("inputs".into(), inputs.into());
-    }
-    if !outputs.is_empty() {
-        fields.insert("outputs".into(), outputs.into());
-    }
-    let component = Some(ComponentDoc {
-        fields: component(step, p, decls, out_decls),
-        dir: dir.clone(),
-        origin: Origin::File,
-        jobs: Vec::new(),
-        at,
-        flow: None,
-    });
-    JobDoc { name: step.key.value.clone(), fields, dir, component, at }
+    anonymous_job(step, fields, (inputs, outputs), component(step, p, decls, out_decls), dir, at)
 }
 
 /// The `copy_data` component of a DataTransferStep, given its port declarations.
