@@ -518,9 +518,11 @@ impl AzureStore {
         let size = result.meta.size;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(8);
         let file = tmp.to_path_buf();
+        // Created before the file task starts: when this future is dropped (Ctrl-C), whoever
+        // removes `tmp` then finds it, and the task writes on into a file no longer linked.
+        let mut out = std::fs::File::create(&file).map_err(|e| DatastoreError::local(&file, e))?;
         let writer = tokio::task::spawn_blocking(move || {
             use std::io::Write;
-            let mut out = std::fs::File::create(&file).map_err(|e| DatastoreError::local(&file, e))?;
             let mut hasher = Md5::new();
             let mut written = 0u64;
             while let Some(chunk) = rx.blocking_recv() {

@@ -92,7 +92,9 @@ impl LocalStore {
             let parent = dst.parent().unwrap_or(Path::new("."));
             std::fs::create_dir_all(parent).map_err(|e| DatastoreError::local(parent, e))?;
             let tmp = TempFile::beside(&dst);
-            let md5 = copy_hashed(&src, tmp.path(), &counter)?;
+            let output =
+                std::fs::File::create(tmp.path()).map_err(|e| DatastoreError::local(tmp.path(), e))?;
+            let md5 = copy_hashed(&src, output, tmp.path(), &counter)?;
             if tmp.commit(&dst, overwrite)? {
                 Ok(PutOutcome::Written { md5 })
             } else {
@@ -112,8 +114,11 @@ impl LocalStore {
         let from = self.path(&src.path);
         let to = tmp.to_path_buf();
         let (name, path, size) = (self.name.clone(), src.path.clone(), src.size);
+        // Created before the file task starts: when this future is dropped (Ctrl-C), whoever
+        // removes `tmp` then finds it, and the task writes on into a file no longer linked.
+        let output = std::fs::File::create(&to).map_err(|e| DatastoreError::local(&to, e))?;
         blocking(move || {
-            let md5 = copy_hashed(&from, &to, &counter)?;
+            let md5 = copy_hashed(&from, output, &to, &counter)?;
             let got = std::fs::metadata(&to).map_err(|e| DatastoreError::local(&to, e))?.len();
             if got != size {
                 return Err(DatastoreError::Integrity {
@@ -210,10 +215,15 @@ fn walk_within(
     Ok(())
 }
 
-/// Copies `from` to `to` (created or truncated), flushed to disk, and returns the MD5.
-pub(crate) fn copy_hashed(from: &Path, to: &Path, counter: &ByteCounter) -> Result<[u8; 16], DatastoreError> {
+/// Copies `from` into `output` (the file `to`, opened empty), flushed to disk, and returns the
+/// MD5.
+pub(crate) fn copy_hashed(
+    from: &Path,
+    mut output: std::fs::File,
+    to: &Path,
+    counter: &ByteCounter,
+) -> Result<[u8; 16], DatastoreError> {
     let mut input = std::fs::File::open(from).map_err(|e| DatastoreError::local(from, e))?;
-    let mut output = std::fs::File::create(to).map_err(|e| DatastoreError::local(to, e))?;
     let mut hasher = Md5::new();
     let mut buf = vec![0u8; BUFFER];
     loop {
